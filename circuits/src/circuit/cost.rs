@@ -1,0 +1,120 @@
+//! Circuit size: rows per layer, columns, and the choice of `k` and `width` for a model.
+
+use super::config::ModelConfig;
+use super::params::CircuitParams;
+use super::FIRST_ROW;
+use crate::layers::node_cost;
+use crate::quantize::QuantizedModel;
+use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
+use serde::{Deserialize, Serialize};
+
+/// Widths the compiler tries when none is given.
+pub const WIDTH_CANDIDATES: [usize; 7] = [6, 9, 12, 16, 24, 32, 48];
+/// The largest circuit we accept (2^26 rows is already far beyond this machine's memory).
+pub const MAX_K: u32 = 26;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerStats {
+    pub name: String,
+    pub op: String,
+    pub shape: Vec<usize>,
+    pub scale: i32,
+    pub rows: usize,
+    pub lookups: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitStats {
+    pub params: CircuitParams,
+    /// Rows the layers use (including the empty first row).
+    pub used_rows: usize,
+    /// Rows available at this k (2^k minus the blinding rows).
+    pub usable_rows: usize,
+    pub advice_columns: usize,
+    pub fixed_columns: usize,
+    pub selectors: usize,
+    pub instance_columns: usize,
+    pub lookup_arguments: usize,
+    pub lookup_table_rows: usize,
+    pub max_gate_degree: usize,
+    pub public_instances: usize,
+    pub layers: Vec<LayerStats>,
+}
+
+/// Column counts and blinding rows of the constraint system for `params`.
+fn constraint_system(params: CircuitParams) -> ConstraintSystem<Fr> {
+    let mut cs = ConstraintSystem::<Fr>::default();
+    ModelConfig::configure(&mut cs, params);
+    cs
+}
+
+pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerStats> {
+    model
+        .nodes
+        .iter()
+        .map(|node| {
+            let cost = node_cost(params, node);
+            LayerStats { name: node.name.clone(), op: node.op_name.clone(), shape: node.shape.clone(), scale: node.scale, rows: cost.rows, lookups: cost.lookups }
+        })
+        .collect()
+}
+
+pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
+    let cs = constraint_system(params);
+    let layers = layer_stats(model, &params);
+    CircuitStats {
+        params,
+        used_rows: FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>(),
+        usable_rows: (1usize << params.k) - (cs.blinding_factors() + 1),
+        advice_columns: cs.num_advice_columns(),
+        fixed_columns: cs.num_fixed_columns(),
+        selectors: cs.num_selectors(),
+        instance_columns: cs.num_instance_columns(),
+        lookup_arguments: cs.lookups().len(),
+        lookup_table_rows: 1 << params.bits,
+        max_gate_degree: cs.degree(),
+        public_instances: model.num_instances(),
+        layers,
+    }
+}
+
+/// The smallest k at which the layers and the range table fit, for a given width.
+fn smallest_k(model: &QuantizedModel, width: usize) -> Result<(u32, CircuitStats), String> {
+    let unusable = (constraint_system(CircuitParams { k: 1, width, bits: model.bits }).blinding_factors() + 1).max(super::BLINDING_MARGIN);
+    let layers = layer_stats(model, &CircuitParams { k: 1, width, bits: model.bits });
+    let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
+    let needed = rows.max(1 << model.bits) + unusable;
+    let k = needed.next_power_of_two().trailing_zeros().max(4);
+    if k > MAX_K {
+        return Err(format!("the circuit needs {rows} rows (k = {k}), more than the supported 2^{MAX_K}"));
+    }
+    let params = CircuitParams { k, width, bits: model.bits };
+    Ok((k, stats(model, params)))
+}
+
+/// Estimated prover work: every committed column costs an FFT and an MSM of size 2^k.
+fn prover_cost(stats: &CircuitStats) -> u64 {
+    let chunk = stats.max_gate_degree.saturating_sub(2).max(1);
+    let permutation = (stats.params.width + 1).div_ceil(chunk);
+    let committed = stats.advice_columns + 3 * stats.lookup_arguments + permutation;
+    (committed as u64 * 4 + stats.fixed_columns as u64) << stats.params.k
+}
+
+/// Chooses the circuit shape: the given width, or the cheapest of [`WIDTH_CANDIDATES`].
+pub fn choose_params(model: &QuantizedModel, width: Option<usize>) -> Result<CircuitParams, String> {
+    if let Some(w) = width {
+        if !(4..=256).contains(&w) {
+            return Err(format!("--width must be between 4 and 256, got {w}"));
+        }
+        return smallest_k(model, w).map(|(_, s)| s.params);
+    }
+    let mut best: Option<(u64, CircuitParams)> = None;
+    for w in WIDTH_CANDIDATES {
+        let (_, s) = smallest_k(model, w)?;
+        let cost = prover_cost(&s);
+        if best.is_none_or(|(c, _)| cost < c) {
+            best = Some((cost, s.params));
+        }
+    }
+    Ok(best.expect("at least one width candidate").1)
+}

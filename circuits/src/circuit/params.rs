@@ -1,0 +1,58 @@
+//! The shape of a model circuit: what `configure` needs to rebuild the constraint system, stored
+//! beside the keys so a verifying key can be read back.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitParams {
+    /// log2 of the number of rows.
+    pub k: u32,
+    /// Main advice columns: a dot-product row multiplies `width - 1` inputs by fixed weights.
+    pub width: usize,
+    /// Range-check table bits: requantized values and remainders lie in `[0, 2^bits)`.
+    pub bits: u32,
+}
+
+impl Default for CircuitParams {
+    /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
+    /// the params chosen at compile time.
+    fn default() -> Self {
+        Self { k: 12, width: 16, bits: 10 }
+    }
+}
+
+impl CircuitParams {
+    /// Requantizations per row: each needs 2 main cells and 3 range-checked cells.
+    pub fn requant_lanes(&self) -> usize {
+        1
+    }
+
+    /// Binary-op triples `(a, b, c)` per row.
+    pub fn arith_lanes(&self) -> usize {
+        self.width / 3
+    }
+
+    /// Inputs per dot-product row (the last main column holds the running sum).
+    pub fn dot_inputs_per_row(&self) -> usize {
+        self.width - 1
+    }
+}
+
+/// Row counts of each gadget; the gadgets lay out exactly this many rows.
+impl CircuitParams {
+    pub fn load_rows(&self, len: usize) -> usize {
+        len.div_ceil(self.width)
+    }
+
+    pub fn dot_rows(&self, len: usize) -> usize {
+        len.div_ceil(self.dot_inputs_per_row()).max(1)
+    }
+
+    pub fn arith_rows(&self, len: usize) -> usize {
+        len.div_ceil(self.arith_lanes())
+    }
+
+    pub fn requant_rows(&self, len: usize) -> usize {
+        len.div_ceil(self.requant_lanes())
+    }
+}

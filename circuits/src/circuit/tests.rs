@@ -1,0 +1,282 @@
+//! MockProver tests of the model circuit on small hand-built graphs: honest witnesses pass, and a
+//! mutated cell in each gadget (wrong product, remainder, relu output, out-of-range quotient,
+//! wrong constant, wrong instance) is caught by the constraint meant to catch it.
+
+use super::config::ModelConfig;
+use super::cost::{choose_params, stats};
+use super::*;
+use crate::ir::{BinaryKind, Graph, Node, Op, Tensor};
+use crate::quantize::{quantize, QuantizeOptions};
+use halo2_proofs::{
+    circuit::Value,
+    dev::{FailureLocation, MockProver, VerifyFailure},
+    plonk::{Advice, Column},
+};
+
+fn node(name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> Node {
+    Node { name: name.into(), op, inputs, shape }
+}
+
+/// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out; also out2 = (x * c) + x, for Binary.
+fn test_graph() -> Graph {
+    let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
+    let b1 = Tensor::new(vec![3], vec![0.1, -0.2, 0.05]);
+    let w2 = Tensor::new(vec![3, 2], vec![1.5, -0.5, 0.25, 0.75, -1.0, 0.4]);
+    let c = Tensor::new(vec![4], vec![0.5, -1.5, 2.0, 0.25]);
+    Graph {
+        nodes: vec![
+            node("x", Op::Input, vec![], vec![1, 4]),
+            node("fc1", Op::Linear { weight: w1, bias: Some(b1) }, vec![0], vec![1, 3]),
+            node("relu1", Op::Relu, vec![1], vec![1, 3]),
+            node("fc2", Op::Linear { weight: w2, bias: None }, vec![2], vec![1, 2]),
+            node("c", Op::Const(c), vec![], vec![4]),
+            node("mul", Op::Binary(BinaryKind::Mul), vec![0, 4], vec![1, 4]),
+            node("add", Op::Binary(BinaryKind::Add), vec![5, 0], vec![1, 4]),
+            node("relu2", Op::Relu, vec![0], vec![1, 4]),
+        ],
+        input: 0,
+        outputs: vec![3, 6, 7],
+    }
+}
+
+const SAMPLE: [f64; 4] = [0.8, -1.2, 0.5, 2.0];
+
+struct Setup {
+    circuit: ModelCircuit,
+    instances: Vec<Fr>,
+}
+
+fn setup(width: Option<usize>) -> Setup {
+    let graph = test_graph();
+    let model = quantize(&graph, &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
+    let params = choose_params(&model, width).unwrap();
+    let input = model.quantize_input(&SAMPLE).unwrap();
+    let witness = model.evaluate(&input).unwrap();
+    let outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
+    let instances = ModelCircuit::instances(&input, &outputs);
+    Setup { circuit: ModelCircuit::new(Arc::new(model), params, Some(input)), instances }
+}
+
+/// Which advice column a tampering writes to.
+#[derive(Clone, Copy)]
+enum Col {
+    Main(usize),
+    Lookup(usize),
+}
+
+/// The model circuit with some advice cells overwritten after synthesis (halo2-axiom regions
+/// use absolute rows, so a later assignment replaces the honest value).
+#[derive(Clone)]
+struct Tampered {
+    inner: ModelCircuit,
+    cells: Vec<(Col, usize, Fr)>,
+}
+
+impl Circuit<Fr> for Tampered {
+    type Config = ModelConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = CircuitParams;
+
+    fn without_witnesses(&self) -> Self {
+        Self { inner: self.inner.without_witnesses(), cells: vec![] }
+    }
+    fn params(&self) -> CircuitParams {
+        self.inner.params
+    }
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> ModelConfig {
+        ModelConfig::configure(meta, params)
+    }
+    fn configure(_: &mut ConstraintSystem<Fr>) -> ModelConfig {
+        unreachable!()
+    }
+    fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        self.inner.synthesize(config.clone(), layouter.namespace(|| "model"))?;
+        layouter.assign_region(
+            || "tamper",
+            |mut region| {
+                for &(col, row, value) in &self.cells {
+                    let column: Column<Advice> = match col {
+                        Col::Main(i) => config.main[i],
+                        Col::Lookup(i) => config.lookup[i],
+                    };
+                    region.assign_advice(column, row, Value::known(value));
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+fn mock(circuit: &impl Circuit<Fr, Params = CircuitParams>, params: CircuitParams, instances: &[Fr]) -> Result<(), Vec<VerifyFailure>> {
+    MockProver::run(params.k, circuit, vec![instances.to_vec()]).unwrap().verify()
+}
+
+/// Value of an advice cell in the honest assignment.
+fn honest_value(s: &Setup, col: Col, row: usize) -> Fr {
+    let prover = MockProver::run(s.circuit.params.k, &s.circuit, vec![s.instances.clone()]).unwrap();
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let config = ModelConfig::configure(&mut cs, s.circuit.params);
+    let column = match col {
+        Col::Main(i) => config.main[i],
+        Col::Lookup(i) => config.lookup[i],
+    };
+    match prover.advice_values(column)[row] {
+        halo2_proofs::dev::AdviceCellValue::Assigned(ref v) => v.evaluate(),
+        _ => Fr::zero(),
+    }
+}
+
+/// Row layout of `test_graph` (each layer starts where the previous ended).
+struct Rows {
+    fc1_first_dot: usize,
+    fc1_first_requant: usize,
+}
+
+fn rows(s: &Setup) -> Rows {
+    let st = stats(&s.circuit.model, s.circuit.params);
+    let input_rows = st.layers[0].rows;
+    let dot_rows = s.circuit.params.dot_rows(4) * 3;
+    Rows { fc1_first_dot: FIRST_ROW + input_rows, fc1_first_requant: FIRST_ROW + input_rows + dot_rows }
+}
+
+fn tamper(s: &Setup, cells: Vec<(Col, usize, Fr)>) -> Vec<VerifyFailure> {
+    let t = Tampered { inner: s.circuit.clone(), cells };
+    mock(&t, s.circuit.params, &s.instances).expect_err("a tampered witness must not verify")
+}
+
+fn has_gate_failure(failures: &[VerifyFailure], gate: &str) -> bool {
+    failures.iter().any(|f| matches!(f, VerifyFailure::ConstraintNotSatisfied { constraint, .. } if format!("{constraint:?}").contains(gate)))
+}
+
+fn has_lookup_failure(failures: &[VerifyFailure]) -> bool {
+    failures.iter().any(|f| matches!(f, VerifyFailure::Lookup { .. }))
+}
+
+#[test]
+fn honest_witness_satisfies_every_width() {
+    for width in [4, 6, 9, 16] {
+        let s = setup(Some(width));
+        assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()), "width {width}");
+    }
+}
+
+#[test]
+fn layout_uses_the_rows_the_cost_model_predicts() {
+    let s = setup(Some(6));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    assert!(st.used_rows <= st.usable_rows);
+    // the input takes ceil(4 / 6) = 1 row; fc1: 3 outputs x ceil(4 / 5) rows + 3 requant rows
+    assert_eq!(st.layers[0].rows, 1);
+    assert_eq!(st.layers[1].rows, 3 + 3);
+    assert_eq!(st.layers[1].lookups, 9);
+}
+
+#[test]
+fn quantized_outputs_track_the_float_graph() {
+    let s = setup(None);
+    let model = &s.circuit.model;
+    let witness = model.evaluate(s.circuit.input.as_deref().unwrap()).unwrap();
+    let float = test_graph().eval_f64(&SAMPLE);
+    for (out, &o) in model.dequantized_outputs(&witness).iter().zip(&model.outputs) {
+        for (q, f) in out.iter().zip(&float[o]) {
+            // 8-bit activations, 1 bit of headroom: error well under 0.1 on values of magnitude ~3
+            assert!((q - f).abs() < 0.1, "{q} vs {f}");
+        }
+    }
+}
+
+#[test]
+fn wrong_public_output_fails() {
+    let s = setup(None);
+    let mut instances = s.instances.clone();
+    *instances.last_mut().unwrap() += Fr::one();
+    let failures = mock(&s.circuit, s.circuit.params, &instances).unwrap_err();
+    assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+#[test]
+fn wrong_dot_product_fails_the_dot_gate() {
+    let s = setup(Some(6));
+    let r = rows(&s);
+    let acc = Col::Main(5);
+    let v = honest_value(&s, acc, r.fc1_first_dot) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(acc, r.fc1_first_dot, v)]), "dot"));
+}
+
+#[test]
+fn wrong_weight_copy_fails_the_copy_constraint() {
+    let s = setup(Some(6));
+    let r = rows(&s);
+    let v = honest_value(&s, Col::Main(0), r.fc1_first_dot) + Fr::one();
+    let failures = tamper(&s, vec![(Col::Main(0), r.fc1_first_dot, v)]);
+    assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+#[test]
+fn wrong_remainder_fails_the_requant_gate() {
+    let s = setup(Some(6));
+    let r = rows(&s);
+    let v = honest_value(&s, Col::Lookup(0), r.fc1_first_requant) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(Col::Lookup(0), r.fc1_first_requant, v)]), "requant"));
+}
+
+#[test]
+fn wrong_relu_output_fails_the_requant_gate() {
+    let s = setup(Some(6));
+    let r = rows(&s);
+    let y = Col::Main(1);
+    let v = honest_value(&s, y, r.fc1_first_requant) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(y, r.fc1_first_requant, v)]), "requant"));
+}
+
+#[test]
+fn relu_passing_a_negative_value_fails() {
+    // claim q = -p: put the quotient into n instead of p; y = p = 0 is no longer what p says
+    let s = setup(Some(6));
+    let row = rows(&s).fc1_first_requant;
+    let (p, n) = (honest_value(&s, Col::Lookup(1), row), honest_value(&s, Col::Lookup(2), row));
+    let failures = tamper(&s, vec![(Col::Lookup(1), row, n), (Col::Lookup(2), row, p)]);
+    assert!(has_gate_failure(&failures, "requant"));
+}
+
+#[test]
+fn out_of_range_quotient_fails_the_lookup() {
+    // q' = q + 1 and u' = u - 2^bits satisfy the gate equation; only the range lookup on u'
+    // (now a huge field element) catches it.
+    let s = setup(Some(6));
+    let row = rows(&s).fc1_first_requant;
+    let two_t = Fr::from(1u64 << s.circuit.params.bits);
+    let (u, p, n, y) = (
+        honest_value(&s, Col::Lookup(0), row),
+        honest_value(&s, Col::Lookup(1), row),
+        honest_value(&s, Col::Lookup(2), row),
+        honest_value(&s, Col::Main(1), row),
+    );
+    assert_eq!(n, Fr::zero(), "the first fc1 output is positive for this sample");
+    let cells = vec![(Col::Lookup(0), row, u - two_t), (Col::Lookup(1), row, p + Fr::one()), (Col::Main(1), row, y + Fr::one())];
+    let failures = tamper(&s, cells);
+    assert!(has_lookup_failure(&failures));
+    assert!(!has_gate_failure(&failures, "requant"), "the gate equation itself still holds");
+}
+
+#[test]
+fn wrong_binary_result_fails_the_arith_gate() {
+    let s = setup(Some(6));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    // rows before the Mul node: input, fc1, relu1 (fused), fc2, const
+    let mul_row = FIRST_ROW + st.layers[..5].iter().map(|l| l.rows).sum::<usize>();
+    let c = Col::Main(2);
+    let v = honest_value(&s, c, mul_row) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(c, mul_row, v)]), "arith"));
+}
+
+#[test]
+fn wrong_constant_fails_the_constant_copy() {
+    let s = setup(Some(6));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    let const_row = FIRST_ROW + st.layers[..4].iter().map(|l| l.rows).sum::<usize>();
+    let v = honest_value(&s, Col::Main(0), const_row) + Fr::one();
+    let failures = tamper(&s, vec![(Col::Main(0), const_row, v)]);
+    assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { column, location: FailureLocation::OutsideRegion { .. } } if format!("{column:?}").contains("Fixed"))
+        || matches!(f, VerifyFailure::Permutation { .. })));
+}

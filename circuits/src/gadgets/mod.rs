@@ -1,0 +1,12 @@
+//! Gadgets: the custom gates and the lookup table every layer is built from. Each gadget owns
+//! one gate (or table) and knows how to lay its rows out; layers combine them.
+
+pub mod arith;
+pub mod dot;
+pub mod range;
+pub mod requant;
+
+pub use arith::ArithGadget;
+pub use dot::DotGadget;
+pub use range::RangeTable;
+pub use requant::RequantGadget;

@@ -1,0 +1,118 @@
+//! Requantization: a rounded division by `2^shift`, optionally fused with Relu, proved with one
+//! custom gate and three range-checked cells per element.
+//!
+//! With `t = bits`, `half = 2^(shift-1)` (0 when shift = 0) and `mult = 2^(t - shift)`:
+//!
+//! - `(x + half) * mult = (p - n) * 2^t + u`, with `u, p, n` looked up in `[0, 2^t)`;
+//! - `p * n = 0`, so `p` and `n` are the positive and negative parts of `q = p - n`;
+//! - `y = p` (Relu) or `y = p - n`.
+//!
+//! Multiplying by `mult` turns a remainder bound of `2^shift` into the table's `2^t`, so one
+//! table serves every shift. Since `|q| < 2^t` and `u < 2^t`, `(q, u)` is unique: `q` is exactly
+//! `round(x / 2^shift)`.
+
+use crate::circuit::region::{RegionCtx, Wire};
+use crate::quantize::{fixed, Requant};
+use halo2_proofs::{
+    circuit::Value,
+    halo2curves::bn256::Fr,
+    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector},
+    poly::Rotation,
+};
+
+/// The columns of one requantization in a row.
+#[derive(Clone, Copy, Debug)]
+struct Lane {
+    x: Column<Advice>,
+    y: Column<Advice>,
+    u: Column<Advice>,
+    p: Column<Advice>,
+    n: Column<Advice>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RequantGadget {
+    selector: Selector,
+    lanes: Vec<Lane>,
+    half: Column<Fixed>,
+    mult: Column<Fixed>,
+    relu: Column<Fixed>,
+    bits: u32,
+}
+
+impl RequantGadget {
+    /// `main` provides `x, y` pairs, `lookup` (range-checked columns) `u, p, n` triples.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        main: &[Column<Advice>],
+        lookup: &[Column<Advice>],
+        fixed: &[Column<Fixed>],
+        bits: u32,
+    ) -> Self {
+        let selector = meta.selector();
+        let lanes: Vec<Lane> = main
+            .chunks_exact(2)
+            .zip(lookup.chunks_exact(3))
+            .map(|(m, l)| Lane { x: m[0], y: m[1], u: l[0], p: l[1], n: l[2] })
+            .collect();
+        let (half, mult, relu) = (fixed[0], fixed[1], fixed[2]);
+        let two_t = Expression::Constant(Fr::from(1u64 << bits));
+        meta.create_gate("requant", |m| {
+            let q = m.query_selector(selector);
+            let [half, mult, relu] = [half, mult, relu].map(|c| m.query_fixed(c, Rotation::cur()));
+            let mut constraints = Vec::new();
+            for lane in &lanes {
+                let [x, y, u, p, n] = [lane.x, lane.y, lane.u, lane.p, lane.n].map(|c| m.query_advice(c, Rotation::cur()));
+                let one = Expression::Constant(Fr::one());
+                constraints.push(q.clone() * ((x + half.clone()) * mult.clone() - (p.clone() - n.clone()) * two_t.clone() - u));
+                constraints.push(q.clone() * p.clone() * n.clone());
+                constraints.push(q.clone() * (y - p + n.clone() * (one - relu.clone())));
+            }
+            constraints
+        });
+        Self { selector, lanes, half, mult, relu, bits }
+    }
+
+    pub fn rows(&self, len: usize) -> usize {
+        len.div_ceil(self.lanes.len())
+    }
+
+    /// Requantizes every wire; returns the output wires.
+    pub fn assign(&self, ctx: &mut RegionCtx, xs: &[Wire], r: Requant) -> Result<Vec<Wire>, Error> {
+        let first = ctx.take_rows(self.rows(xs.len()));
+        let mut out = Vec::with_capacity(xs.len());
+        for (row_index, chunk) in xs.chunks(self.lanes.len()).enumerate() {
+            let row = first + row_index;
+            ctx.enable(&self.selector, row)?;
+            ctx.fixed(self.half, row, fixed::requant_half(r.shift));
+            ctx.fixed(self.mult, row, 1i128 << (self.bits - r.shift));
+            ctx.fixed(self.relu, row, r.relu as i128);
+            for (lane_index, lane) in self.lanes.iter().enumerate() {
+                match chunk.get(lane_index) {
+                    Some(x) => {
+                        let x = ctx.copy(x, lane.x, row);
+                        out.push(self.assign_lane(ctx, lane, row, x.value, r));
+                    }
+                    // an unused lane still satisfies the gate: it requantizes 0
+                    None => {
+                        ctx.assign(lane.x, row, Value::known(0));
+                        self.assign_lane(ctx, lane, row, Value::known(0), r);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn assign_lane(&self, ctx: &mut RegionCtx, lane: &Lane, row: usize, x: Value<i128>, r: Requant) -> Wire {
+        // Out-of-range values were rejected by the quantized evaluator before proving; a
+        // quotient that does not fit is assigned anyway and fails the range lookups.
+        let cells = x.map(|x| {
+            fixed::requant(x, r.shift, self.bits, r.relu).unwrap_or_else(|q| fixed::RequantCells { x, u: 0, p: q.max(0), n: (-q).max(0), y: q })
+        });
+        ctx.assign(lane.u, row, cells.map(|c| c.u));
+        ctx.assign(lane.p, row, cells.map(|c| c.p));
+        ctx.assign(lane.n, row, cells.map(|c| c.n));
+        ctx.assign(lane.y, row, cells.map(|c| c.y))
+    }
+}

@@ -1,0 +1,48 @@
+//! Float (f64) evaluation of the IR. Calibration reads every intermediate value from it; tests
+//! compare it with tract's run of the original ONNX model.
+
+use super::{broadcast_source_indices, BinaryKind, Graph, Op};
+
+impl Graph {
+    /// Values of every node for one input (flat, row-major), in node order.
+    pub fn eval_f64(&self, input: &[f64]) -> Vec<Vec<f64>> {
+        let mut values: Vec<Vec<f64>> = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let arg = |i: usize| &values[node.inputs[i]];
+            let out = match &node.op {
+                Op::Input => input.to_vec(),
+                Op::Const(t) => t.data.iter().map(|&v| v as f64).collect(),
+                Op::Linear { weight, bias } => {
+                    let (k, n) = (weight.shape[0], weight.shape[1]);
+                    let x = arg(0);
+                    let mut y = Vec::with_capacity(x.len() / k * n);
+                    for row in x.chunks(k) {
+                        for j in 0..n {
+                            let dot: f64 = row.iter().enumerate().map(|(i, &xi)| xi * weight.data[i * n + j] as f64).sum();
+                            y.push(dot + bias.as_ref().map_or(0.0, |b| b.data[j] as f64));
+                        }
+                    }
+                    y
+                }
+                Op::Binary(kind) => {
+                    let (a, b) = (&self.nodes[node.inputs[0]], &self.nodes[node.inputs[1]]);
+                    let ia = broadcast_source_indices(&a.shape, &node.shape);
+                    let ib = broadcast_source_indices(&b.shape, &node.shape);
+                    let (va, vb) = (arg(0), arg(1));
+                    ia.iter()
+                        .zip(&ib)
+                        .map(|(&i, &j)| match kind {
+                            BinaryKind::Add => va[i] + vb[j],
+                            BinaryKind::Sub => va[i] - vb[j],
+                            BinaryKind::Mul => va[i] * vb[j],
+                        })
+                        .collect()
+                }
+                Op::Relu => arg(0).iter().map(|&v| v.max(0.0)).collect(),
+                Op::Reshape => arg(0).clone(),
+            };
+            values.push(out);
+        }
+        values
+    }
+}

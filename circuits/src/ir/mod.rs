@@ -1,0 +1,147 @@
+//! zkinfer's graph IR: a topologically ordered list of nodes with static shapes.
+//!
+//! The IR is deliberately small: every ONNX op the importer accepts is lowered to one of these
+//! ops (Gemm and MatMul-with-constant become [`Op::Linear`], Flatten/Squeeze/Unsqueeze become
+//! [`Op::Reshape`], Identity disappears), so quantization and circuit layout only deal with
+//! the ops that need constraints.
+
+mod broadcast;
+mod eval;
+
+pub use broadcast::{broadcast_shapes, broadcast_source_indices};
+use serde::{Deserialize, Serialize};
+
+/// Index of a node in [`Graph::nodes`].
+pub type NodeId = usize;
+
+/// A dense float tensor in row-major order (constants, weights, reference values).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl Tensor {
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Self {
+        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+        Self { shape, data }
+    }
+
+    /// Largest absolute value, 0 for an empty tensor.
+    pub fn max_abs(&self) -> f64 {
+        self.data.iter().fold(0.0f64, |m, v| m.max(v.abs() as f64))
+    }
+}
+
+/// Element-wise binary operation on two tensors with numpy broadcasting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BinaryKind {
+    Add,
+    Sub,
+    Mul,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// The model input (one per model).
+    Input,
+    /// A constant tensor that an element-wise op consumes.
+    Const(Tensor),
+    /// `y[.., n] = sum_k x[.., k] * weight[k, n] + bias[n]` over the last axis of the input.
+    Linear { weight: Tensor, bias: Option<Tensor> },
+    Binary(BinaryKind),
+    Relu,
+    /// Same data, new shape (the node's `shape`).
+    Reshape,
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Input => "Input",
+            Op::Const(_) => "Const",
+            Op::Linear { .. } => "Linear",
+            Op::Binary(BinaryKind::Add) => "Add",
+            Op::Binary(BinaryKind::Sub) => "Sub",
+            Op::Binary(BinaryKind::Mul) => "Mul",
+            Op::Relu => "Relu",
+            Op::Reshape => "Reshape",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The ONNX node name (or output name) this node came from, for error messages and reports.
+    pub name: String,
+    pub op: Op,
+    pub inputs: Vec<NodeId>,
+    /// Static output shape.
+    pub shape: Vec<usize>,
+}
+
+impl Node {
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A model as a DAG of nodes in topological order, with one input and one or more outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub input: NodeId,
+    pub outputs: Vec<NodeId>,
+}
+
+impl Graph {
+    pub fn input_shape(&self) -> &[usize] {
+        &self.nodes[self.input].shape
+    }
+
+    pub fn input_len(&self) -> usize {
+        self.nodes[self.input].len()
+    }
+
+    /// How many nodes read each node's output.
+    pub fn consumer_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.nodes.len()];
+        for node in &self.nodes {
+            for &i in &node.inputs {
+                counts[i] += 1;
+            }
+        }
+        for &o in &self.outputs {
+            counts[o] += 1;
+        }
+        counts
+    }
+
+    /// Checks the invariants the rest of the pipeline relies on (topological order, arity, shapes).
+    pub fn validate(&self) -> Result<(), String> {
+        for (id, node) in self.nodes.iter().enumerate() {
+            if let Some(&bad) = node.inputs.iter().find(|&&i| i >= id) {
+                return Err(format!("node {id} ({}) reads node {bad}, which is not before it", node.name));
+            }
+            let arity = match node.op {
+                Op::Input | Op::Const(_) => 0,
+                Op::Linear { .. } | Op::Relu | Op::Reshape => 1,
+                Op::Binary(_) => 2,
+            };
+            if node.inputs.len() != arity {
+                return Err(format!("node {} ({}) has {} inputs, expected {arity}", node.name, node.op.name(), node.inputs.len()));
+            }
+        }
+        if !matches!(self.nodes.get(self.input).map(|n| &n.op), Some(Op::Input)) {
+            return Err("graph input is not an Input node".into());
+        }
+        if self.outputs.is_empty() {
+            return Err("graph has no outputs".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,65 @@
+//! Layer chips: one file per quantized op. Each lays out its node with the shared gadgets and
+//! returns the wires holding the node's output; `cost` mirrors each layout's row count.
+
+mod binary;
+mod constant;
+mod input;
+mod linear;
+mod relu;
+
+use crate::circuit::config::ModelConfig;
+use crate::circuit::params::CircuitParams;
+use crate::circuit::region::{RegionCtx, Wire};
+use crate::quantize::{QNode, QOp, QuantizedModel};
+use halo2_proofs::plonk::Error;
+
+/// The wires of the model's input and of its outputs (in output order), for the instance column.
+pub struct ModelWires {
+    pub input: Vec<Wire>,
+    pub outputs: Vec<Vec<Wire>>,
+}
+
+/// Lays out every node of `model`. `input` is the quantized input (None during keygen).
+pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, input: Option<&[i128]>) -> Result<ModelWires, Error> {
+    let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(model.nodes.len());
+    for node in &model.nodes {
+        let arg = |i: usize| &wires[node.inputs[i]];
+        let out = match &node.op {
+            QOp::Input => input::assign(cfg, ctx, node.len(), input)?,
+            QOp::Const { values } => constant::assign(cfg, ctx, values)?,
+            QOp::Linear { .. } => linear::assign(cfg, ctx, node, arg(0))?,
+            QOp::Binary { .. } => binary::assign(cfg, ctx, model, node, arg(0), arg(1))?,
+            QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
+            // a reshape (or a Relu fused into its producer) only renames wires
+            QOp::Reshape => arg(0).clone(),
+        };
+        wires.push(out);
+    }
+    let outputs = model.outputs.iter().map(|&o| wires[o].clone()).collect();
+    Ok(ModelWires { input: wires.swap_remove(model.input), outputs })
+}
+
+/// Rows and range-checked cells one node takes under `params`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeCost {
+    pub rows: usize,
+    pub lookups: usize,
+}
+
+pub fn node_cost(params: &CircuitParams, node: &QNode) -> NodeCost {
+    let len = node.len();
+    let requant = |n: usize| NodeCost { rows: params.requant_rows(n), lookups: 3 * n };
+    let base = match &node.op {
+        QOp::Input | QOp::Const { .. } => NodeCost { rows: params.load_rows(len), lookups: 0 },
+        QOp::Linear { k, .. } => NodeCost { rows: len * params.dot_rows(*k), lookups: 0 },
+        QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
+        QOp::Requant(_) | QOp::Reshape => NodeCost::default(),
+    };
+    match node.op.requant() {
+        Some(_) => {
+            let r = requant(len);
+            NodeCost { rows: base.rows + r.rows, lookups: base.lookups + r.lookups }
+        }
+        None => base,
+    }
+}

@@ -1,0 +1,179 @@
+//! Calibration: run the float graph on sample inputs, then choose every tensor's scale so its
+//! largest observed magnitude uses at most half of the quantized range (one bit of headroom for
+//! inputs the samples did not cover), and derive weight scales and rescale shifts from them.
+
+use super::{BinaryCoeffs, QNode, QOp, QuantizedModel, Requant};
+use crate::ir::{BinaryKind, Graph, Op};
+use crate::quantize::fixed::to_fixed;
+
+/// Largest scale exponent chosen for a tensor whose values are all tiny or zero.
+const MAX_SCALE: i32 = 16;
+/// Largest weight scale exponent.
+const MAX_WEIGHT_SCALE: i32 = 20;
+
+#[derive(Clone, Debug)]
+pub struct QuantizeOptions {
+    /// Bits of every requantized value (and of the range-check table): `|q| < 2^bits`.
+    pub bits: u32,
+    /// Use this scale for every activation and constant instead of calibrating.
+    pub fixed_scale: Option<i32>,
+}
+
+impl Default for QuantizeOptions {
+    fn default() -> Self {
+        Self { bits: 12, fixed_scale: None }
+    }
+}
+
+/// Quantizes `graph`, calibrating scales on `samples` (flat inputs; at least one).
+pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> Result<QuantizedModel, String> {
+    graph.validate()?;
+    if samples.is_empty() {
+        return Err("calibration needs at least one sample input".into());
+    }
+    if !(4..=24).contains(&opts.bits) {
+        return Err(format!("--bits must be between 4 and 24, got {}", opts.bits));
+    }
+    let max_abs = observed_max_abs(graph, samples)?;
+    let fused_into = relu_fusions(graph);
+    let bits = opts.bits as i32;
+    let scale_for = |max: f64| opts.fixed_scale.unwrap_or_else(|| calibrated_scale(max, bits));
+
+    let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
+    for (id, node) in graph.nodes.iter().enumerate() {
+        // a fused producer takes the scale of the Relu that follows it
+        let target = fused_into[id].map_or(max_abs[id], |relu| max_abs[relu]);
+        let want = scale_for(target);
+        let relu = fused_into[id].is_some();
+        let in_scale = |i: usize| nodes[node.inputs[i]].scale;
+        let (op, scale) = match &node.op {
+            Op::Input => (QOp::Input, want),
+            Op::Const(t) => (QOp::Const { values: quantize_values(&t.data, want, &node.name)? }, want),
+            Op::Linear { weight, bias } => quantize_linear(weight, bias.as_ref(), in_scale(0), want, bits, relu, &node.name)?,
+            Op::Binary(kind) => quantize_binary(*kind, in_scale(0), in_scale(1), want, bits, relu),
+            Op::Relu if fused_into[node.inputs[0]] == Some(id) => (QOp::Reshape, in_scale(0)),
+            Op::Relu => (QOp::Requant(Requant { shift: 0, relu: true }), in_scale(0)),
+            Op::Reshape => (QOp::Reshape, in_scale(0)),
+        };
+        let op_name = match (&node.op, relu) {
+            (Op::Relu, _) if matches!(op, QOp::Reshape) => "Relu (fused)".to_string(),
+            (o, true) => format!("{}+Relu", o.name()),
+            (o, false) => o.name().to_string(),
+        };
+        nodes.push(QNode { name: node.name.clone(), op_name, op, inputs: node.inputs.clone(), shape: node.shape.clone(), scale });
+    }
+    Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits })
+}
+
+/// Per node, the largest absolute value seen over all samples.
+fn observed_max_abs(graph: &Graph, samples: &[Vec<f64>]) -> Result<Vec<f64>, String> {
+    let mut max_abs = vec![0.0f64; graph.nodes.len()];
+    for (s, sample) in samples.iter().enumerate() {
+        if sample.len() != graph.input_len() {
+            return Err(format!("calibration input #{s} has {} values, the model expects {}", sample.len(), graph.input_len()));
+        }
+        if let Some(v) = sample.iter().find(|v| !v.is_finite()) {
+            return Err(format!("calibration input #{s} contains {v}: NaN and infinity cannot be quantized"));
+        }
+        for (m, values) in max_abs.iter_mut().zip(graph.eval_f64(sample)) {
+            *m = values.iter().fold(*m, |acc, v| acc.max(v.abs()));
+        }
+    }
+    Ok(max_abs)
+}
+
+/// For each node, the Relu it is fused with: a Linear or Binary node whose only reader is a Relu.
+fn relu_fusions(graph: &Graph) -> Vec<Option<usize>> {
+    let consumers = graph.consumer_counts();
+    let mut fused = vec![None; graph.nodes.len()];
+    for (id, node) in graph.nodes.iter().enumerate() {
+        if node.op == Op::Relu {
+            let producer = node.inputs[0];
+            let fusable = matches!(graph.nodes[producer].op, Op::Linear { .. } | Op::Binary(_));
+            if fusable && consumers[producer] == 1 && !graph.outputs.contains(&producer) {
+                fused[producer] = Some(id);
+            }
+        }
+    }
+    fused
+}
+
+/// The largest scale at which `max_abs` still fits in half of the `bits`-bit range.
+fn calibrated_scale(max_abs: f64, bits: i32) -> i32 {
+    if max_abs <= 0.0 || !max_abs.is_finite() {
+        return MAX_SCALE.min(bits - 1);
+    }
+    let scale = (bits - 1) as f64 - max_abs.log2();
+    (scale.floor() as i32).clamp(0, MAX_SCALE)
+}
+
+fn quantize_values(data: &[f32], scale: i32, node: &str) -> Result<Vec<i64>, String> {
+    data.iter()
+        .map(|&v| to_fixed(v as f64, scale).map(|q| q as i64).ok_or_else(|| format!("node '{node}': constant {v} cannot be quantized")))
+        .collect()
+}
+
+/// The raw result lives at `raw_scale`; bring it to `want` with a shift of at most `bits`.
+fn requant_to(raw_scale: i32, want: i32, bits: i32, relu: bool) -> (Option<Requant>, i32) {
+    let out = want.clamp(raw_scale - bits, raw_scale);
+    let shift = (raw_scale - out) as u32;
+    let requant = (shift > 0 || relu).then_some(Requant { shift, relu });
+    (requant, out)
+}
+
+fn quantize_linear(
+    weight: &crate::ir::Tensor,
+    bias: Option<&crate::ir::Tensor>,
+    in_scale: i32,
+    want: i32,
+    bits: i32,
+    relu: bool,
+    node: &str,
+) -> Result<(QOp, i32), String> {
+    // As many weight bits as the rescale can remove: the shift `in + w - out` stays within `bits`.
+    let weight_scale = (bits + want - in_scale).clamp(0, MAX_WEIGHT_SCALE);
+    let raw_scale = in_scale + weight_scale;
+    let (requant, scale) = requant_to(raw_scale, want, bits, relu);
+    let (k, n) = (weight.shape[0], weight.shape[1]);
+    let bias = match bias {
+        Some(b) => quantize_values(&b.data, raw_scale, node)?,
+        None => vec![0; n],
+    };
+    let weight = quantize_values(&weight.data, weight_scale, node)?;
+    Ok((QOp::Linear { k, n, weight, weight_scale, bias, requant }, scale))
+}
+
+fn quantize_binary(kind: BinaryKind, sa: i32, sb: i32, want: i32, bits: i32, relu: bool) -> (QOp, i32) {
+    let (coeffs, raw_scale) = match kind {
+        BinaryKind::Mul => (BinaryCoeffs { ca: 0, cb: 0, mul: 1 }, sa + sb),
+        BinaryKind::Add | BinaryKind::Sub => {
+            let s = sa.max(sb);
+            let cb = 1i64 << (s - sb);
+            let cb = if kind == BinaryKind::Sub { -cb } else { cb };
+            (BinaryCoeffs { ca: 1i64 << (s - sa), cb, mul: 0 }, s)
+        }
+    };
+    let (requant, scale) = requant_to(raw_scale, want, bits, relu);
+    (QOp::Binary { kind, coeffs, requant }, scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibrated_scale_leaves_one_bit_of_headroom() {
+        assert_eq!(calibrated_scale(1.0, 12), 11);
+        assert_eq!(calibrated_scale(3.0, 12), 9); // 3 * 2^9 = 1536 < 2048
+        assert_eq!(calibrated_scale(5000.0, 12), 0);
+        assert_eq!(calibrated_scale(0.0, 12), 11);
+    }
+
+    #[test]
+    fn requant_shift_never_exceeds_bits() {
+        assert_eq!(requant_to(30, 5, 12, false), (Some(Requant { shift: 12, relu: false }), 18));
+        assert_eq!(requant_to(8, 8, 12, false), (None, 8));
+        assert_eq!(requant_to(8, 8, 12, true), (Some(Requant { shift: 0, relu: true }), 8));
+        assert_eq!(requant_to(8, 10, 12, false), (None, 8));
+    }
+}

@@ -1,0 +1,105 @@
+//! Integer evaluation of a quantized model: the exact values every circuit cell will hold.
+
+use super::fixed::{from_fixed, requant, to_fixed};
+use super::{BinaryCoeffs, QNode, QOp, QuantError, QuantizedModel, Requant};
+use crate::ir::broadcast_source_indices;
+use rayon::prelude::*;
+
+/// Every node's integer values for one inference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Witness {
+    /// Before requantization (dot-product sums, binary results); `None` for nodes without one.
+    pub raw: Vec<Option<Vec<i128>>>,
+    /// The node outputs.
+    pub out: Vec<Vec<i128>>,
+}
+
+impl QuantizedModel {
+    /// Quantizes a flat float input at the input node's scale, rejecting NaN/inf and values the
+    /// range cannot hold.
+    pub fn quantize_input(&self, input: &[f64]) -> Result<Vec<i128>, QuantError> {
+        let node = self.input_node();
+        if input.len() != node.len() {
+            return Err(QuantError::InputLength { got: input.len(), expected: node.len(), shape: node.shape.clone() });
+        }
+        let limit = 1i128 << self.bits;
+        input
+            .iter()
+            .enumerate()
+            .map(|(index, &value)| {
+                let q = to_fixed(value, node.scale).ok_or(QuantError::NonFinite { index, value })?;
+                if q.abs() >= limit {
+                    let limit = from_fixed(limit, node.scale);
+                    return Err(QuantError::InputOutOfRange { index, value, limit, scale: node.scale, bits: self.bits });
+                }
+                Ok(q)
+            })
+            .collect()
+    }
+
+    /// Runs the quantized model on a quantized input.
+    pub fn evaluate(&self, input: &[i128]) -> Result<Witness, QuantError> {
+        let mut raw = Vec::with_capacity(self.nodes.len());
+        let mut out: Vec<Vec<i128>> = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let arg = |i: usize| &out[node.inputs[i]];
+            let raw_values = match &node.op {
+                QOp::Input | QOp::Const { .. } | QOp::Reshape => None,
+                QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
+                QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
+                QOp::Requant(_) => Some(arg(0).clone()),
+            };
+            let values = match (&node.op, node.op.requant(), &raw_values) {
+                (QOp::Input, ..) => input.to_vec(),
+                (QOp::Const { values }, ..) => values.iter().map(|&v| v as i128).collect(),
+                (QOp::Reshape, ..) => arg(0).clone(),
+                (_, Some(r), Some(values)) => self.requant_all(node, values, r)?,
+                (_, None, Some(values)) => values.clone(),
+                (_, _, None) => unreachable!("every other op has raw values"),
+            };
+            raw.push(raw_values);
+            out.push(values);
+        }
+        Ok(Witness { raw, out })
+    }
+
+    /// The model's outputs, dequantized, in output order.
+    pub fn dequantized_outputs(&self, witness: &Witness) -> Vec<Vec<f64>> {
+        self.outputs
+            .iter()
+            .map(|&o| witness.out[o].iter().map(|&q| from_fixed(q, self.nodes[o].scale)).collect())
+            .collect()
+    }
+
+    fn binary(&self, node: &QNode, a: &[i128], b: &[i128], c: BinaryCoeffs) -> Vec<i128> {
+        let ia = broadcast_source_indices(&self.nodes[node.inputs[0]].shape, &node.shape);
+        let ib = broadcast_source_indices(&self.nodes[node.inputs[1]].shape, &node.shape);
+        ia.iter()
+            .zip(&ib)
+            .map(|(&i, &j)| c.ca as i128 * a[i] + c.cb as i128 * b[j] + c.mul as i128 * a[i] * b[j])
+            .collect()
+    }
+
+    fn requant_all(&self, node: &QNode, raw: &[i128], r: Requant) -> Result<Vec<i128>, QuantError> {
+        raw.par_iter()
+            .map(|&x| {
+                requant(x, r.shift, self.bits, r.relu).map(|c| c.y).map_err(|q| QuantError::OutOfRange {
+                    node: node.name.clone(),
+                    op: node.op_name.clone(),
+                    value: from_fixed(q, node.scale),
+                    scale: node.scale,
+                    bits: self.bits,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `x [rows, k] @ weight [k, n] + bias`, one output row per input row, in parallel.
+fn linear(x: &[i128], k: usize, n: usize, weight: &[i64], bias: &[i64]) -> Vec<i128> {
+    x.par_chunks(k)
+        .flat_map_iter(|row| {
+            (0..n).map(move |j| bias[j] as i128 + row.iter().enumerate().map(|(i, &xi)| xi * weight[i * n + j] as i128).sum::<i128>())
+        })
+        .collect()
+}

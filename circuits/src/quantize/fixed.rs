@@ -1,0 +1,97 @@
+//! Fixed-point arithmetic shared by the quantized evaluator and the circuit's witness, so the two
+//! can never disagree on rounding.
+//!
+//! A real value `v` at scale `s` is the integer `round(v * 2^s)`. Products of two tensors live at
+//! the sum of their scales and are brought back down by a *requantization*: a division by `2^d`
+//! rounded to nearest (ties up), whose remainder and quotient the circuit range-checks.
+
+/// `round(v * 2^scale)`, or `None` when `v` is not finite.
+pub fn to_fixed(v: f64, scale: i32) -> Option<i128> {
+    let scaled = v * 2f64.powi(scale);
+    (scaled.is_finite() && scaled.abs() < 1e30).then(|| scaled.round() as i128)
+}
+
+pub fn from_fixed(q: i128, scale: i32) -> f64 {
+    q as f64 / 2f64.powi(scale)
+}
+
+/// Every cell value the requantization gate constrains, for one element.
+///
+/// The gate proves `(x + half) * 2^(bits - shift) = (p - n) * 2^bits + u` with `u, p, n` in
+/// `[0, 2^bits)` and `p * n = 0`; then `q = p - n = round(x / 2^shift)` is unique, and the output
+/// is `p` (Relu) or `q`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequantCells {
+    pub x: i128,
+    /// Remainder of the division, shifted up to `bits` bits: `((x + half) mod 2^shift) << (bits - shift)`.
+    pub u: i128,
+    /// Positive part of the quotient.
+    pub p: i128,
+    /// Negative part of the quotient (as a positive number).
+    pub n: i128,
+    pub y: i128,
+}
+
+/// The requantized value of `x`, or the quotient that does not fit in `bits` bits.
+pub fn requant(x: i128, shift: u32, bits: u32, relu: bool) -> Result<RequantCells, i128> {
+    debug_assert!(shift <= bits);
+    let half = requant_half(shift);
+    let shifted = x + half;
+    let q = shifted.div_euclid(1i128 << shift);
+    let rem = shifted.rem_euclid(1i128 << shift);
+    let bound = 1i128 << bits;
+    if q.abs() >= bound {
+        return Err(q);
+    }
+    let (p, n) = (q.max(0), (-q).max(0));
+    Ok(RequantCells { x, u: rem << (bits - shift), p, n, y: if relu { p } else { q } })
+}
+
+/// The rounding offset added before dividing by `2^shift` (0 when nothing is divided).
+pub fn requant_half(shift: u32) -> i128 {
+    if shift == 0 {
+        0
+    } else {
+        1i128 << (shift - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requant_rounds_to_nearest() {
+        let r = requant(37, 3, 8, false).unwrap(); // 37/8 = 4.625
+        assert_eq!(r.y, 5);
+        let r = requant(-37, 3, 8, false).unwrap();
+        assert_eq!(r.y, -5);
+        assert_eq!((r.p, r.n), (0, 5));
+        let r = requant(-37, 3, 8, true).unwrap();
+        assert_eq!(r.y, 0);
+    }
+
+    #[test]
+    fn requant_cells_satisfy_the_gate_equation() {
+        for x in [-1000i128, -9, -1, 0, 1, 7, 8, 999] {
+            for shift in [0u32, 1, 3, 8] {
+                let r = requant(x, shift, 12, false).unwrap();
+                assert_eq!((x + requant_half(shift)) << (12 - shift), (r.p - r.n) * 4096 + r.u);
+                assert!(r.u >= 0 && r.u < 4096 && r.p * r.n == 0);
+            }
+        }
+    }
+
+    #[test]
+    fn requant_rejects_out_of_range_quotients() {
+        assert_eq!(requant(256 * 8, 3, 8, false), Err(256));
+        assert!(requant(255 * 8, 3, 8, false).is_ok());
+    }
+
+    #[test]
+    fn to_fixed_rejects_non_finite() {
+        assert_eq!(to_fixed(f64::NAN, 4), None);
+        assert_eq!(to_fixed(f64::INFINITY, 4), None);
+        assert_eq!(to_fixed(1.5, 2), Some(6));
+    }
+}

@@ -1,0 +1,112 @@
+//! Fixed-point quantization of an IR graph: per-tensor power-of-two scales chosen by calibration,
+//! quantized weights, and the requantization (rescale, optionally fused with Relu) after every op
+//! whose result lives at a higher scale than its output.
+
+mod calibrate;
+mod eval;
+pub mod fixed;
+
+pub use calibrate::{quantize, QuantizeOptions};
+pub use eval::Witness;
+
+use crate::ir::{BinaryKind, NodeId};
+use serde::{Deserialize, Serialize};
+
+/// Rescale of an op's raw result: a rounded division by `2^shift`, then Relu when `relu`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requant {
+    pub shift: u32,
+    pub relu: bool,
+}
+
+/// `raw = ca * a + cb * b + mul * a * b`: the arithmetic gate's coefficients for one binary op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BinaryCoeffs {
+    pub ca: i64,
+    pub cb: i64,
+    pub mul: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum QOp {
+    Input,
+    /// Constant tensor at the node's scale.
+    Const { values: Vec<i64> },
+    /// Weights `[k, n]` at scale `weight_scale`, bias at the raw scale (input + weight scale).
+    Linear { k: usize, n: usize, weight: Vec<i64>, weight_scale: i32, bias: Vec<i64>, requant: Option<Requant> },
+    Binary { kind: BinaryKind, coeffs: BinaryCoeffs, requant: Option<Requant> },
+    /// A standalone requantization (a Relu that could not be fused into its producer).
+    Requant(Requant),
+    /// Same values, new shape; also what a fused Relu becomes.
+    Reshape,
+}
+
+impl QOp {
+    pub fn requant(&self) -> Option<Requant> {
+        match self {
+            QOp::Linear { requant, .. } | QOp::Binary { requant, .. } => *requant,
+            QOp::Requant(r) => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QNode {
+    pub name: String,
+    /// The ONNX-level op this node implements (for reports).
+    pub op_name: String,
+    pub op: QOp,
+    pub inputs: Vec<NodeId>,
+    pub shape: Vec<usize>,
+    /// Power-of-two scale exponent of the node's output.
+    pub scale: i32,
+}
+
+impl QNode {
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A quantized model: what the circuit constrains and what the witness generator runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantizedModel {
+    pub nodes: Vec<QNode>,
+    pub input: NodeId,
+    pub outputs: Vec<NodeId>,
+    /// Requantized values satisfy `|q| < 2^bits`; also the size of the range-check table.
+    pub bits: u32,
+}
+
+impl QuantizedModel {
+    pub fn input_node(&self) -> &QNode {
+        &self.nodes[self.input]
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.outputs.iter().map(|&o| self.nodes[o].len()).sum()
+    }
+
+    /// The public instance count: quantized input then output values.
+    pub fn num_instances(&self) -> usize {
+        self.input_node().len() + self.output_len()
+    }
+}
+
+/// Why a value could not be represented in the quantized model.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QuantError {
+    #[error("input has {got} values but the model expects {expected} (shape {shape:?})")]
+    InputLength { got: usize, expected: usize, shape: Vec<usize> },
+    #[error("input value #{index} is {value}: NaN and infinity cannot be quantized")]
+    NonFinite { index: usize, value: f64 },
+    #[error("input value #{index} ({value}) is outside the quantized input range ±{limit} (scale 2^{scale}, {bits} bits); recompile with calibration inputs that cover it")]
+    InputOutOfRange { index: usize, value: f64, limit: f64, scale: i32, bits: u32 },
+    #[error("node '{node}' ({op}): value {value} at scale 2^{scale} exceeds the {bits}-bit quantized range (|q| < 2^{bits}); recompile with calibration inputs that cover this input, or with more --bits")]
+    OutOfRange { node: String, op: String, value: f64, scale: i32, bits: u32 },
+}
