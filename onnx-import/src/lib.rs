@@ -1,1 +1,26 @@
-//! placeholder
+//! zkinfer-onnx: ONNX models into zkinfer's graph IR, and tract's float run of the same file.
+//!
+//! The importer reads the ONNX protobuf through tract-onnx's types and lowers each node itself,
+//! so an unsupported op is reported with its op type and node name (and ops tract cannot
+//! translate, such as ai.onnx.ml tree ensembles, remain within reach). Constants are folded,
+//! symbolic dimensions are fixed from the input's size, and nodes no output depends on are
+//! dropped.
+
+mod error;
+mod graph_builder;
+mod ops;
+mod proto;
+mod reference;
+
+pub use error::ImportError;
+pub use reference::tract_reference;
+
+use std::path::Path;
+use zkinfer_circuits::Graph;
+
+/// Imports `path`. `input_len` (the number of values in the user's input) fixes symbolic
+/// dimensions such as the batch size; without it they are 1.
+pub fn import(path: &Path, input_len: Option<usize>) -> Result<Graph, ImportError> {
+    let model = proto::read_model(path)?;
+    graph_builder::build(&model, path, input_len)
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Regenerates the bundled ONNX models and their sample inputs (deterministic, offline).
+
+Requires: numpy, onnx, scikit-learn (for its bundled 8x8 digits data set). Tests do not need
+Python: they read the committed .onnx and .json files, and tract computes the float reference.
+
+    python3 models/make_models.py
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(20261125)
+
+
+def save(name, graph, opset=13):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="zkinfer-models")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    os.makedirs(os.path.join(HERE, name), exist_ok=True)
+    onnx.save(model, os.path.join(HERE, name, "model.onnx"))
+
+
+def write_input(name, x, file="input.json"):
+    with open(os.path.join(HERE, name, file), "w") as f:
+        json.dump({"input_data": [[round(float(v), 6) for v in np.asarray(x).ravel()]]}, f)
+        f.write("\n")
+
+
+def init(name, array):
+    return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
+
+
+def linear_regression():
+    """10 features -> 1, least-squares fit of a noisy linear target (Gemm with bias)."""
+    true_w = rng.normal(size=10)
+    X = rng.normal(size=(500, 10))
+    y = X @ true_w + 0.5 + 0.1 * rng.normal(size=500)
+    Xb = np.hstack([X, np.ones((500, 1))])
+    coef, *_ = np.linalg.lstsq(Xb, y, rcond=None)
+    W, b = coef[:10].reshape(10, 1), coef[10:]
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["input", "W", "b"], ["output"], name="linear")],
+        "linear_regression",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 10])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1])],
+        [init("W", W), init("b", b)],
+    )
+    save("linear_regression", graph)
+    write_input("linear_regression", X[0])
+    write_input("linear_regression", X[1], "input2.json")
+
+
+def mlp_relu():
+    """8 -> 16 -> 8 -> 3 with Relu; the first layer is MatMul + Add (as PyTorch exports
+    x @ W + b), the batch dimension is symbolic."""
+    W1, b1 = rng.normal(scale=0.5, size=(8, 16)), rng.normal(scale=0.1, size=16)
+    W2, b2 = rng.normal(scale=0.35, size=(16, 8)), rng.normal(scale=0.1, size=8)
+    W3, b3 = rng.normal(scale=0.5, size=(8, 3)), rng.normal(scale=0.1, size=3)
+    nodes = [
+        helper.make_node("MatMul", ["input", "W1"], ["h1"], name="fc1_matmul"),
+        helper.make_node("Add", ["h1", "b1"], ["h1b"], name="fc1_bias"),
+        helper.make_node("Relu", ["h1b"], ["a1"], name="relu1"),
+        helper.make_node("Gemm", ["a1", "W2", "b2"], ["h2"], name="fc2"),
+        helper.make_node("Relu", ["h2"], ["a2"], name="relu2"),
+        helper.make_node("Gemm", ["a2", "W3", "b3"], ["output"], name="fc3"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "mlp_relu",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 8])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3])],
+        [init("W1", W1), init("b1", b1), init("W2", W2), init("b2", b2), init("W3", W3), init("b3", b3)],
+    )
+    save("mlp_relu", graph)
+    write_input("mlp_relu", rng.normal(size=8))
+    write_input("mlp_relu", rng.normal(size=8), "input2.json")
+
+
+def digits_28x28():
+    """scikit-learn's bundled 8x8 digits, upsampled to 28x28 in [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    imgs = d.images / 16.0
+    idx = np.clip((np.arange(28) * 8) // 28, 0, 7)
+    big = imgs[:, idx][:, :, idx]
+    return big.reshape(len(big), 784), d.target
+
+
+def mnist_mlp():
+    """784 -> 128 -> 64 -> 10 with Relu, trained with plain SGD on the digits above."""
+    X, y = digits_28x28()
+    n_train = 1500
+    sizes = [784, 128, 64, 10]
+    Ws = [rng.normal(scale=np.sqrt(2.0 / a), size=(a, b)) for a, b in zip(sizes, sizes[1:])]
+    bs = [np.zeros(b) for b in sizes[1:]]
+    onehot = np.eye(10)[y]
+    lr = 0.05
+    for epoch in range(30):
+        order = rng.permutation(n_train)
+        for start in range(0, n_train, 32):
+            batch = order[start:start + 32]
+            acts = [X[batch]]
+            for i, (W, b) in enumerate(zip(Ws, bs)):
+                z = acts[-1] @ W + b
+                acts.append(np.maximum(z, 0) if i < 2 else z)
+            logits = acts[-1]
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            grad = (p - onehot[batch]) / len(batch)
+            for i in (2, 1, 0):
+                gW, gb = acts[i].T @ grad, grad.sum(axis=0)
+                if i > 0:
+                    grad = (grad @ Ws[i].T) * (acts[i] > 0)
+                Ws[i] -= lr * gW
+                bs[i] -= lr * gb
+
+    def predict(x):
+        h = x
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            h = h @ W + b
+            h = np.maximum(h, 0) if i < 2 else h
+        return h
+
+    acc = (predict(X[n_train:]).argmax(axis=1) == y[n_train:]).mean()
+    print(f"mnist_mlp: held-out accuracy {acc:.3f} on {len(X) - n_train} digits")
+    nodes = [
+        helper.make_node("Flatten", ["input"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["flat", "W1", "b1"], ["h1"], name="fc1"),
+        helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),
+        helper.make_node("Gemm", ["a1", "W2", "b2"], ["h2"], name="fc2"),
+        helper.make_node("Relu", ["h2"], ["a2"], name="relu2"),
+        helper.make_node("Gemm", ["a2", "W3", "b3"], ["output"], name="fc3"),
+    ]
+    inits = []
+    for i, (W, b) in enumerate(zip(Ws, bs), 1):
+        inits += [init(f"W{i}", W), init(f"b{i}", b)]
+    graph = helper.make_graph(
+        nodes,
+        "mnist_mlp",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        inits,
+    )
+    save("mnist_mlp", graph)
+    write_input("mnist_mlp", X[n_train])
+    write_input("mnist_mlp", X[n_train + 1], "input2.json")
+    print(f"mnist_mlp: sample input is a {y[n_train]}, second sample a {y[n_train + 1]}")
+
+
+if __name__ == "__main__":
+    linear_regression()
+    mlp_relu()
+    mnist_mlp()
+
+
+def fixtures():
+    """Small invalid or unsupported models for the error-path tests."""
+    os.makedirs(os.path.join(HERE, "fixtures"), exist_ok=True)
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["input", "W"], ["h"], name="fc"), helper.make_node("Hardmax", ["h"], ["output"], name="pick_max")],
+        "unsupported_op",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2])],
+        [init("W", rng.normal(size=(4, 2)))],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, os.path.join(HERE, "fixtures", "unsupported_op.onnx"))
+    with open(os.path.join(HERE, "fixtures", "malformed.onnx"), "wb") as f:
+        f.write(b"\x08\x07\x12\xff\xff this is not an ONNX protobuf")
+
+
+if __name__ == "__main__":
+    fixtures()

@@ -1,0 +1,157 @@
+//! Builds the IR graph from an ONNX graph: resolves the input shape, lowers nodes in order,
+//! then folds bias adds into linear layers and drops nodes no output depends on.
+
+use crate::ops::{self, Value};
+use crate::proto::load_tensor;
+use crate::ImportError;
+use std::collections::HashMap;
+use std::path::Path;
+use tract_onnx::pb::{type_proto, ModelProto, ValueInfoProto};
+use zkinfer_circuits::{Graph, Node, Op};
+
+/// The IR graph under construction.
+#[derive(Default)]
+pub struct Builder {
+    pub nodes: Vec<Node>,
+}
+
+impl Builder {
+    pub fn push(&mut self, name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> usize {
+        self.nodes.push(Node { name: name.to_string(), op, inputs, shape });
+        self.nodes.len() - 1
+    }
+
+    pub fn shape(&self, v: &Value) -> Vec<usize> {
+        match v {
+            Value::Node(id) => self.nodes[*id].shape.clone(),
+            Value::Const(t) => t.shape.clone(),
+        }
+    }
+
+    /// The node holding `v`, adding a Const node for a constant.
+    pub fn node_of(&mut self, v: &Value, name: &str) -> usize {
+        match v {
+            Value::Node(id) => *id,
+            Value::Const(t) => self.push(&format!("{name}/const"), Op::Const(t.to_ir()), vec![], t.shape.clone()),
+        }
+    }
+}
+
+pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Result<Graph, ImportError> {
+    let graph = model.graph.as_ref().expect("checked by read_model");
+    let mut values: HashMap<String, Value> = HashMap::new();
+    for t in &graph.initializer {
+        values.insert(t.name.clone(), Value::Const(load_tensor(t, path)?));
+    }
+    let inputs: Vec<&ValueInfoProto> = graph.input.iter().filter(|i| !values.contains_key(&i.name)).collect();
+    let [input] = inputs.as_slice() else {
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        return Err(ImportError::Input(format!("zkinfer supports models with exactly one input, this one has {}: {names:?}", names.len())));
+    };
+    let mut b = Builder::default();
+    let shape = input_shape(input, input_len)?;
+    let input_id = b.push(&input.name, Op::Input, vec![], shape);
+    values.insert(input.name.clone(), Value::Node(input_id));
+
+    for node in &graph.node {
+        let name = if node.name.is_empty() { node.output.first().cloned().unwrap_or_default() } else { node.name.clone() };
+        let args = node
+            .input
+            .iter()
+            .map(|i| if i.is_empty() { Ok(None) } else { values.get(i).cloned().map(Some).ok_or_else(|| ImportError::Malformed(format!("node '{name}' reads '{i}', which nothing defines before it"))) })
+            .collect::<Result<Vec<_>, _>>()?;
+        let outputs = ops::lower(&mut b, node, &name, args, path)?;
+        for (out_name, v) in node.output.iter().zip(outputs) {
+            values.insert(out_name.clone(), v);
+        }
+    }
+
+    let mut outputs = Vec::new();
+    for o in &graph.output {
+        let v = values.get(&o.name).ok_or_else(|| ImportError::Malformed(format!("graph output '{}' is never computed", o.name)))?.clone();
+        outputs.push(b.node_of(&v, &o.name));
+    }
+    let graph = Graph { nodes: b.nodes, input: input_id, outputs };
+    let graph = prune(fold_bias_adds(graph));
+    graph.validate().map_err(ImportError::Malformed)?;
+    Ok(graph)
+}
+
+/// Static input shape: symbolic or unknown dimensions (one at most) are fixed from `input_len`.
+fn input_shape(input: &ValueInfoProto, input_len: Option<usize>) -> Result<Vec<usize>, ImportError> {
+    let dims = match input.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+        Some(type_proto::Value::TensorType(t)) => t.shape.as_ref().map(|s| s.dim.clone()).unwrap_or_default(),
+        _ => return Err(ImportError::Input(format!("input '{}' is not a tensor", input.name))),
+    };
+    let known: Vec<Option<usize>> = dims
+        .iter()
+        .map(|d| match &d.value {
+            Some(tract_onnx::pb::tensor_shape_proto::dimension::Value::DimValue(v)) if *v > 0 => Some(*v as usize),
+            _ => None,
+        })
+        .collect();
+    let fixed: usize = known.iter().flatten().product();
+    let symbolic = known.iter().filter(|d| d.is_none()).count();
+    let fill = match (symbolic, input_len) {
+        (0, _) => 1,
+        (1, Some(len)) if fixed > 0 && len % fixed == 0 && len > 0 => len / fixed,
+        (1, Some(len)) => return Err(ImportError::Input(format!("input '{}' has {len} values, which is not a multiple of its fixed dimensions {fixed}", input.name))),
+        (1, None) => 1,
+        _ => return Err(ImportError::Input(format!("input '{}' has {symbolic} symbolic dimensions; zkinfer can fix one (the batch)", input.name))),
+    };
+    Ok(known.iter().map(|d| d.unwrap_or(fill)).collect())
+}
+
+/// `Add(Linear(x), b)` with `b` constant along the last axis becomes `Linear(x)` with bias `b`
+/// (PyTorch exports `x @ W + b` this way), when the Linear has no bias and no other reader.
+fn fold_bias_adds(mut graph: Graph) -> Graph {
+    let consumers = graph.consumer_counts();
+    for id in 0..graph.nodes.len() {
+        let node = &graph.nodes[id];
+        if node.op != Op::Binary(zkinfer_circuits::ir::BinaryKind::Add) {
+            continue;
+        }
+        let (a, c) = (node.inputs[0], node.inputs[1]);
+        let (lin, cst) = match (&graph.nodes[a].op, &graph.nodes[c].op) {
+            (Op::Linear { bias: None, .. }, Op::Const(_)) => (a, c),
+            (Op::Const(_), Op::Linear { bias: None, .. }) => (c, a),
+            _ => continue,
+        };
+        let Op::Const(t) = &graph.nodes[cst].op else { unreachable!() };
+        let n = *graph.nodes[lin].shape.last().unwrap_or(&0);
+        let along_last_axis = t.shape.iter().rev().skip(1).all(|&d| d == 1) && t.shape.last().is_some_and(|&d| d == n || d == 1);
+        if consumers[lin] != 1 || !along_last_axis || graph.nodes[id].shape != graph.nodes[lin].shape {
+            continue;
+        }
+        let bias = if t.data.len() == n { t.data.clone() } else { vec![t.data[0]; n] };
+        if let Op::Linear { bias: b, .. } = &mut graph.nodes[lin].op {
+            *b = Some(zkinfer_circuits::Tensor::new(vec![n], bias));
+        }
+        graph.nodes[id].op = Op::Reshape;
+        graph.nodes[id].inputs = vec![lin];
+    }
+    graph
+}
+
+/// Drops nodes that no output depends on and renumbers the rest (the input always stays).
+fn prune(graph: Graph) -> Graph {
+    let mut live = vec![false; graph.nodes.len()];
+    live[graph.input] = true;
+    let mut stack = graph.outputs.clone();
+    while let Some(id) = stack.pop() {
+        if !std::mem::replace(&mut live[id], true) {
+            stack.extend(&graph.nodes[id].inputs);
+        }
+    }
+    let mut new_id = vec![usize::MAX; graph.nodes.len()];
+    let mut nodes = Vec::new();
+    for (id, mut node) in graph.nodes.into_iter().enumerate() {
+        if live[id] {
+            node.inputs.iter_mut().for_each(|i| *i = new_id[*i]);
+            new_id[id] = nodes.len();
+            nodes.push(node);
+        }
+    }
+    Graph { nodes, input: new_id[graph.input], outputs: graph.outputs.iter().map(|&o| new_id[o]).collect() }
+}
+

@@ -1,0 +1,40 @@
+//! ONNX `Add`, `Sub`, `Mul` with numpy broadcasting; folded when both operands are constant.
+
+use super::{OpCtx, Value};
+use crate::graph_builder::Builder;
+use crate::proto::ConstTensor;
+use crate::ImportError;
+use zkinfer_circuits::ir::{broadcast_shapes, broadcast_source_indices, BinaryKind};
+use zkinfer_circuits::Op;
+
+pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let kind = match ctx.op() {
+        "Add" => BinaryKind::Add,
+        "Sub" => BinaryKind::Sub,
+        _ => BinaryKind::Mul,
+    };
+    let (x, y) = (ctx.arg(0)?, ctx.arg(1)?);
+    let (sx, sy) = (b.shape(x), b.shape(y));
+    let shape = broadcast_shapes(&sx, &sy).ok_or_else(|| ctx.error(format!("shapes {sx:?} and {sy:?} do not broadcast")))?;
+    if let (Value::Const(x), Value::Const(y)) = (x, y) {
+        return Ok(Value::Const(fold(kind, x, y, shape)));
+    }
+    let xi = b.node_of(x, ctx.name);
+    let yi = b.node_of(y, ctx.name);
+    Ok(Value::Node(b.push(ctx.name, Op::Binary(kind), vec![xi, yi], shape)))
+}
+
+fn fold(kind: BinaryKind, x: &ConstTensor, y: &ConstTensor, shape: Vec<usize>) -> ConstTensor {
+    let ix = broadcast_source_indices(&x.shape, &shape);
+    let iy = broadcast_source_indices(&y.shape, &shape);
+    let data = ix
+        .iter()
+        .zip(&iy)
+        .map(|(&i, &j)| match kind {
+            BinaryKind::Add => x.data[i] + y.data[j],
+            BinaryKind::Sub => x.data[i] - y.data[j],
+            BinaryKind::Mul => x.data[i] * y.data[j],
+        })
+        .collect();
+    ConstTensor { shape, data }
+}

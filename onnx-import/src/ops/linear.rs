@@ -1,0 +1,70 @@
+//! ONNX `Gemm` and `MatMul` with a constant right-hand side, lowered to `Linear`.
+
+use super::{OpCtx, Value};
+use crate::graph_builder::Builder;
+use crate::proto::{Attrs, ConstTensor};
+use crate::ImportError;
+use zkinfer_circuits::{Op, Tensor};
+
+/// `Y = alpha * A' B' + beta * C` (A' = A or Aᵀ, B' = B or Bᵀ).
+pub fn gemm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let attrs = Attrs(ctx.node);
+    let (alpha, beta) = (attrs.float("alpha", 1.0) as f64, attrs.float("beta", 1.0) as f64);
+    if attrs.int("transA", 0) != 0 {
+        return Err(ImportError::unsupported("Gemm", ctx.name, "transA = 1 (a transposed activation) is not supported"));
+    }
+    let x = activation(ctx)?;
+    let weight = ctx.opt_const(1)?.ok_or_else(|| ctx.error("input B is missing"))?;
+    if weight.shape.len() != 2 {
+        return Err(ctx.error(format!("B must be 2-D, its shape is {:?}", weight.shape)));
+    }
+    let weight = if attrs.int("transB", 0) != 0 { transpose(weight) } else { weight.clone() };
+    let n = weight.shape[1];
+    let bias = match ctx.opt_const(2)? {
+        None => None,
+        Some(c) if c.data.len() == n || c.data.len() == 1 => Some(Tensor::new(vec![n], (0..n).map(|j| (beta * c.data[j % c.data.len()]) as f32).collect())),
+        Some(c) => return Err(ctx.error(format!("bias C of shape {:?} does not broadcast to [{n}]", c.shape))),
+    };
+    push_linear(b, ctx, x, scaled(&weight, alpha), bias)
+}
+
+/// `Y = A @ B` for a constant 2-D `B` (the activation may carry leading batch axes).
+pub fn matmul(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    if matches!(ctx.arg(1)?, Value::Node(_)) {
+        return Err(ImportError::unsupported("MatMul", ctx.name, "a product of two computed tensors (attention-style MatMul) is not supported yet; the right operand must be a constant"));
+    }
+    let x = activation(ctx)?;
+    let weight = ctx.opt_const(1)?.expect("checked above");
+    if weight.shape.len() != 2 {
+        return Err(ImportError::unsupported("MatMul", ctx.name, format!("the constant operand must be 2-D, its shape is {:?}", weight.shape)));
+    }
+    push_linear(b, ctx, x, weight.clone(), None)
+}
+
+fn activation(ctx: &OpCtx) -> Result<usize, ImportError> {
+    match ctx.arg(0)? {
+        Value::Node(x) => Ok(*x),
+        Value::Const(_) => Err(ImportError::unsupported(ctx.op(), ctx.name, "the left operand must be computed from the model input")),
+    }
+}
+
+fn push_linear(b: &mut Builder, ctx: &OpCtx, x: usize, weight: ConstTensor, bias: Option<Tensor>) -> Result<Value, ImportError> {
+    let in_shape = b.nodes[x].shape.clone();
+    let (k, n) = (weight.shape[0], weight.shape[1]);
+    if in_shape.last() != Some(&k) {
+        return Err(ctx.error(format!("input of shape {in_shape:?} cannot be multiplied by a [{k}, {n}] matrix")));
+    }
+    let mut shape = in_shape;
+    *shape.last_mut().unwrap() = n;
+    Ok(Value::Node(b.push(ctx.name, Op::Linear { weight: weight.to_ir(), bias }, vec![x], shape)))
+}
+
+fn transpose(t: &ConstTensor) -> ConstTensor {
+    let (r, c) = (t.shape[0], t.shape[1]);
+    let data = (0..c).flat_map(|j| (0..r).map(move |i| (i, j))).map(|(i, j)| t.data[i * c + j]).collect();
+    ConstTensor { shape: vec![c, r], data }
+}
+
+fn scaled(t: &ConstTensor, factor: f64) -> ConstTensor {
+    ConstTensor { shape: t.shape.clone(), data: t.data.iter().map(|v| v * factor).collect() }
+}

@@ -1,0 +1,71 @@
+//! Lowering of ONNX ops to IR nodes, one file per op family. An op whose inputs are all constant
+//! is folded into a constant.
+
+mod constant;
+mod elementwise;
+mod linear;
+mod relu;
+mod shape;
+
+use crate::graph_builder::Builder;
+use crate::proto::ConstTensor;
+use crate::ImportError;
+use std::path::Path;
+use tract_onnx::pb::NodeProto;
+
+/// An ONNX value during import: a node's output or a (folded) constant.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Node(usize),
+    Const(ConstTensor),
+}
+
+/// What an op lowering sees: the node, its name for messages, and its inputs (None = omitted).
+pub struct OpCtx<'a> {
+    pub node: &'a NodeProto,
+    pub name: &'a str,
+    pub args: Vec<Option<Value>>,
+    pub path: &'a Path,
+}
+
+impl OpCtx<'_> {
+    pub fn op(&self) -> &str {
+        &self.node.op_type
+    }
+
+    pub fn arg(&self, i: usize) -> Result<&Value, ImportError> {
+        self.args.get(i).and_then(|a| a.as_ref()).ok_or_else(|| self.error(format!("input #{i} is missing")))
+    }
+
+    pub fn opt_const(&self, i: usize) -> Result<Option<&ConstTensor>, ImportError> {
+        match self.args.get(i).and_then(|a| a.as_ref()) {
+            None => Ok(None),
+            Some(Value::Const(t)) => Ok(Some(t)),
+            Some(Value::Node(_)) => Err(ImportError::unsupported(self.op(), self.name, format!("input #{i} must be a constant, it is computed from the model input"))),
+        }
+    }
+
+    pub fn error(&self, reason: impl Into<String>) -> ImportError {
+        ImportError::BadNode { op: self.op().to_string(), node: self.name.to_string(), reason: reason.into() }
+    }
+}
+
+pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Value>>, path: &Path) -> Result<Vec<Value>, ImportError> {
+    let ctx = OpCtx { node, name, args, path };
+    if !matches!(node.domain.as_str(), "" | "ai.onnx") {
+        return Err(ImportError::unsupported(&format!("{}:{}", node.domain, node.op_type), name, "operator domain not supported yet"));
+    }
+    let out = match node.op_type.as_str() {
+        "Constant" => constant::lower(&ctx)?,
+        "Gemm" => linear::gemm(b, &ctx)?,
+        "MatMul" => linear::matmul(b, &ctx)?,
+        "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,
+        "Relu" => relu::lower(b, &ctx)?,
+        "Identity" | "Dropout" => ctx.arg(0)?.clone(),
+        "Cast" => shape::cast(&ctx)?,
+        "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => shape::reshape(b, &ctx)?,
+        "Shape" => shape::shape_of(b, &ctx)?,
+        other => return Err(ImportError::unsupported(other, name, "")),
+    };
+    Ok(vec![out])
+}

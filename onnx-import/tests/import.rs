@@ -1,0 +1,82 @@
+//! The importer against tract: every bundled model's IR, run in f64, matches tract's float run
+//! of the original ONNX file; and bad models give errors that name what is wrong.
+
+use std::path::{Path, PathBuf};
+use zkinfer_circuits::Op;
+use zkinfer_onnx::{import, tract_reference, ImportError};
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")
+}
+
+fn sample(model: &str, file: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(models_dir().join(model).join(file)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["input_data"][0].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+}
+
+fn ir_matches_tract(model: &str) {
+    for file in ["input.json", "input2.json"] {
+        let path = models_dir().join(model).join("model.onnx");
+        let x = sample(model, file);
+        let graph = import(&path, Some(x.len())).unwrap();
+        let ours = graph.eval_f64(&x);
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let theirs = tract_reference(&path, graph.input_shape(), &x32).unwrap();
+        assert_eq!(theirs.len(), graph.outputs.len());
+        for (&o, reference) in graph.outputs.iter().zip(&theirs) {
+            assert_eq!(ours[o].len(), reference.len());
+            for (a, b) in ours[o].iter().zip(reference) {
+                // f64 against f32 arithmetic: relative 1e-4 of the value's magnitude
+                assert!((a - *b as f64).abs() <= 1e-4 * (1.0 + a.abs()), "{model}: {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn linear_regression_matches_tract() {
+    ir_matches_tract("linear_regression");
+}
+
+#[test]
+fn mlp_relu_matches_tract() {
+    ir_matches_tract("mlp_relu");
+}
+
+#[test]
+fn mnist_mlp_matches_tract() {
+    ir_matches_tract("mnist_mlp");
+}
+
+#[test]
+fn matmul_plus_constant_becomes_a_biased_linear() {
+    let graph = import(&models_dir().join("mlp_relu/model.onnx"), Some(8)).unwrap();
+    assert!(graph.nodes.iter().all(|n| !matches!(n.op, Op::Binary(_) | Op::Const(_))));
+    assert!(matches!(&graph.nodes[1].op, Op::Linear { bias: Some(_), .. }));
+}
+
+#[test]
+fn symbolic_batch_is_fixed_from_the_input_size() {
+    let graph = import(&models_dir().join("mlp_relu/model.onnx"), Some(24)).unwrap();
+    assert_eq!(graph.input_shape(), &[3, 8]);
+    assert_eq!(graph.nodes[*graph.outputs.first().unwrap()].shape, vec![3, 3]);
+    let err = import(&models_dir().join("mlp_relu/model.onnx"), Some(13)).unwrap_err();
+    assert!(matches!(err, ImportError::Input(_)), "{err}");
+}
+
+#[test]
+fn unsupported_op_names_the_op_and_the_node() {
+    let err = import(&models_dir().join("fixtures/unsupported_op.onnx"), None).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, ImportError::Unsupported { .. }));
+    assert!(msg.contains("'Hardmax'") && msg.contains("'pick_max'"), "{msg}");
+}
+
+#[test]
+fn malformed_file_is_a_read_error() {
+    let err = import(&models_dir().join("fixtures/malformed.onnx"), None).unwrap_err();
+    assert!(matches!(err, ImportError::Read { .. }), "{err}");
+    let err = import(&models_dir().join("fixtures/does_not_exist.onnx"), None).unwrap_err();
+    assert!(err.to_string().contains("does_not_exist.onnx"), "{err}");
+}
