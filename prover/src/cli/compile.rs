@@ -1,0 +1,50 @@
+use super::{print_json, progress::step};
+use std::path::PathBuf;
+use zkinfer::{compile::CompileOptions, input::read_input};
+use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// Sample input(s) for calibration, `{"input_data": [[...]]}`; repeat for more samples.
+    #[arg(long = "input", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output file.
+    #[arg(short, long, default_value = "model.zkc")]
+    output: PathBuf,
+    /// Fix every activation scale to 2^SCALE instead of calibrating.
+    #[arg(long)]
+    scale: Option<i32>,
+    /// Bits of every requantized value (|q| < 2^bits); also the range table size 2^bits.
+    #[arg(long, default_value_t = 12)]
+    bits: u32,
+    /// Main advice columns (default: the cheapest of several widths).
+    #[arg(long)]
+    width: Option<usize>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits, fixed_scale: a.scale }, width: a.width };
+    let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
+    let compiled = compiled?;
+    compiled.save(&a.output)?;
+    let st = stats(&compiled.model, compiled.params);
+    if a.json {
+        print_json(&serde_json::json!({
+            "output": a.output, "k": st.params.k, "width": st.params.width, "bits": st.params.bits, "rows": st.used_rows,
+            "accuracy": compiled.accuracy, "compile_seconds": time.as_secs_f64(),
+        }));
+        return Ok(());
+    }
+    println!("compiled {} -> {} in {:.2}s", a.model.display(), a.output.display(), time.as_secs_f64());
+    println!("circuit: k = {}, {} of {} rows used, width {}, {}-bit range table", st.params.k, st.used_rows, st.usable_rows, st.params.width, st.params.bits);
+    println!("accuracy against tract's float run on {} calibration input(s):", compiled.accuracy.samples);
+    for o in &compiled.accuracy.outputs {
+        println!("  {}: max abs error {:.6}, relative to the output's max |value| {:.3}%", o.name, o.max_abs_error, 100.0 * o.max_rel_error);
+    }
+    Ok(())
+}

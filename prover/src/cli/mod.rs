@@ -1,0 +1,52 @@
+//! Subcommands of `zkinfer`, one file each. Human-readable text goes to stdout, progress to
+//! stderr; `--json` prints one JSON object to stdout instead of text.
+
+mod compile;
+mod inspect;
+mod progress;
+mod prove;
+mod setup;
+mod srs;
+mod verify;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "zkinfer", version, about = "Zero-knowledge proofs of ONNX model inference (halo2, KZG on BN254)")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import an ONNX model, calibrate and quantize it, and size its circuit.
+    Compile(compile::Args),
+    /// Generate or inspect a KZG structured reference string.
+    #[command(subcommand)]
+    Srs(srs::Command),
+    /// Generate the proving and verifying keys of a compiled model.
+    Setup(setup::Args),
+    /// Prove one inference.
+    Prove(prove::Args),
+    /// Verify a proof.
+    Verify(verify::Args),
+    /// Show a compiled model's circuit: k, rows, columns, lookups, per layer.
+    Inspect(inspect::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Compile(a) => compile::run(a),
+        Command::Srs(c) => srs::run(c),
+        Command::Setup(a) => setup::run(a),
+        Command::Prove(a) => prove::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Inspect(a) => inspect::run(a),
+    }
+}
+
+/// Prints `value` as JSON on stdout.
+fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+}

@@ -1,0 +1,29 @@
+use super::{print_json, progress::step};
+use std::path::PathBuf;
+use zkinfer::{ProofBundle, VerifyingKeyFile};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    vk: PathBuf,
+    #[arg(long)]
+    proof: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let key = VerifyingKeyFile::load(&a.vk)?;
+    let bundle = ProofBundle::load(&a.proof)?;
+    let (result, time) = step("verifying", a.json, || zkinfer::verify(&key, &bundle));
+    result?;
+    if a.json {
+        print_json(&serde_json::json!({ "verified": true, "model": bundle.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64() }));
+    } else {
+        println!("verified: the proof is valid for model '{}' ({:.3}s)", bundle.model_name, time.as_secs_f64());
+        for o in &bundle.outputs {
+            println!("  {} = {:?}", o.name, o.values);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! `compile`: ONNX → IR → calibrated quantized model → circuit shape, with the accuracy of the
+//! quantized model measured against tract's float run on every calibration input.
+
+use crate::error::{Result, ZkError};
+use crate::files;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use zkinfer_circuits::quantize::quantize;
+use zkinfer_circuits::{circuit::cost::choose_params, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
+
+pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
+pub const COMPILED_VERSION: u32 = 1;
+
+/// The compiled artifact (`.zkc`, JSON): everything `setup` and `prove` need.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompiledModel {
+    pub format: String,
+    pub version: u32,
+    pub name: String,
+    pub source: Source,
+    /// The imported float graph (kept for the float reference when the ONNX file is gone).
+    pub graph: Graph,
+    pub model: QuantizedModel,
+    pub params: CircuitParams,
+    pub accuracy: Accuracy,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Source {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Quantized outputs against tract's float outputs over the calibration inputs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Accuracy {
+    pub samples: usize,
+    pub outputs: Vec<OutputAccuracy>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutputAccuracy {
+    pub name: String,
+    pub max_abs_error: f64,
+    /// `max_abs_error` relative to the largest reference magnitude of that output.
+    pub max_rel_error: f64,
+    pub max_abs_reference: f64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    pub quantize: QuantizeOptions,
+    pub width: Option<usize>,
+}
+
+impl CompiledModel {
+    /// Identifies the circuit (quantized model and layout): keys and proofs carry it.
+    pub fn digest(&self) -> String {
+        let bytes = serde_json::to_vec(&(&self.model, &self.params)).expect("serializable");
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        files::write_json(path, self)
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = files::read_bytes(path)?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, "compiled model", e))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(COMPILED_FORMAT) {
+            return Err(ZkError::bad_file(path, "compiled model", "missing the zkinfer-compiled-model format tag (is it a proof or an input file?)"));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != COMPILED_VERSION as u64 {
+            return Err(ZkError::bad_file(path, "compiled model", format!("format version {version}, this zkinfer reads version {COMPILED_VERSION}")));
+        }
+        serde_json::from_value(value).map_err(|e| ZkError::bad_file(path, "compiled model", e))
+    }
+}
+
+pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<CompiledModel> {
+    let first = samples.first().ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
+    let graph = zkinfer_onnx::import(onnx, Some(first.len()))?;
+    if let Some((i, s)) = samples.iter().enumerate().find(|(_, s)| s.len() != graph.input_len()) {
+        return Err(ZkError::Compile(format!("calibration input #{i} has {} values, the model input {:?} takes {}", s.len(), graph.input_shape(), graph.input_len())));
+    }
+    let model = quantize(&graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
+    let params = choose_params(&model, opts.width).map_err(ZkError::Compile)?;
+    let accuracy = measure_accuracy(onnx, &graph, &model, samples)?;
+    let bytes = files::read_bytes(onnx)?;
+    Ok(CompiledModel {
+        format: COMPILED_FORMAT.into(),
+        version: COMPILED_VERSION,
+        name: model_name(onnx),
+        source: Source { path: onnx.display().to_string(), sha256: hex::encode(Sha256::digest(bytes)) },
+        graph,
+        model,
+        params,
+        accuracy,
+    })
+}
+
+/// The file stem, or the folder's name for files all called `model.onnx`.
+fn model_name(onnx: &Path) -> String {
+    let stem = onnx.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    match onnx.parent().and_then(|p| p.file_name()) {
+        Some(dir) if stem == "model" => dir.to_string_lossy().into_owned(),
+        _ => stem,
+    }
+}
+
+fn measure_accuracy(onnx: &Path, graph: &Graph, model: &QuantizedModel, samples: &[Vec<f64>]) -> Result<Accuracy> {
+    let mut outputs: Vec<OutputAccuracy> = model
+        .outputs
+        .iter()
+        .map(|&o| OutputAccuracy { name: model.nodes[o].name.clone(), max_abs_error: 0.0, max_rel_error: 0.0, max_abs_reference: 0.0 })
+        .collect();
+    for sample in samples {
+        let quantized = model.dequantized_outputs(&model.evaluate(&model.quantize_input(sample)?)?);
+        let x32: Vec<f32> = sample.iter().map(|&v| v as f32).collect();
+        let reference = zkinfer_onnx::tract_reference(onnx, graph.input_shape(), &x32)?;
+        for ((acc, q), f) in outputs.iter_mut().zip(&quantized).zip(&reference) {
+            for (a, b) in q.iter().zip(f) {
+                acc.max_abs_error = acc.max_abs_error.max((a - *b as f64).abs());
+                acc.max_abs_reference = acc.max_abs_reference.max((*b as f64).abs());
+            }
+        }
+    }
+    for o in &mut outputs {
+        o.max_rel_error = o.max_abs_error / o.max_abs_reference.max(f64::MIN_POSITIVE);
+    }
+    Ok(Accuracy { samples: samples.len(), outputs })
+}

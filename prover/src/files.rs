@@ -1,0 +1,90 @@
+//! File handling shared by every artifact: atomic writes (a failed command leaves nothing
+//! half-written) and the versioned header that says what a file is.
+
+use crate::error::{Result, ZkError};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes through a temporary file in the same folder and renames it into place.
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        ZkError::io("write", path, e)
+    })
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| ZkError::io("read", path, e))
+}
+
+/// Binary files start with a magic string naming their kind, then a little-endian u32 version.
+pub struct Header {
+    pub magic: &'static [u8; 12],
+    pub version: u32,
+    pub kind: &'static str,
+}
+
+impl Header {
+    pub fn write(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        w.write_all(self.magic)?;
+        w.write_all(&self.version.to_le_bytes())
+    }
+
+    /// Checks the header, saying which kind of file it is when it is another zkinfer file.
+    pub fn check(&self, path: &Path, r: &mut impl Read) -> Result<()> {
+        let mut magic = [0u8; 12];
+        let mut version = [0u8; 4];
+        r.read_exact(&mut magic).and_then(|_| r.read_exact(&mut version)).map_err(|_| ZkError::bad_file(path, self.kind, "the file is too short"))?;
+        if &magic != self.magic {
+            let other = KNOWN.iter().find(|h| &magic == h.magic).map_or("not a zkinfer file".to_string(), |h| format!("it is a {}", h.kind));
+            return Err(ZkError::bad_file(path, self.kind, other));
+        }
+        let version = u32::from_le_bytes(version);
+        if version != self.version {
+            return Err(ZkError::bad_file(path, self.kind, format!("format version {version}, this zkinfer reads version {}", self.version)));
+        }
+        Ok(())
+    }
+}
+
+pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 1, kind: "zkinfer proving key" };
+pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 1, kind: "zkinfer verifying key" };
+const KNOWN: [&Header; 2] = [&PROVING_KEY, &VERIFYING_KEY];
+
+/// Little-endian length-prefixed blocks inside binary files.
+pub fn write_block(w: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
+    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    w.write_all(bytes)
+}
+
+pub fn read_block(r: &mut impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 8];
+    r.read_exact(&mut len)?;
+    let len = u64::from_le_bytes(len) as usize;
+    if len > limit {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("block of {len} bytes is larger than the file")));
+    }
+    let mut bytes = vec![0u8; len];
+    r.read_exact(&mut bytes)?;
+    Ok(bytes)
+}

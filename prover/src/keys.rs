@@ -1,0 +1,147 @@
+//! Proving and verifying keys, and their files.
+//!
+//! Both files carry the SRS cut to the circuit's k, so `prove` needs only the proving key and
+//! `verify` only the verifying key. Layout: header (magic, version), then length-prefixed blocks:
+//! JSON [`KeyInfo`], the SRS (standard halo2 params format), the halo2 key (`RawBytes`).
+
+use crate::compile::CompiledModel;
+use crate::error::{Result, ZkError};
+use crate::files::{self, Header, PROVING_KEY, VERIFYING_KEY};
+use crate::srs::{self, Srs};
+use halo2_proofs::{
+    poly::commitment::Params,
+    halo2curves::bn256::G1Affine,
+    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    SerdeFormat,
+};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use zkinfer_circuits::{CircuitParams, ModelCircuit};
+
+/// What a key says about the circuit it belongs to; a verifier needs it to read the public
+/// instances back as real numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    pub model_name: String,
+    pub model_digest: String,
+    pub params: CircuitParams,
+    pub input: TensorInfo,
+    pub outputs: Vec<TensorInfo>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorInfo {
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// Values are `q / 2^scale`.
+    pub scale: i32,
+}
+
+impl KeyInfo {
+    pub fn of(compiled: &CompiledModel) -> Self {
+        let m = &compiled.model;
+        let info = |id: usize| TensorInfo { name: m.nodes[id].name.clone(), shape: m.nodes[id].shape.clone(), scale: m.nodes[id].scale };
+        Self {
+            model_name: compiled.name.clone(),
+            model_digest: compiled.digest(),
+            params: compiled.params,
+            input: info(m.input),
+            outputs: m.outputs.iter().map(|&o| info(o)).collect(),
+        }
+    }
+
+    pub fn num_instances(&self) -> usize {
+        let len = |t: &TensorInfo| t.shape.iter().product::<usize>();
+        len(&self.input) + self.outputs.iter().map(len).sum::<usize>()
+    }
+}
+
+pub struct ProvingKeyFile {
+    pub info: KeyInfo,
+    pub srs: Srs,
+    pub pk: ProvingKey<G1Affine>,
+}
+
+pub struct VerifyingKeyFile {
+    pub info: KeyInfo,
+    pub srs: Srs,
+    pub vk: VerifyingKey<G1Affine>,
+}
+
+/// Key generation for a compiled model. `srs_path` is only used in messages.
+pub fn setup(compiled: &CompiledModel, srs: Srs, srs_path: &Path) -> Result<(ProvingKeyFile, VerifyingKeyFile)> {
+    let srs = srs::fit(srs, compiled.params.k, srs_path)?;
+    let circuit = ModelCircuit::new(Arc::new(compiled.model.clone()), compiled.params, None);
+    let vk = keygen_vk(&srs, &circuit).map_err(|e| ZkError::Compile(format!("verifying key generation failed: {e:?}")))?;
+    let pk = keygen_pk(&srs, vk.clone(), &circuit).map_err(|e| ZkError::Compile(format!("proving key generation failed: {e:?}")))?;
+    let info = KeyInfo::of(compiled);
+    let vk_file = VerifyingKeyFile { info: info.clone(), srs: srs.clone(), vk };
+    Ok((ProvingKeyFile { info, srs, pk }, vk_file))
+}
+
+fn write_key(path: &Path, header: &Header, info: &KeyInfo, srs: &Srs, key: &[u8]) -> Result<()> {
+    files::write_atomic(path, |w| {
+        header.write(w)?;
+        files::write_block(w, &serde_json::to_vec(info).map_err(std::io::Error::other)?)?;
+        files::write_block(w, &srs::to_bytes(srs))?;
+        files::write_block(w, key)
+    })
+}
+
+/// Reads the header, info and SRS blocks; returns the halo2 key bytes that follow.
+fn read_key(path: &Path, header: &Header) -> Result<(KeyInfo, Srs, Vec<u8>)> {
+    let bytes = files::read_bytes(path)?;
+    let limit = bytes.len();
+    let mut r = bytes.as_slice();
+    header.check(path, &mut r)?;
+    let bad = |e: std::io::Error| ZkError::bad_file(path, header.kind, format!("truncated or corrupted ({e})"));
+    let info: KeyInfo = serde_json::from_slice(&files::read_block(&mut r, limit).map_err(bad)?).map_err(|e| ZkError::bad_file(path, header.kind, e))?;
+    let srs = srs::from_bytes(&files::read_block(&mut r, limit).map_err(bad)?, path)?;
+    let key = files::read_block(&mut r, limit).map_err(bad)?;
+    if r.read(&mut [0u8]).map_err(bad)? > 0 {
+        return Err(ZkError::bad_file(path, header.kind, "unexpected bytes after the key"));
+    }
+    if srs.k() != info.params.k {
+        return Err(ZkError::bad_file(path, header.kind, format!("its SRS has k = {}, its circuit k = {}", srs.k(), info.params.k)));
+    }
+    Ok((info, srs, key))
+}
+
+/// halo2's key readers can panic on some corrupted inputs; a corrupted file must be an error.
+fn decode<T>(path: &Path, kind: &'static str, f: impl FnOnce() -> std::io::Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(ZkError::bad_file(path, kind, format!("corrupted key data ({e})"))),
+        Err(_) => Err(ZkError::bad_file(path, kind, "corrupted key data")),
+    }
+}
+
+impl ProvingKeyFile {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut key = Vec::new();
+        self.pk.write(&mut key, SerdeFormat::RawBytes).map_err(|e| ZkError::io("serialize", path, e))?;
+        write_key(path, &PROVING_KEY, &self.info, &self.srs, &key)
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let (info, srs, key) = read_key(path, &PROVING_KEY)?;
+        let pk = decode(path, PROVING_KEY.kind, || ProvingKey::read::<_, ModelCircuit>(&mut key.as_slice(), SerdeFormat::RawBytes, info.params))?;
+        Ok(Self { info, srs, pk })
+    }
+}
+
+impl VerifyingKeyFile {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut key = Vec::new();
+        self.vk.write(&mut key, SerdeFormat::RawBytes).map_err(|e| ZkError::io("serialize", path, e))?;
+        write_key(path, &VERIFYING_KEY, &self.info, &self.srs, &key)
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let (info, srs, key) = read_key(path, &VERIFYING_KEY)?;
+        let vk = decode(path, VERIFYING_KEY.kind, || VerifyingKey::read::<_, ModelCircuit>(&mut key.as_slice(), SerdeFormat::RawBytes, info.params))?;
+        Ok(Self { info, srs, vk })
+    }
+}

@@ -1,0 +1,149 @@
+//! The proof bundle (`proof.json`) and proving.
+//!
+//! Proofs use SHPLONK with snark-verifier's Keccak `EvmTranscript`, the transcript the generated
+//! Solidity verifier replays, so the same proof is checked in Rust and on-chain.
+
+use crate::compile::CompiledModel;
+use crate::error::{Result, ZkError};
+use crate::files;
+use crate::keys::{KeyInfo, ProvingKeyFile};
+use halo2_proofs::{
+    halo2curves::{
+        bn256::{Bn256, Fr},
+        ff::PrimeField,
+    },
+    plonk::create_proof,
+    poly::kzg::{commitment::KZGCommitmentScheme, multiopen::ProverSHPLONK},
+    transcript::TranscriptWriterBuffer,
+};
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
+use std::path::Path;
+use std::sync::Arc;
+use zkinfer_circuits::ModelCircuit;
+
+pub const PROOF_FORMAT: &str = "zkinfer-proof";
+pub const PROOF_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofBundle {
+    pub format: String,
+    pub version: u32,
+    pub model_name: String,
+    pub model_digest: String,
+    /// Public instances as 32-byte big-endian hex (uint256 order): quantized input, then outputs.
+    pub instances: Vec<String>,
+    /// The proof bytes, hex.
+    pub proof: String,
+    /// The input the proof is about, as the circuit saw it (dequantized).
+    pub input: Vec<f64>,
+    /// Every output, dequantized from the public instances.
+    pub outputs: Vec<ProvedOutput>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProvedOutput {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub scale: i32,
+    pub quantized: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+impl ProofBundle {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        files::write_json(path, self)
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = files::read_bytes(path)?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, "proof", e))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(PROOF_FORMAT) {
+            return Err(ZkError::bad_file(path, "proof", "missing the zkinfer-proof format tag"));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != PROOF_VERSION as u64 {
+            return Err(ZkError::bad_file(path, "proof", format!("format version {version}, this zkinfer reads version {PROOF_VERSION}")));
+        }
+        serde_json::from_value(value).map_err(|e| ZkError::bad_file(path, "proof", e))
+    }
+
+    pub fn proof_bytes(&self) -> Result<Vec<u8>> {
+        hex::decode(self.proof.trim_start_matches("0x")).map_err(|e| ZkError::Rejected(format!("the proof is not valid hex ({e})")))
+    }
+}
+
+/// The instance encoding in the bundle: big-endian hex of the canonical field element.
+pub fn fr_to_hex(v: &Fr) -> String {
+    let mut bytes = v.to_repr();
+    bytes.reverse();
+    format!("0x{}", hex::encode(bytes))
+}
+
+pub fn fr_from_hex(s: &str) -> Option<Fr> {
+    let mut bytes: [u8; 32] = hex::decode(s.strip_prefix("0x")?).ok()?.try_into().ok()?;
+    bytes.reverse();
+    Option::from(Fr::from_repr(bytes))
+}
+
+/// A field element read back as the signed integer it encodes (values above p/2 are negative).
+pub fn fr_to_i128(v: &Fr) -> Option<i128> {
+    let small = |f: &Fr| {
+        let repr = f.to_repr();
+        repr[16..].iter().all(|&b| b == 0).then(|| u128::from_le_bytes(repr[..16].try_into().unwrap()) as i128)
+    };
+    small(v).or_else(|| small(&-*v).map(|m| -m))
+}
+
+/// Dequantized outputs described by `info`, read from the output part of the instances.
+pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<ProvedOutput>> {
+    let mut offset = info.input.shape.iter().product::<usize>();
+    let mut outputs = Vec::new();
+    for o in &info.outputs {
+        let len: usize = o.shape.iter().product();
+        let q: Vec<i64> = instances.get(offset..offset + len)?.iter().map(|v| fr_to_i128(v).map(|q| q as i64)).collect::<Option<_>>()?;
+        let values = q.iter().map(|&v| v as f64 / 2f64.powi(o.scale)).collect();
+        outputs.push(ProvedOutput { name: o.name.clone(), shape: o.shape.clone(), scale: o.scale, quantized: q, values });
+        offset += len;
+    }
+    Some(outputs)
+}
+
+/// Proves one inference of `compiled` on `input` (flat floats).
+pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<ProofBundle> {
+    let digest = compiled.digest();
+    if key.info.model_digest != digest {
+        return Err(ZkError::Mismatch(format!(
+            "the proving key is for model '{}' ({}), not for this compiled model '{}' ({}); run setup again",
+            key.info.model_name,
+            &key.info.model_digest[..12],
+            compiled.name,
+            &digest[..12]
+        )));
+    }
+    let model = &compiled.model;
+    let q_input = model.quantize_input(input)?;
+    let witness = model.evaluate(&q_input)?;
+    let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
+    let instances = ModelCircuit::instances(&q_input, &q_outputs);
+    let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
+
+    let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(&key.srs, &key.pk, &[circuit], &[&[&instances]], OsRng, &mut transcript)
+        .map_err(|e| ZkError::Prove(format!("{e:?}")))?;
+    let proof = transcript.finalize();
+
+    let outputs = outputs_from_instances(&key.info, &instances).expect("instances built from this model");
+    let scale = model.input_node().scale;
+    Ok(ProofBundle {
+        format: PROOF_FORMAT.into(),
+        version: PROOF_VERSION,
+        model_name: compiled.name.clone(),
+        model_digest: digest,
+        instances: instances.iter().map(fr_to_hex).collect(),
+        proof: hex::encode(proof),
+        input: q_input.iter().map(|&q| q as f64 / 2f64.powi(scale)).collect(),
+        outputs,
+    })
+}
