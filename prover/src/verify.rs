@@ -71,7 +71,7 @@ fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) 
 
 /// The SHPLONK check. Malformed proof bytes must be a rejection, never a crash.
 fn verify_snark(key: &VerifyingKeyFile, instances: &[Fr], proof: &[u8]) -> bool {
-    std::panic::catch_unwind(|| {
+    crate::files::catch_panic_quietly(|| {
         let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(proof);
         let strategy = AccumulatorStrategy::new(key.srs.verifier_params());
         verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(key.srs.verifier_params(), &key.vk, strategy, &[&[instances]], &mut transcript)

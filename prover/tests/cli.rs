@@ -1,0 +1,221 @@
+//! The `zkinfer` binary as a user runs it: the happy path with --json, and every kind of bad
+//! input the issue lists, each with a clear message, a non-zero exit, no panic, and no output file.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn zkinfer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkinfer")).args(args).output().expect("run zkinfer")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Asserts a clean failure: non-zero exit, `needle` in the message, no panic.
+fn fails_with(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
+}
+
+fn succeeds(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// A compiled linear regression with an SRS and keys, made through the CLI once.
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn work() -> &'static Work {
+    static WORK: OnceLock<Work> = OnceLock::new();
+    WORK.get_or_init(|| {
+        let w = Work { dir: tempfile::tempdir().unwrap() };
+        let input = input_path("linear_regression", "input.json");
+        let input2 = input_path("linear_regression", "input2.json");
+        succeeds(&zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "--input", s(&input2), "-o", s(&w.path("lr.zkc")), "--json"]));
+        succeeds(&zkinfer(&["srs", "gen", "--k", "13", "-o", s(&w.path("srs.bin")), "--json"]));
+        succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&w.path("srs.bin")), "--pk", s(&w.path("pk.bin")), "--vk", s(&w.path("vk.bin")), "--json"]));
+        succeeds(&zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&w.path("proof.json")), "--json"]));
+        w
+    })
+}
+
+fn write_input(dir: &Path, name: &str, json: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, json).unwrap();
+    p
+}
+
+#[test]
+fn pipeline_runs_through_the_cli() {
+    let w = work();
+    let v = succeeds(&zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
+    assert_eq!(v["verified"], true);
+    let inspect = succeeds(&zkinfer(&["inspect", s(&w.path("lr.zkc")), "--json"]));
+    assert_eq!(inspect["circuit"]["params"]["k"], 13);
+    assert!(inspect["circuit"]["used_rows"].as_u64().unwrap() > 0);
+    let text = zkinfer(&["inspect", s(&w.path("lr.zkc"))]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("k = 13"));
+}
+
+#[test]
+fn malformed_onnx_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("m.zkc");
+    let input = input_path("linear_regression", "input.json");
+    let out = zkinfer(&["compile", s(&models_dir().join("fixtures/malformed.onnx")), "--input", s(&input), "-o", s(&out_file)]);
+    fails_with(&out, "not a valid ONNX protobuf");
+    assert!(!out_file.exists());
+}
+
+#[test]
+fn unsupported_op_names_op_and_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3, 4]]}"#);
+    let out = zkinfer(&["compile", s(&models_dir().join("fixtures/unsupported_op.onnx")), "--input", s(&input), "-o", s(&dir.path().join("u.zkc"))]);
+    fails_with(&out, "unsupported ONNX op 'Hardmax' at node 'pick_max'");
+    assert!(!dir.path().join("u.zkc").exists());
+}
+
+#[test]
+fn wrong_input_shape_is_rejected() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let proof = dir.path().join("p.json");
+    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
+    let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    fails_with(&out, "input has 3 values but the model expects 10");
+    assert!(!proof.exists());
+    let input = write_input(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
+    let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    fails_with(&out, "input_data");
+}
+
+#[test]
+fn nan_and_infinity_are_rejected() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let proof = dir.path().join("p.json");
+    for (value, needle) in [("\"NaN\"", "NaN"), ("\"inf\"", "inf")] {
+        let json = format!(r#"{{"input_data": [[{value}, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}}"#);
+        let input = write_input(dir.path(), "in.json", &json);
+        let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+        fails_with(&out, needle);
+        assert!(!proof.exists());
+        let out = zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "-o", s(&dir.path().join("x.zkc"))]);
+        fails_with(&out, "NaN and infinity cannot be quantized");
+    }
+}
+
+#[test]
+fn value_outside_the_quantized_range_is_rejected() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
+    let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&dir.path().join("p.json"))]);
+    fails_with(&out, "outside the quantized input range");
+}
+
+#[test]
+fn intermediate_overflow_names_the_node() {
+    // a scale forced far too high makes the first layer's values overflow the 12-bit range
+    let dir = tempfile::tempdir().unwrap();
+    let input = input_path("mnist_mlp", "input.json");
+    let out = zkinfer(&["compile", s(&onnx("mnist_mlp")), "--input", s(&input), "--scale", "11", "--bits", "12", "-o", s(&dir.path().join("m.zkc"))]);
+    fails_with(&out, "node 'fc1' (Linear+Relu)");
+    assert!(!dir.path().join("m.zkc").exists());
+}
+
+#[test]
+fn corrupted_or_swapped_key_files_are_rejected() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let proof = dir.path().join("p.json");
+    let input = input_path("linear_regression", "input.json");
+    let prove_with = |pk: &Path| zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(pk), "--input", s(&input), "-o", s(&proof)]);
+
+    fails_with(&prove_with(&w.path("vk.bin")), "it is a zkinfer verifying key");
+    let bytes = std::fs::read(w.path("pk.bin")).unwrap();
+    let truncated = dir.path().join("truncated.bin");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    fails_with(&prove_with(&truncated), "not a valid zkinfer proving key");
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 3;
+    flipped[middle..middle + 64].iter_mut().for_each(|b| *b ^= 0xa5);
+    let corrupted = dir.path().join("corrupted.bin");
+    std::fs::write(&corrupted, &flipped).unwrap();
+    fails_with(&prove_with(&corrupted), "not a valid");
+    fails_with(&prove_with(&input), "not a valid zkinfer proving key");
+    assert!(!proof.exists());
+
+    let vk = std::fs::read(w.path("vk.bin")).unwrap();
+    let bad_vk = dir.path().join("vk.bin");
+    std::fs::write(&bad_vk, &vk[..100]).unwrap();
+    fails_with(&zkinfer(&["verify", "--vk", s(&bad_vk), "--proof", s(&w.path("proof.json"))]), "not a valid zkinfer verifying key");
+}
+
+#[test]
+fn corrupted_proof_files_are_rejected() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let verify = |proof: &Path| zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(proof)]);
+    let text = std::fs::read_to_string(w.path("proof.json")).unwrap();
+    let not_json = write_input(dir.path(), "a.json", &text[..text.len() / 2]);
+    fails_with(&verify(&not_json), "is not a valid proof");
+    let mut bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let proof = bundle["proof"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}", &proof[..100], if &proof[100..101] == "0" { "1" } else { "0" }) + &proof[101..];
+    bundle["proof"] = serde_json::Value::String(flipped);
+    let tampered = write_input(dir.path(), "b.json", &bundle.to_string());
+    fails_with(&verify(&tampered), "proof rejected");
+    fails_with(&verify(&w.path("lr.zkc")), "missing the zkinfer-proof format tag");
+}
+
+#[test]
+fn circuit_bigger_than_the_srs_is_a_clear_error() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    succeeds(&zkinfer(&["srs", "gen", "--k", "8", "-o", s(&dir.path().join("small.bin"))]));
+    let (pk, vk) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"));
+    let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("small.bin")), "--pk", s(&pk), "--vk", s(&vk)]);
+    fails_with(&out, "needs 2^13 rows but the SRS");
+    assert!(!pk.exists() && !vk.exists());
+    let junk = write_input(dir.path(), "junk.bin", "not an srs");
+    let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&junk), "--pk", s(&pk), "--vk", s(&vk)]);
+    fails_with(&out, "not a valid KZG SRS");
+}
+
+#[test]
+fn a_larger_srs_is_downsized() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    succeeds(&zkinfer(&["srs", "gen", "--k", "14", "-o", s(&dir.path().join("big.bin"))]));
+    let (pk, vk, proof) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"), dir.path().join("p.json"));
+    succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("big.bin")), "--pk", s(&pk), "--vk", s(&vk)]));
+    let input = input_path("linear_regression", "input2.json");
+    succeeds(&zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&pk), "--input", s(&input), "-o", s(&proof)]));
+    succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&proof)]));
+    // same seed, so the downsized k = 14 SRS is the k = 13 one: identical keys, interchangeable proofs
+    assert_eq!(std::fs::read(&vk).unwrap(), std::fs::read(w.path("vk.bin")).unwrap());
+    succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&w.path("proof.json"))]));
+    // a different seed is a different SRS: the proof does not verify under its keys
+    succeeds(&zkinfer(&["srs", "gen", "--k", "13", "--seed", "9", "-o", s(&dir.path().join("other.bin"))]));
+    let (pk9, vk9) = (dir.path().join("pk9.bin"), dir.path().join("vk9.bin"));
+    succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("other.bin")), "--pk", s(&pk9), "--vk", s(&vk9)]));
+    fails_with(&zkinfer(&["verify", "--vk", s(&vk9), "--proof", s(&w.path("proof.json"))]), "proof rejected");
+}

@@ -1,0 +1,131 @@
+//! setup → prove → verify for every bundled model, and the rejections: wrong public inputs or
+//! outputs, tampered proof bytes, edited claims, and a proof checked against another model's key.
+
+mod common;
+
+use common::*;
+use zkinfer::proof::{fr_from_hex, fr_to_hex};
+use zkinfer::{prove, verify, ZkError};
+
+#[test]
+fn every_bundled_model_proves_and_verifies() {
+    for model in MODELS {
+        let f = fixture(model);
+        let bundle = prove(&f.compiled, &f.pk, &sample(model, "input.json")).unwrap();
+        verify(&f.vk, &bundle).unwrap_or_else(|e| panic!("{model}: {e}"));
+        // the proved outputs are the quantized model's, within the error compile measured
+        let reference = f.compiled.graph.eval_f64(&sample(model, "input.json"));
+        let bound = f.compiled.accuracy.outputs[0].max_abs_error;
+        for (o, &id) in bundle.outputs.iter().zip(&f.compiled.graph.outputs) {
+            for (p, r) in o.values.iter().zip(&reference[id]) {
+                assert!((p - r).abs() <= bound + 1e-4, "{model}: proved {p}, float {r}, bound {bound}");
+            }
+        }
+    }
+}
+
+#[test]
+fn compile_reports_a_small_error_for_every_model() {
+    // 12-bit activations with one bit of headroom: under 2% of each output's range
+    for model in MODELS {
+        let f = fixture(model);
+        for o in &f.compiled.accuracy.outputs {
+            assert!(o.max_rel_error < 0.02, "{model}/{}: relative error {}", o.name, o.max_rel_error);
+            assert!(o.max_abs_reference > 0.0);
+        }
+    }
+}
+
+fn rejected(result: Result<(), ZkError>) -> String {
+    match result {
+        Err(ZkError::Rejected(msg)) => msg,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn wrong_public_output_is_rejected() {
+    let f = fixture("mlp_relu");
+    let mut bundle = prove(&f.compiled, &f.pk, &sample("mlp_relu", "input.json")).unwrap();
+    // change the last instance (an output) and the claimed output with it, so only the proof can tell
+    let last = bundle.instances.len() - 1;
+    let v = fr_from_hex(&bundle.instances[last]).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    bundle.instances[last] = fr_to_hex(&v);
+    let out = bundle.outputs.last_mut().unwrap();
+    *out.quantized.last_mut().unwrap() += 1;
+    *out.values.last_mut().unwrap() = *out.quantized.last().unwrap() as f64 / 2f64.powi(out.scale);
+    let msg = rejected(verify(&f.vk, &bundle));
+    assert!(msg.contains("does not verify"), "{msg}");
+}
+
+#[test]
+fn wrong_public_input_is_rejected() {
+    let f = fixture("linear_regression");
+    let mut bundle = prove(&f.compiled, &f.pk, &sample("linear_regression", "input.json")).unwrap();
+    let v = fr_from_hex(&bundle.instances[0]).unwrap().double();
+    bundle.instances[0] = fr_to_hex(&v);
+    let scale = f.vk.info.input.scale;
+    bundle.input[0] = zkinfer::proof::fr_to_i128(&v).unwrap() as f64 / 2f64.powi(scale);
+    assert!(rejected(verify(&f.vk, &bundle)).contains("does not verify"));
+}
+
+#[test]
+fn tampered_proof_bytes_are_rejected() {
+    let f = fixture("linear_regression");
+    let bundle = prove(&f.compiled, &f.pk, &sample("linear_regression", "input.json")).unwrap();
+    let bytes = bundle.proof_bytes().unwrap();
+    for position in [0, 31, 64, bytes.len() / 2, bytes.len() - 1] {
+        let mut tampered = bundle.clone();
+        let mut b = bytes.clone();
+        b[position] ^= 0x01;
+        tampered.proof = hex::encode(&b);
+        rejected(verify(&f.vk, &tampered));
+    }
+    let mut truncated = bundle.clone();
+    truncated.proof = hex::encode(&bytes[..bytes.len() - 32]);
+    rejected(verify(&f.vk, &truncated));
+    let mut not_hex = bundle.clone();
+    not_hex.proof = "zz".into();
+    rejected(verify(&f.vk, &not_hex));
+}
+
+#[test]
+fn edited_output_claim_is_rejected() {
+    let f = fixture("linear_regression");
+    let mut bundle = prove(&f.compiled, &f.pk, &sample("linear_regression", "input.json")).unwrap();
+    bundle.outputs[0].values[0] += 1.0;
+    assert!(rejected(verify(&f.vk, &bundle)).contains("differ"));
+}
+
+#[test]
+fn proof_of_another_model_is_rejected() {
+    let a = fixture("linear_regression");
+    let b = fixture("mlp_relu");
+    let bundle = prove(&a.compiled, &a.pk, &sample("linear_regression", "input.json")).unwrap();
+    assert!(rejected(verify(&b.vk, &bundle)).contains("is for model"));
+    // even with the digest relabelled, the proof does not verify under the other key
+    let mut relabelled = bundle.clone();
+    relabelled.model_digest = b.vk.info.model_digest.clone();
+    rejected(verify(&b.vk, &relabelled));
+}
+
+#[test]
+fn proving_key_of_another_model_is_refused() {
+    let a = fixture("linear_regression");
+    let b = fixture("mlp_relu");
+    let err = prove(&a.compiled, &b.pk, &sample("linear_regression", "input.json")).unwrap_err();
+    assert!(matches!(err, ZkError::Mismatch(_)), "{err}");
+}
+
+#[test]
+fn keys_survive_a_save_and_load() {
+    let f = fixture("mlp_relu");
+    let dir = tempfile::tempdir().unwrap();
+    f.pk.save(&dir.path().join("pk.bin")).unwrap();
+    f.vk.save(&dir.path().join("vk.bin")).unwrap();
+    let pk = zkinfer::ProvingKeyFile::load(&dir.path().join("pk.bin")).unwrap();
+    let vk = zkinfer::VerifyingKeyFile::load(&dir.path().join("vk.bin")).unwrap();
+    let bundle = prove(&f.compiled, &pk, &sample("mlp_relu", "input2.json")).unwrap();
+    verify(&vk, &bundle).unwrap();
+    verify(&f.vk, &bundle).unwrap();
+}
