@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.19;
+
+import "./ZkinferVerifier.sol";
+
+/// @notice A lending-side consumer: accepts a borrower's risk score only with a valid zkinfer proof
+/// of the pinned model, computed on the features registered for that borrower.
+/// - Model: the verifier address is fixed at deploy; its verifying key commits to the weights.
+/// - Input: an oracle (the owner) registers keccak256 of each borrower's quantized features; the
+///   proof's input instances must hash to it.
+/// - Replay: a proof is accepted once.
+contract RiskScoreConsumer {
+    uint256 internal constant FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
+
+    IZkinferVerifier public immutable verifier;
+    /// @notice instances[0 .. numInputs) are the model input
+    uint256 public immutable numInputs;
+    /// @notice instances[scoreIndex] is the score (a quantized value: score / 2^scoreScale)
+    uint256 public immutable scoreIndex;
+    address public immutable owner;
+
+    mapping(address => bytes32) public featureCommitment;
+    mapping(address => int256) public score;
+    mapping(address => bool) public hasScore;
+    mapping(bytes32 => bool) public proofUsed;
+
+    event FeaturesRegistered(address indexed account, bytes32 commitment);
+    event ScoreAccepted(address indexed account, int256 score, bytes32 proofHash);
+
+    error NotOwner();
+    error UnknownAccount();
+    error FeaturesMismatch();
+    error ProofReplayed();
+    error InvalidProof();
+    error BadInstances();
+
+    constructor(IZkinferVerifier verifier_, uint256 numInputs_, uint256 scoreIndex_) {
+        verifier = verifier_;
+        numInputs = numInputs_;
+        scoreIndex = scoreIndex_;
+        owner = msg.sender;
+    }
+
+    /// @notice The commitment the proof's input must match: keccak256 of the input instances.
+    function commitFeatures(uint256[] calldata inputInstances) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(inputInstances));
+    }
+
+    function registerFeatures(address account, bytes32 commitment) external {
+        if (msg.sender != owner) revert NotOwner();
+        featureCommitment[account] = commitment;
+        emit FeaturesRegistered(account, commitment);
+    }
+
+    /// @notice Stores the caller's score if `proof` proves it from the caller's registered features.
+    function submitScore(bytes calldata proof, uint256[] calldata instances) external returns (int256) {
+        bytes32 commitment = featureCommitment[msg.sender];
+        if (commitment == bytes32(0)) revert UnknownAccount();
+        if (instances.length <= scoreIndex || instances.length < numInputs) revert BadInstances();
+        if (commitFeatures(instances[:numInputs]) != commitment) revert FeaturesMismatch();
+        bytes32 proofHash = keccak256(proof);
+        if (proofUsed[proofHash]) revert ProofReplayed();
+        if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
+        proofUsed[proofHash] = true;
+        int256 s = toSigned(instances[scoreIndex]);
+        score[msg.sender] = s;
+        hasScore[msg.sender] = true;
+        emit ScoreAccepted(msg.sender, s, proofHash);
+        return s;
+    }
+
+    /// @dev zkinfer encodes a negative value v as p - |v|.
+    function toSigned(uint256 v) internal pure returns (int256) {
+        return v > FIELD_MODULUS / 2 ? -int256(FIELD_MODULUS - v) : int256(v);
+    }
+}

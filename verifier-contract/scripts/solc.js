@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Compiles Solidity with the pinned solc-js (npm "solc", works offline) through its standard-JSON
+// interface. Reads {"sources": {"File.sol": "source"}, "optimizer_runs": N | null} on stdin and
+// prints {"contracts": {"Name": {"bytecode": hex, "runtime": hex, "abi": [...]}}, "errors": [...]}.
+const path = require('path');
+const solc = require(path.join(__dirname, '..', 'node_modules', 'solc'));
+
+let raw = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => (raw += d));
+process.stdin.on('end', () => {
+  const request = JSON.parse(raw);
+  const sources = Object.fromEntries(Object.entries(request.sources).map(([f, content]) => [f, { content }]));
+  const runs = request.optimizer_runs;
+  const input = {
+    language: 'Solidity',
+    sources,
+    settings: {
+      optimizer: runs == null ? { enabled: false } : { enabled: true, runs },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  };
+  const out = JSON.parse(solc.compile(JSON.stringify(input)));
+  const errors = (out.errors || []).filter((e) => e.severity === 'error').map((e) => e.formattedMessage);
+  const contracts = {};
+  for (const file of Object.values(out.contracts || {})) {
+    for (const [name, c] of Object.entries(file)) {
+      if (!c.evm) continue;
+      contracts[name] = { bytecode: c.evm.bytecode.object, runtime: c.evm.deployedBytecode.object, abi: c.abi };
+    }
+  }
+  process.stdout.write(JSON.stringify({ version: solc.version(), contracts, errors }));
+});

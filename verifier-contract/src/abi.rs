@@ -1,0 +1,105 @@
+//! The little of the Solidity ABI that calling zkinfer's contracts needs: static words, dynamic
+//! `bytes` and `uint256[]`, function selectors.
+
+use revm::primitives::{keccak256, Address};
+
+/// One ABI argument.
+#[derive(Clone, Debug)]
+pub enum Token {
+    /// Any static 32-byte value (uint256, bytes32, address left-padded).
+    Word([u8; 32]),
+    Bytes(Vec<u8>),
+    Words(Vec<[u8; 32]>),
+}
+
+impl Token {
+    pub fn address(a: Address) -> Self {
+        let mut w = [0u8; 32];
+        w[12..].copy_from_slice(a.as_slice());
+        Token::Word(w)
+    }
+
+    pub fn uint(v: u64) -> Self {
+        let mut w = [0u8; 32];
+        w[24..].copy_from_slice(&v.to_be_bytes());
+        Token::Word(w)
+    }
+}
+
+/// The 4-byte selector of a signature such as `verifyProof(bytes,uint256[])`.
+pub fn selector(signature: &str) -> [u8; 4] {
+    keccak256(signature.as_bytes())[..4].try_into().expect("4 bytes")
+}
+
+/// ABI-encodes the arguments (head/tail layout), without a selector.
+pub fn encode(tokens: &[Token]) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut tail = Vec::new();
+    let head_len = 32 * tokens.len();
+    for t in tokens {
+        match t {
+            Token::Word(w) => head.extend_from_slice(w),
+            Token::Bytes(b) => {
+                head.extend_from_slice(&word(head_len + tail.len()));
+                tail.extend_from_slice(&word(b.len()));
+                tail.extend_from_slice(b);
+                tail.resize(tail.len() + (32 - b.len() % 32) % 32, 0);
+            }
+            Token::Words(ws) => {
+                head.extend_from_slice(&word(head_len + tail.len()));
+                tail.extend_from_slice(&word(ws.len()));
+                ws.iter().for_each(|w| tail.extend_from_slice(w));
+            }
+        }
+    }
+    head.extend(tail);
+    head
+}
+
+/// Selector ‖ encoded arguments.
+pub fn encode_call(signature: &str, tokens: &[Token]) -> Vec<u8> {
+    let mut data = selector(signature).to_vec();
+    data.extend(encode(tokens));
+    data
+}
+
+fn word(v: usize) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[24..].copy_from_slice(&(v as u64).to_be_bytes());
+    w
+}
+
+/// Calldata of the stable `verifyProof(bytes proof, uint256[] instances)`.
+pub fn verify_proof_call(proof: &[u8], instances: &[[u8; 32]]) -> Vec<u8> {
+    encode_call("verifyProof(bytes,uint256[])", &[Token::Bytes(proof.to_vec()), Token::Words(instances.to_vec())])
+}
+
+/// Calldata of a generated `Halo2Verifier`: the instances, then the proof, unencoded.
+pub fn raw_verifier_call(proof: &[u8], instances: &[[u8; 32]]) -> Vec<u8> {
+    instances.iter().flatten().copied().chain(proof.iter().copied()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selector_matches_solidity() {
+        // keccak256("transfer(address,uint256)") starts with a9059cbb
+        assert_eq!(selector("transfer(address,uint256)"), [0xa9, 0x05, 0x9c, 0xbb]);
+    }
+
+    #[test]
+    fn dynamic_arguments_use_offsets() {
+        let data = encode(&[Token::Bytes(vec![1, 2, 3]), Token::Words(vec![[7u8; 32]])]);
+        assert_eq!(data.len(), 32 * 2 + 32 + 32 + 32 + 32);
+        assert_eq!(data[31], 0x40); // bytes at 64
+        assert_eq!(data[63], 0x80); // array after 32 (length) + 32 (padded data)
+        assert_eq!(&data[96..99], &[1, 2, 3]);
+    }
+}
+
+/// keccak256, as Solidity computes it.
+pub fn keccak(bytes: &[u8]) -> [u8; 32] {
+    keccak256(bytes).0
+}

@@ -1,0 +1,74 @@
+//! An in-process EVM (revm, Osaka rules) for deploying and calling contracts in tests and in
+//! `zkinfer` commands that report gas.
+
+use revm::{
+    context::{
+        result::{ExecutionResult, Output},
+        TxEnv,
+    },
+    database::InMemoryDB,
+    primitives::{hardfork::SpecId, Address, TxKind, U256},
+    Context, ExecuteCommitEvm, MainBuilder, MainContext,
+};
+
+/// The outcome of a transaction: gas includes the 21,000 base and calldata costs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallResult {
+    pub success: bool,
+    pub gas_used: u64,
+    pub output: Vec<u8>,
+}
+
+type MainnetEvm = revm::handler::MainnetEvm<revm::handler::MainnetContext<InMemoryDB>>;
+
+/// A local chain with one funded sender.
+pub struct Evm {
+    evm: MainnetEvm,
+    nonce: u64,
+    pub sender: Address,
+}
+
+impl Default for Evm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Evm {
+    pub fn new() -> Self {
+        let ctx = Context::mainnet().with_db(InMemoryDB::default()).modify_cfg_chained(|cfg| cfg.spec = SpecId::OSAKA);
+        let mut evm = ctx.build_mainnet();
+        let sender = Address::with_last_byte(0xaa);
+        evm.ctx.journaled_state.database.insert_account_info(
+            sender,
+            revm::state::AccountInfo { balance: U256::from(10u128.pow(24)), ..Default::default() },
+        );
+        Self { evm, nonce: 0, sender }
+    }
+
+    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
+        let tx = TxEnv { caller: self.sender, gas_limit: 16_000_000, kind, data: data.into(), nonce: self.nonce, gas_price: 0, ..Default::default() };
+        let result = self.evm.transact_commit(tx).map_err(|e| format!("transaction invalid: {e:?}"))?;
+        self.nonce += 1;
+        Ok(result)
+    }
+
+    /// Deploys creation bytecode and returns the contract's address.
+    pub fn deploy(&mut self, creation: Vec<u8>) -> Result<Address, String> {
+        match self.transact(TxKind::Create, creation)? {
+            ExecutionResult::Success { output: Output::Create(_, Some(address)), .. } => Ok(address),
+            ExecutionResult::Revert { output, .. } => Err(format!("deployment reverted: 0x{}", hex::encode(output))),
+            ExecutionResult::Halt { reason, .. } => Err(format!("deployment halted: {reason:?}")),
+            other => Err(format!("deployment failed: {other:?}")),
+        }
+    }
+
+    /// Sends a transaction to `to` with `calldata`.
+    pub fn call(&mut self, to: Address, calldata: Vec<u8>) -> Result<CallResult, String> {
+        Ok(match self.transact(TxKind::Call(to), calldata)? {
+            ExecutionResult::Success { gas_used, output, .. } => CallResult { success: true, gas_used, output: output.into_data().to_vec() },
+            ExecutionResult::Revert { gas_used, output } => CallResult { success: false, gas_used, output: output.to_vec() },
+            ExecutionResult::Halt { gas_used, .. } => CallResult { success: false, gas_used, output: vec![] },
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! The generated Solidity verifiers on an in-process EVM (revm, Osaka rules): valid proofs are
+//! accepted; tampered proofs, wrong instances and another model's proofs are rejected, both by the
+//! raw verifier (revert) and by the stable `verifyProof` ABI (false). And the DeFi consumer.
+
+use std::path::Path;
+use zkinfer::proof::fr_from_hex;
+use zkinfer_verifier_contract::abi::{self, encode_call, Token};
+use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, WRAPPER_SOURCE};
+use zkinfer_verifier_contract::evm::{CallResult, Evm};
+use zkinfer_verifier_contract::solc;
+
+struct Model {
+    bundle: zkinfer::ProofBundle,
+    verifier: VerifierArtifacts,
+}
+
+fn build(model: &str) -> Model {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(model);
+    let samples: Vec<_> = ["input.json", "input2.json"].iter().map(|f| zkinfer::input::read_input(&dir.join(f)).unwrap()).collect();
+    let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &Default::default()).unwrap();
+    let srs = zkinfer::srs::generate_insecure(compiled.params.k, 3).unwrap();
+    let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
+    let bundle = zkinfer::prove(&compiled, &pk, &samples[0]).unwrap();
+    let verifier = VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances()).unwrap();
+    Model { bundle, verifier }
+}
+
+fn instances(bundle: &zkinfer::ProofBundle) -> Vec<[u8; 32]> {
+    bundle.instances.iter().map(|h| hex::decode(&h[2..]).unwrap().try_into().unwrap()).collect()
+}
+
+fn returns_true(r: &CallResult) -> bool {
+    r.success && r.output.len() == 32 && r.output[31] == 1 && r.output[..31].iter().all(|&b| b == 0)
+}
+
+fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    b[at] ^= 1;
+    b
+}
+
+#[test]
+fn verifiers_accept_valid_proofs_and_reject_bad_ones() {
+    let models = [build("linear_regression"), build("mlp_relu")];
+    for (m, other) in [(&models[0], &models[1]), (&models[1], &models[0])] {
+        assert!(m.verifier.fits_eip170(), "runtime {} bytes", m.verifier.halo2.runtime_size());
+        let mut evm = Evm::new();
+        let (raw, wrapper) = m.verifier.deploy(&mut evm).unwrap();
+        let proof = m.bundle.proof_bytes().unwrap();
+        let inst = instances(&m.bundle);
+
+        let ok = evm.call(raw, abi::raw_verifier_call(&proof, &inst)).unwrap();
+        assert!(ok.success, "valid proof rejected by {}", m.bundle.model_name);
+        assert!(returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap()));
+
+        // tampered proof: a commitment byte and an evaluation byte
+        for at in [40, proof.len() - 40] {
+            assert!(!evm.call(raw, abi::raw_verifier_call(&flip(&proof, at), &inst)).unwrap().success);
+            assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&flip(&proof, at), &inst)).unwrap()));
+        }
+        // wrong public output (a valid field element, off by one)
+        let mut wrong = inst.clone();
+        let last = wrong.len() - 1;
+        let v = fr_from_hex(m.bundle.instances.last().unwrap()).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+        wrong[last] = hex::decode(&zkinfer::proof::fr_to_hex(&v)[2..]).unwrap().try_into().unwrap();
+        assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &wrong)).unwrap().success);
+        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &wrong)).unwrap()));
+        // another model's proof and instances
+        let (other_proof, other_inst) = (other.bundle.proof_bytes().unwrap(), instances(&other.bundle));
+        assert!(!evm.call(raw, abi::raw_verifier_call(&other_proof, &other_inst)).unwrap().success);
+        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&other_proof, &other_inst)).unwrap()));
+    }
+}
+
+fn revert_reason(r: &CallResult) -> [u8; 4] {
+    assert!(!r.success, "expected a revert");
+    r.output[..4].try_into().unwrap()
+}
+
+#[test]
+fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
+    let m = build("linear_regression");
+    let mut evm = Evm::new();
+    let (_, wrapper) = m.verifier.deploy(&mut evm).unwrap();
+    let consumer = solc::compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE), ("RiskScoreConsumer.sol", CONSUMER_SOURCE)], "RiskScoreConsumer", Some(200)).unwrap();
+    let n_inputs = 10u64;
+    let mut creation = consumer.creation_bytes();
+    creation.extend(abi::encode(&[Token::address(wrapper), Token::uint(n_inputs), Token::uint(n_inputs)]));
+    let consumer = evm.deploy(creation).unwrap();
+
+    let proof = m.bundle.proof_bytes().unwrap();
+    let inst = instances(&m.bundle);
+    let submit = |proof: &[u8], inst: &[[u8; 32]]| encode_call("submitScore(bytes,uint256[])", &[Token::Bytes(proof.to_vec()), Token::Words(inst.to_vec())]);
+
+    // unregistered borrower
+    let r = evm.call(consumer, submit(&proof, &inst)).unwrap();
+    assert_eq!(revert_reason(&r), abi::selector("UnknownAccount()"));
+
+    // the oracle registers the borrower's features (the proof's input instances)
+    let commitment = Token::Word(abi::keccak(&inst[..n_inputs as usize].concat()));
+    let sender = evm.sender;
+    let r = evm.call(consumer, encode_call("registerFeatures(address,bytes32)", &[Token::address(sender), commitment])).unwrap();
+    assert!(r.success);
+
+    // a tampered proof is refused
+    let r = evm.call(consumer, submit(&flip(&proof, 50), &inst)).unwrap();
+    assert_eq!(revert_reason(&r), abi::selector("InvalidProof()"));
+    // a proof about other features is refused before verification
+    let mut other = inst.clone();
+    other[0][31] ^= 1;
+    let r = evm.call(consumer, submit(&proof, &other)).unwrap();
+    assert_eq!(revert_reason(&r), abi::selector("FeaturesMismatch()"));
+
+    // the valid proof is accepted and the score stored
+    let r = evm.call(consumer, submit(&proof, &inst)).unwrap();
+    assert!(r.success, "valid proof refused: {}", hex::encode(&r.output));
+    let score = evm.call(consumer, encode_call("score(address)", &[Token::address(sender)])).unwrap();
+    let expected = m.bundle.outputs[0].quantized[0];
+    let stored = i128::from_be_bytes(score.output[16..32].try_into().unwrap());
+    assert_eq!(stored, expected as i128);
+    println!("submitScore gas (whole transaction): {}", r.gas_used);
+
+    // replaying it is refused
+    let r = evm.call(consumer, submit(&proof, &inst)).unwrap();
+    assert_eq!(revert_reason(&r), abi::selector("ProofReplayed()"));
+}
