@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a bundled model: build zkinfer, then compile -> setup -> prove -> verify the
-# MNIST-sized MLP (784-128-64-10), printing the proved output beside tract's float output.
+# MNIST-sized MLP (784-128-64-10), printing the proved output beside tract's float output; then,
+# when Node.js is present, the Solidity verifier on a local anvil chain with its gas.
 #
 #   ./scripts/demo.sh [model-folder]      (default: models/mnist_mlp)
 #
@@ -35,4 +36,28 @@ echo "== prove"
 
 echo "== verify"
 "$zk" verify --vk "$work/vk.bin" --proof "$work/proof.json"
+onchain() { # $1: folder holding vk.bin and proof.json
+  "$zk" gen-verifier --vk "$1/vk.bin" -o "$1/Verifier.sol" --compile
+  "$zk" calldata --proof "$1/proof.json" --json > "$1/calldata.json"
+  node verifier-contract/scripts/anvil-verify.js "$1/Verifier.sol" "$1/calldata.json"
+}
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  [ -d verifier-contract/node_modules/solc ] || npm ci --prefix verifier-contract --no-audit --no-fund --silent
+  echo "== on-chain: Solidity verifier, deployed on a local anvil chain, one verify transaction"
+  size=$("$zk" gen-verifier --vk "$work/vk.bin" -o "$work/Verifier.sol" --compile --json | sed -n 's/.*"runtime_bytes": \([0-9]*\).*/\1/p')
+  if [ "${size:-0}" -le 24576 ]; then
+    onchain "$work"
+  else
+    echo "   this model's verifier is $size bytes of runtime code, over EIP-170's 24,576-byte limit"
+    echo "   (one unrolled step per public value: it has $("$zk" inspect "$work/model.zkc" --json | sed -n 's/.*"public_instances": \([0-9]*\).*/\1/p'))."
+    echo "   Showing the on-chain check with the bundled linear regression instead:"
+    lr="$work/linear_regression"; mkdir -p "$lr"
+    "$zk" compile models/linear_regression/model.onnx --input models/linear_regression/input.json --input models/linear_regression/input2.json -o "$lr/model.zkc" >/dev/null
+    "$zk" setup "$lr/model.zkc" --srs "$work/srs.bin" --pk "$lr/pk.bin" --vk "$lr/vk.bin" >/dev/null
+    "$zk" prove "$lr/model.zkc" --pk "$lr/pk.bin" --input models/linear_regression/input.json -o "$lr/proof.json" >/dev/null
+    onchain "$lr"
+  fi
+else
+  echo "== on-chain check skipped: needs Node.js and npm (for solc-js and anvil)"
+fi
 echo "== done: artifacts in $work"

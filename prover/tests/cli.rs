@@ -219,3 +219,27 @@ fn a_larger_srs_is_downsized() {
     succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("other.bin")), "--pk", s(&pk9), "--vk", s(&vk9)]));
     fails_with(&zkinfer(&["verify", "--vk", s(&vk9), "--proof", s(&w.path("proof.json"))]), "proof rejected");
 }
+
+#[test]
+fn solidity_verifier_and_calldata_for_a_proof() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let sol = dir.path().join("Verifier.sol");
+    let v = succeeds(&zkinfer(&["gen-verifier", "--vk", s(&w.path("vk.bin")), "-o", s(&sol), "--compile", "--json"]));
+    let source = std::fs::read_to_string(&sol).unwrap();
+    assert!(source.contains("contract Halo2Verifier") && source.contains("contract ZkinferVerifier"));
+    assert!(v["runtime_bytes"].as_u64().unwrap() <= 24_576, "{v}");
+    let c = succeeds(&zkinfer(&["calldata", "--proof", s(&w.path("proof.json")), "--json"]));
+    assert_eq!(c["instances"].as_array().unwrap().len(), 11);
+    assert!(c["verifyProof_calldata"].as_str().unwrap().starts_with("0x1e8e1e13"), "selector of verifyProof(bytes,uint256[])");
+    let e = succeeds(&zkinfer(&["evm-verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
+    assert_eq!(e["accepted"], true);
+    assert!(e["raw_gas"].as_u64().unwrap() > 21_000);
+    // a tampered proof is rejected on the EVM too
+    let mut bundle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("proof.json")).unwrap()).unwrap();
+    let proof = bundle["proof"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}{}", &proof[..200], if &proof[200..201] == "0" { "1" } else { "0" }, &proof[201..]);
+    bundle["proof"] = serde_json::Value::String(flipped);
+    let tampered = write_input(dir.path(), "t.json", &bundle.to_string());
+    fails_with(&zkinfer(&["evm-verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&tampered)]), "rejected the proof");
+}

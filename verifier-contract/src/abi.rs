@@ -103,3 +103,36 @@ mod tests {
 pub fn keccak(bytes: &[u8]) -> [u8; 32] {
     keccak256(bytes).0
 }
+
+/// A big-endian 256-bit word as a decimal string (for `cast`, ethers, and humans).
+pub fn word_to_decimal(word: &[u8; 32]) -> String {
+    let mut digits = Vec::new();
+    let mut n = word.to_vec();
+    while n.iter().any(|&b| b != 0) {
+        let mut rem = 0u32;
+        for b in n.iter_mut() {
+            let cur = (rem << 8) | *b as u32;
+            *b = (cur / 10) as u8;
+            rem = cur % 10;
+        }
+        digits.push(b'0' + rem as u8);
+    }
+    if digits.is_empty() {
+        return "0".into();
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("ascii digits")
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    #[test]
+    fn words_print_in_decimal() {
+        let mut w = [0u8; 32];
+        assert_eq!(super::word_to_decimal(&w), "0");
+        w[30] = 1;
+        w[31] = 2;
+        assert_eq!(super::word_to_decimal(&w), "258");
+        assert_eq!(super::word_to_decimal(&[0xff; 32]), "115792089237316195423570985008687907853269984665640564039457584007913129639935");
+    }
+}

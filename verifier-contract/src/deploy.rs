@@ -47,3 +47,9 @@ impl VerifierArtifacts {
         Ok((halo2, evm.deploy(creation)?))
     }
 }
+
+/// One Solidity file with the generated `Halo2Verifier` and the `ZkinferVerifier` wrapper.
+pub fn combined_source(halo2_source: &str) -> String {
+    let wrapper_body: String = WRAPPER_SOURCE.lines().filter(|l| !l.starts_with("// SPDX") && !l.starts_with("pragma solidity")).collect::<Vec<_>>().join("\n");
+    format!("{}\n{}\n", halo2_source.trim_end(), wrapper_body)
+}

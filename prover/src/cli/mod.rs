@@ -1,7 +1,10 @@
 //! Subcommands of `zkinfer`, one file each. Human-readable text goes to stdout, progress to
 //! stderr; `--json` prints one JSON object to stdout instead of text.
 
+mod calldata;
 mod compile;
+mod evm_verify;
+mod gen_verifier;
 mod inspect;
 mod progress;
 mod prove;
@@ -33,6 +36,12 @@ enum Command {
     Verify(verify::Args),
     /// Show a compiled model's circuit: k, rows, columns, lookups, per layer.
     Inspect(inspect::Args),
+    /// Write the Solidity verifier of a verifying key.
+    GenVerifier(gen_verifier::Args),
+    /// ABI-encoded calldata and decimal instances of a proof, for cast, ethers or a contract test.
+    Calldata(calldata::Args),
+    /// Verify a proof with the generated Solidity verifier on an in-process EVM; report gas.
+    EvmVerify(evm_verify::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -43,6 +52,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Prove(a) => prove::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::GenVerifier(a) => gen_verifier::run(a),
+        Command::Calldata(a) => calldata::run(a),
+        Command::EvmVerify(a) => evm_verify::run(a),
     }
 }
 

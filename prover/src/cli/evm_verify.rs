@@ -1,0 +1,39 @@
+use super::{calldata::instance_words, print_json, progress::step};
+use std::path::PathBuf;
+use zkinfer::{ProofBundle, VerifyingKeyFile};
+use zkinfer_verifier_contract::abi::{raw_verifier_call, verify_proof_call};
+use zkinfer_verifier_contract::deploy::{VerifierArtifacts, EIP170_LIMIT};
+use zkinfer_verifier_contract::evm::Evm;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    vk: PathBuf,
+    #[arg(long)]
+    proof: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Compiles the model's verifier, deploys it on an in-process EVM (Osaka rules) and verifies the
+/// proof there, reporting gas and bytecode size.
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let key = VerifyingKeyFile::load(&a.vk)?;
+    let bundle = ProofBundle::load(&a.proof)?;
+    let (proof, words) = (bundle.proof_bytes()?, instance_words(&bundle)?);
+    let (built, _) = step("generating and compiling the verifier", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances()));
+    let built = built?;
+    let mut evm = Evm::new();
+    let (raw, wrapper) = built.deploy(&mut evm).map_err(|e| anyhow::anyhow!("deploying the verifier failed: {e}"))?;
+    let raw_result = evm.call(raw, raw_verifier_call(&proof, &words)).map_err(anyhow::Error::msg)?;
+    let wrapped = evm.call(wrapper, verify_proof_call(&proof, &words)).map_err(anyhow::Error::msg)?;
+    let accepted = raw_result.success && wrapped.success && wrapped.output.last() == Some(&1);
+    let size = built.halo2.runtime_size();
+    if a.json {
+        print_json(&serde_json::json!({ "accepted": accepted, "raw_gas": raw_result.gas_used, "verifyProof_gas": wrapped.gas_used, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }));
+    } else {
+        println!("EVM (revm, Osaka): {} — raw verifier {} gas, verifyProof {} gas (whole transactions); runtime {size} bytes (EIP-170 limit {EIP170_LIMIT})", if accepted { "accepted" } else { "REJECTED" }, raw_result.gas_used, wrapped.gas_used);
+    }
+    anyhow::ensure!(accepted, "the EVM verifier rejected the proof");
+    Ok(())
+}

@@ -1,0 +1,41 @@
+use super::{print_json, progress::step};
+use std::path::PathBuf;
+use zkinfer::VerifyingKeyFile;
+use zkinfer_verifier_contract::deploy::{combined_source, VerifierArtifacts, EIP170_LIMIT};
+use zkinfer_verifier_contract::generate::raw_verifier_source;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    vk: PathBuf,
+    #[arg(short, long, default_value = "Verifier.sol")]
+    output: PathBuf,
+    /// Also compile with solc-js and report the runtime size against EIP-170's limit.
+    #[arg(long)]
+    compile: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let key = VerifyingKeyFile::load(&a.vk)?;
+    let n = key.info.num_instances();
+    let (source, time) = step("generating the Solidity verifier", a.json, || raw_verifier_source(&key.srs, &key.vk, n));
+    zkinfer::files::write_atomic(&a.output, |w| w.write_all(combined_source(&source).as_bytes()))?;
+    let runtime = if a.compile {
+        let (built, _) = step("compiling with solc-js", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, n));
+        Some(built?.halo2.runtime_size())
+    } else {
+        None
+    };
+    if a.json {
+        print_json(&serde_json::json!({ "output": a.output, "num_instances": n, "source_bytes": source.len(), "runtime_bytes": runtime, "eip170_limit": EIP170_LIMIT, "seconds": time.as_secs_f64() }));
+        return Ok(());
+    }
+    println!("wrote {} ({} bytes of Solidity): Halo2Verifier (calldata = {n} instances ‖ proof) and ZkinferVerifier (verifyProof(bytes,uint256[]))", a.output.display(), source.len());
+    if let Some(size) = runtime {
+        let verdict = if size <= EIP170_LIMIT { "fits" } else { "EXCEEDS" };
+        println!("Halo2Verifier runtime bytecode: {size} bytes, {verdict} EIP-170's {EIP170_LIMIT}-byte limit");
+    }
+    Ok(())
+}
