@@ -66,16 +66,7 @@ impl CompiledModel {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = files::read_bytes(path)?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, "compiled model", e))?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(COMPILED_FORMAT) {
-            return Err(ZkError::bad_file(path, "compiled model", "missing the zkinfer-compiled-model format tag (is it a proof or an input file?)"));
-        }
-        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        if version != COMPILED_VERSION as u64 {
-            return Err(ZkError::bad_file(path, "compiled model", format!("format version {version}, this zkinfer reads version {COMPILED_VERSION}")));
-        }
-        serde_json::from_value(value).map_err(|e| ZkError::bad_file(path, "compiled model", e))
+        files::read_versioned_json(path, "compiled model", COMPILED_FORMAT, COMPILED_VERSION)
     }
 }
 

@@ -33,6 +33,23 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     })
 }
 
+/// Reads a JSON artifact tagged `{"format": format, "version": version, ...}`, saying which tag
+/// or version it found instead.
+pub fn read_versioned_json<T: serde::de::DeserializeOwned>(path: &Path, kind: &'static str, format: &str, version: u32) -> Result<T> {
+    let bytes = read_bytes(path)?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, kind, e))?;
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(f) if f == format => {}
+        Some(other) => return Err(ZkError::bad_file(path, kind, format!("it is a {other} file"))),
+        None => return Err(ZkError::bad_file(path, kind, format!("missing the {format} format tag"))),
+    }
+    let found = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    if found != version as u64 {
+        return Err(ZkError::bad_file(path, kind, format!("format version {found}, this zkinfer reads version {version}")));
+    }
+    serde_json::from_value(value).map_err(|e| ZkError::bad_file(path, kind, e))
+}
+
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| ZkError::io("read", path, e))
 }

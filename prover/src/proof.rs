@@ -57,16 +57,7 @@ impl ProofBundle {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = files::read_bytes(path)?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, "proof", e))?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(PROOF_FORMAT) {
-            return Err(ZkError::bad_file(path, "proof", "missing the zkinfer-proof format tag"));
-        }
-        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        if version != PROOF_VERSION as u64 {
-            return Err(ZkError::bad_file(path, "proof", format!("format version {version}, this zkinfer reads version {PROOF_VERSION}")));
-        }
-        serde_json::from_value(value).map_err(|e| ZkError::bad_file(path, "proof", e))
+        files::read_versioned_json(path, "proof", PROOF_FORMAT, PROOF_VERSION)
     }
 
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {

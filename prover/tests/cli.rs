@@ -183,7 +183,7 @@ fn corrupted_proof_files_are_rejected() {
     bundle["proof"] = serde_json::Value::String(flipped);
     let tampered = write_input(dir.path(), "b.json", &bundle.to_string());
     fails_with(&verify(&tampered), "proof rejected");
-    fails_with(&verify(&w.path("lr.zkc")), "missing the zkinfer-proof format tag");
+    fails_with(&verify(&w.path("lr.zkc")), "is not a valid proof: it is a zkinfer-compiled-model file");
 }
 
 #[test]
