@@ -176,5 +176,66 @@ def fixtures():
         f.write(b"\x08\x07\x12\xff\xff this is not an ONNX protobuf")
 
 
+def op_fixtures():
+    """One small model per op family, compared with tract op by op in the tests."""
+    d = os.path.join(HERE, "fixtures")
+    c = init("c", [0.5, -1.5, 2.0])
+    dd = init("d", [[0.25], [-0.5]])
+    graph = helper.make_graph(
+        [
+            helper.make_node("Mul", ["input", "c"], ["m"], name="mul_const"),
+            helper.make_node("Sub", ["m", "input"], ["s"], name="sub"),
+            helper.make_node("Add", ["s", "d"], ["a"], name="add_broadcast"),
+            helper.make_node("Relu", ["a"], ["relu_out"], name="relu"),
+            helper.make_node("Mul", ["input", "input"], ["square_out"], name="mul_square"),
+        ],
+        "ops_elementwise",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("relu_out", TensorProto.FLOAT, [2, 3]), helper.make_tensor_value_info("square_out", TensorProto.FLOAT, [2, 3])],
+        [c, dd],
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "ops_elementwise.onnx"))
+    with open(os.path.join(d, "ops_elementwise.json"), "w") as f:
+        json.dump({"input_data": [[0.8, -1.2, 0.5, 1.5, 0.3, -0.7]]}, f)
+
+    W = rng.normal(scale=0.6, size=(3, 4))
+    W2 = rng.normal(scale=0.6, size=(2, 8))
+    for opset in (11, 13):
+        if opset < 13:
+            unsq = helper.make_node("Unsqueeze", ["input"], ["u"], name="unsqueeze", axes=[0])
+            sq = helper.make_node("Squeeze", ["u"], ["q"], name="squeeze", axes=[0, 1])
+            extra = []
+        else:
+            unsq = helper.make_node("Unsqueeze", ["input", "ax0"], ["u"], name="unsqueeze")
+            sq = helper.make_node("Squeeze", ["u", "ax01"], ["q"], name="squeeze")
+            extra = [numpy_helper.from_array(np.array([0], dtype=np.int64), "ax0"), numpy_helper.from_array(np.array([0, 1], dtype=np.int64), "ax01")]
+        nodes = [
+            unsq,
+            sq,
+            helper.make_node("Identity", ["q"], ["i"], name="identity"),
+            helper.make_node("MatMul", ["i", "W"], ["mm"], name="matmul"),
+            helper.make_node("Reshape", ["mm", "shape"], ["r"], name="reshape"),
+            helper.make_node("Flatten", ["r"], ["f"], name="flatten", axis=1),
+            helper.make_node("Gemm", ["f", "W2", "C"], ["output"], name="gemm_alpha_beta_transB", alpha=0.5, beta=2.0, transB=1),
+        ]
+        graph = helper.make_graph(
+            nodes,
+            f"ops_shapes_opset{opset}",
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 3])],
+            [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2])],
+            [init("W", W), init("W2", W2), init("C", [0.1, -0.2]), numpy_helper.from_array(np.array([1, 8], dtype=np.int64), "shape")] + extra,
+        )
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        m.ir_version = 7
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(d, f"ops_shapes_opset{opset}.onnx"))
+    with open(os.path.join(d, "ops_shapes.json"), "w") as f:
+        json.dump({"input_data": [[1.0, -0.5, 0.25, 0.75, -1.25, 0.6]]}, f)
+
+
 if __name__ == "__main__":
     fixtures()
+    op_fixtures()
