@@ -75,7 +75,7 @@ fn verify_snark(key: &VerifyingKeyFile, instances: &[Fr], proof: &[u8]) -> bool 
         let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(proof);
         let strategy = AccumulatorStrategy::new(key.srs.verifier_params());
         verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(key.srs.verifier_params(), &key.vk, strategy, &[&[instances]], &mut transcript)
-            .map(|strategy| VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize(strategy))
+            .map(VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize)
             .unwrap_or(false)
     })
     .unwrap_or(false)

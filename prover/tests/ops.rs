@@ -14,7 +14,7 @@ use zkinfer::input::read_input;
 fn prove_against_tract(model: &str, input: &str) -> (f64, f64) {
     let dir = models_dir().join("fixtures");
     let x = read_input(&dir.join(input)).unwrap();
-    let compiled = zkinfer::compile(&dir.join(model), &[x.clone()], &Default::default()).unwrap();
+    let compiled = zkinfer::compile(&dir.join(model), std::slice::from_ref(&x), &Default::default()).unwrap();
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 5).unwrap();
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
     let bundle = zkinfer::prove(&compiled, &pk, &x).unwrap();

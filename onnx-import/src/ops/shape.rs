@@ -71,7 +71,7 @@ fn reshaped(ctx: &OpCtx, in_shape: &[usize]) -> Result<Vec<usize>, ImportError> 
     }
     let known: usize = shape.iter().product();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(ctx.error(format!("cannot reshape {in_shape:?} to {target:?}")));
         }
         shape[i] = total / known;

@@ -32,7 +32,8 @@ pub struct Fixture {
 
 /// Compiled with both bundled inputs as calibration samples, keys from a dev SRS.
 pub fn fixture(model: &str) -> Arc<Fixture> {
-    static CACHE: OnceLock<Mutex<Vec<(String, Arc<Fixture>)>>> = OnceLock::new();
+    type Cache = Mutex<Vec<(String, Arc<Fixture>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, f)) = cache.iter().find(|(m, _)| m == model) {
