@@ -236,6 +236,76 @@ def op_fixtures():
         json.dump({"input_data": [[1.0, -0.5, 0.25, 0.75, -1.25, 0.6]]}, f)
 
 
+def nonlinear_fixture():
+    """Every table-lookup function on one input, each its own output (compared with tract)."""
+    d = os.path.join(HERE, "fixtures")
+    f = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
+    nodes = [
+        f("Sigmoid", ["input"], "sigmoid"),
+        f("Tanh", ["input"], "tanh"),
+        f("Exp", ["input"], "exp"),
+        f("Erf", ["input"], "erf"),
+        f("Abs", ["input"], "abs"),
+        f("Sqrt", ["abs"], "sqrt_abs"),
+        f("Add", ["abs", "one"], "abs_plus_one"),
+        f("Log", ["abs_plus_one"], "log"),
+        f("Reciprocal", ["abs_plus_one"], "reciprocal"),
+        f("Softplus", ["input"], "softplus"),
+        f("Neg", ["input"], "neg"),
+        f("LeakyRelu", ["input"], "leaky_relu", alpha=0.1),
+        f("Elu", ["input"], "elu", alpha=0.5),
+        f("HardSigmoid", ["input"], "hard_sigmoid"),
+        f("Clip", ["input", "lo", "hi"], "clip"),
+        f("Pow", ["input", "two"], "square"),
+        f("Div", ["input", "four"], "div_const"),
+        f("Div", ["input", "abs_plus_one"], "div_tensor"),
+    ]
+    outs = ["sigmoid", "tanh", "exp", "erf", "sqrt_abs", "log", "reciprocal", "softplus", "neg", "leaky_relu", "elu", "hard_sigmoid", "clip", "square", "div_const", "div_tensor"]
+    scalar = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.float32), name)
+    graph = helper.make_graph(
+        nodes,
+        "ops_nonlinear",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, [1, 8]) for o in outs],
+        [scalar("one", 1.0), scalar("lo", -0.5), scalar("hi", 1.0), scalar("two", 2.0), scalar("four", 4.0)],
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "ops_nonlinear.onnx"))
+    with open(os.path.join(d, "ops_nonlinear.json"), "w") as fh:
+        json.dump({"input_data": [[-1.9, -1.2, -0.6, -0.1, 0.2, 0.7, 1.3, 1.9]]}, fh)
+
+
+def logistic_regression():
+    """32-feature credit-risk model: logistic regression (Gemm + Sigmoid) fitted with numpy on a
+    synthetic borrower population; the output is the probability of default."""
+    n, d = 4000, 32
+    X = rng.normal(size=(n, d))
+    true_w = rng.normal(scale=0.8, size=d) * (rng.random(d) < 0.6)
+    p = 1 / (1 + np.exp(-(X @ true_w - 1.0)))
+    y = (rng.random(n) < p).astype(float)
+    w, b = np.zeros(d), 0.0
+    for _ in range(400):  # gradient descent on the log-loss
+        pred = 1 / (1 + np.exp(-(X @ w + b)))
+        w -= 0.5 * X.T @ (pred - y) / n
+        b -= 0.5 * (pred - y).mean()
+    acc = (((X @ w + b) > 0) == (y > 0.5)).mean()
+    print(f"logistic_regression: training accuracy {acc:.3f}")
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["input", "W", "b"], ["logit"], name="linear"), helper.make_node("Sigmoid", ["logit"], ["probability"], name="sigmoid")],
+        "logistic_regression",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, d])],
+        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, [1, 1])],
+        [init("W", w.reshape(d, 1)), init("b", [b])],
+    )
+    save("logistic_regression", graph)
+    write_input("logistic_regression", X[0])
+    write_input("logistic_regression", X[1], "input2.json")
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
+    nonlinear_fixture()
+    logistic_regression()

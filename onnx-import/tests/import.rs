@@ -9,6 +9,7 @@ fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")
 }
 
+/// The first sample of an input file (`model` is a folder under models/).
 fn sample(model: &str, file: &str) -> Vec<f64> {
     let text = std::fs::read_to_string(models_dir().join(model).join(file)).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -47,6 +48,28 @@ fn mlp_relu_matches_tract() {
 #[test]
 fn mnist_mlp_matches_tract() {
     ir_matches_tract("mnist_mlp");
+}
+
+#[test]
+fn logistic_regression_matches_tract() {
+    ir_matches_tract("logistic_regression");
+}
+
+#[test]
+fn nonlinear_functions_match_tract() {
+    let path = models_dir().join("fixtures/ops_nonlinear.onnx");
+    let x = sample("fixtures", "ops_nonlinear.json");
+    let graph = import(&path, Some(x.len())).unwrap();
+    assert_eq!(graph.outputs.len(), 16);
+    let ours = graph.eval_f64(&x);
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let theirs = tract_reference(&path, graph.input_shape(), &x32).unwrap();
+    for (&o, reference) in graph.outputs.iter().zip(&theirs) {
+        for (a, b) in ours[o].iter().zip(reference) {
+            // erf is a 1.2e-7 approximation; everything else is f64 against f32
+            assert!((a - *b as f64).abs() <= 1e-4 * (1.0 + a.abs()), "{}: {a} vs {b}", graph.nodes[o].name);
+        }
+    }
 }
 
 #[test]

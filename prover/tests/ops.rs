@@ -9,9 +9,9 @@ use common::models_dir;
 use std::path::Path;
 use zkinfer::input::read_input;
 
-/// Proves the fixture and returns the largest |proved - tract| over all outputs, and the largest
+/// Proves the fixture and returns, per output, the largest |proved - tract| and the largest
 /// |tract| value.
-fn prove_against_tract(model: &str, input: &str) -> (f64, f64) {
+fn errors_against_tract(model: &str, input: &str) -> Vec<(String, f64, f64)> {
     let dir = models_dir().join("fixtures");
     let x = read_input(&dir.join(input)).unwrap();
     let compiled = zkinfer::compile(&dir.join(model), std::slice::from_ref(&x), &Default::default()).unwrap();
@@ -22,15 +22,22 @@ fn prove_against_tract(model: &str, input: &str) -> (f64, f64) {
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let reference = zkinfer_onnx::tract_reference(&dir.join(model), compiled.graph.input_shape(), &x32).unwrap();
     assert_eq!(reference.len(), bundle.outputs.len());
-    let (mut err, mut range) = (0f64, 0f64);
-    for (o, r) in bundle.outputs.iter().zip(&reference) {
-        assert_eq!(o.values.len(), r.len());
-        for (p, f) in o.values.iter().zip(r) {
-            err = err.max((p - *f as f64).abs());
-            range = range.max((*f as f64).abs());
-        }
-    }
-    (err, range)
+    bundle
+        .outputs
+        .iter()
+        .zip(&reference)
+        .map(|(o, r)| {
+            assert_eq!(o.values.len(), r.len());
+            let err = o.values.iter().zip(r).fold(0f64, |m, (p, f)| m.max((p - *f as f64).abs()));
+            let range = r.iter().fold(0f64, |m, f| m.max(f.abs() as f64));
+            (o.name.clone(), err, range)
+        })
+        .collect()
+}
+
+/// The largest error and output magnitude over all outputs.
+fn prove_against_tract(model: &str, input: &str) -> (f64, f64) {
+    errors_against_tract(model, input).iter().fold((0f64, 0f64), |(e, r), (_, err, range)| (e.max(*err), r.max(*range)))
 }
 
 #[test]
@@ -45,5 +52,13 @@ fn shape_ops_and_gemm_attributes_match_tract_at_opset_11_and_13() {
     for model in ["ops_shapes_opset11.onnx", "ops_shapes_opset13.onnx"] {
         let (err, range) = prove_against_tract(model, "ops_shapes.json");
         assert!(err <= 0.01 * range, "{model}: max error {err} for outputs up to {range}");
+    }
+}
+
+#[test]
+fn nonlinear_functions_match_tract() {
+    for (name, err, range) in errors_against_tract("ops_nonlinear.onnx", "ops_nonlinear.json") {
+        // input and output both quantized to 12 bits: within 1% of the output's magnitude (or 0.01)
+        assert!(err <= 0.01 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
     }
 }

@@ -36,7 +36,23 @@ impl Default for Evm {
 
 impl Evm {
     pub fn new() -> Self {
-        let ctx = Context::mainnet().with_db(InMemoryDB::default()).modify_cfg_chained(|cfg| cfg.spec = SpecId::OSAKA);
+        Self::with_cfg(|_| {})
+    }
+
+    /// A chain without EIP-170/EIP-3860 code-size limits: for checking what an oversized verifier
+    /// accepts and measuring its gas; mainnet would refuse to deploy it.
+    pub fn without_code_size_limit() -> Self {
+        Self::with_cfg(|cfg| {
+            cfg.limit_contract_code_size = Some(usize::MAX);
+            cfg.limit_contract_initcode_size = Some(usize::MAX);
+        })
+    }
+
+    fn with_cfg(adjust: impl FnOnce(&mut revm::context::CfgEnv)) -> Self {
+        let ctx = Context::mainnet().with_db(InMemoryDB::default()).modify_cfg_chained(|cfg| {
+            cfg.spec = SpecId::OSAKA;
+            adjust(cfg);
+        });
         let mut evm = ctx.build_mainnet();
         let sender = Address::with_last_byte(0xaa);
         evm.ctx.journaled_state.database.insert_account_info(

@@ -3,6 +3,7 @@
 use super::config::ModelConfig;
 use super::params::CircuitParams;
 use super::FIRST_ROW;
+use crate::gadgets::LutGadget;
 use crate::layers::node_cost;
 use crate::quantize::QuantizedModel;
 use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
@@ -71,7 +72,7 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         selectors: cs.num_selectors(),
         instance_columns: cs.num_instance_columns(),
         lookup_arguments: cs.lookups().len(),
-        lookup_table_rows: 1 << params.bits,
+        lookup_table_rows: (1 << params.bits) + if params.luts > 0 { LutGadget::table_rows(params.luts, params.bits) } else { 0 },
         max_gate_degree: cs.degree(),
         public_instances: model.num_instances(),
         layers,
@@ -80,15 +81,17 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
 
 /// The smallest k at which the layers and the range table fit, for a given width.
 fn smallest_k(model: &QuantizedModel, width: usize) -> Result<(u32, CircuitStats), String> {
-    let unusable = (constraint_system(CircuitParams { k: 1, width, bits: model.bits }).blinding_factors() + 1).max(super::BLINDING_MARGIN);
-    let layers = layer_stats(model, &CircuitParams { k: 1, width, bits: model.bits });
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len() };
+    let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
+    let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
-    let needed = rows.max(1 << model.bits) + unusable;
+    let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.bits) };
+    let needed = rows.max(1 << model.bits).max(lut_rows) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {
         return Err(format!("the circuit needs {rows} rows (k = {k}), more than the supported 2^{MAX_K}"));
     }
-    let params = CircuitParams { k, width, bits: model.bits };
+    let params = CircuitParams { k, ..shape };
     Ok((k, stats(model, params)))
 }
 

@@ -11,13 +11,16 @@ pub struct CircuitParams {
     pub width: usize,
     /// Range-check table bits: requantized values and remainders lie in `[0, 2^bits)`.
     pub bits: u32,
+    /// Tables of nonlinear functions (0: no lookup gadget for them is configured).
+    #[serde(default)]
+    pub luts: usize,
 }
 
 impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10 }
+        Self { k: 12, width: 16, bits: 10, luts: 0 }
     }
 }
 

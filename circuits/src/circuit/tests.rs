@@ -5,7 +5,7 @@
 use super::config::ModelConfig;
 use super::cost::{choose_params, stats};
 use super::*;
-use crate::ir::{BinaryKind, Graph, Node, Op, Tensor};
+use crate::ir::{BinaryKind, Graph, Node, Nonlinearity, Op, Tensor};
 use crate::quantize::{quantize, QuantizeOptions};
 use halo2_proofs::{
     circuit::Value,
@@ -17,7 +17,8 @@ fn node(name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> Node {
     Node { name: name.into(), op, inputs, shape }
 }
 
-/// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out; also out2 = (x * c) + x, for Binary.
+/// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out, and Sigmoid of it; also
+/// (x * c) + x for Binary, Relu(x), Tanh(x).
 fn test_graph() -> Graph {
     let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
     let b1 = Tensor::new(vec![3], vec![0.1, -0.2, 0.05]);
@@ -33,9 +34,11 @@ fn test_graph() -> Graph {
             node("mul", Op::Binary(BinaryKind::Mul), vec![0, 4], vec![1, 4]),
             node("add", Op::Binary(BinaryKind::Add), vec![5, 0], vec![1, 4]),
             node("relu2", Op::Relu, vec![0], vec![1, 4]),
+            node("sigmoid", Op::Unary(Nonlinearity::Sigmoid), vec![3], vec![1, 2]),
+            node("tanh", Op::Unary(Nonlinearity::Tanh), vec![0], vec![1, 4]),
         ],
         input: 0,
-        outputs: vec![3, 6, 7],
+        outputs: vec![3, 6, 7, 8, 9],
     }
 }
 
@@ -278,4 +281,20 @@ fn wrong_constant_fails_the_constant_copy() {
     let v = honest_value(&s, Col::Main(0), const_row) + Fr::one();
     let failures = tamper(&s, vec![(Col::Main(0), const_row, v)]);
     assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+#[test]
+fn wrong_nonlinear_output_fails_the_table_lookup() {
+    let s = setup(Some(6));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    assert_eq!(s.circuit.model.luts.len(), 2, "one table per function");
+    let sigmoid_row = FIRST_ROW + st.layers[..8].iter().map(|l| l.rows).sum::<usize>();
+    let y = Col::Main(1);
+    let v = honest_value(&s, y, sigmoid_row) + Fr::one();
+    let failures = tamper(&s, vec![(y, sigmoid_row, v)]);
+    assert!(has_lookup_failure(&failures), "{failures:?}");
+    // a wrong input value breaks the copy from the Linear output
+    let x = Col::Main(0);
+    let v = honest_value(&s, x, sigmoid_row) + Fr::one();
+    assert!(tamper(&s, vec![(x, sigmoid_row, v)]).iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
 }

@@ -3,10 +3,12 @@
 
 pub mod arith;
 pub mod dot;
+pub mod lut;
 pub mod range;
 pub mod requant;
 
 pub use arith::ArithGadget;
 pub use dot::DotGadget;
+pub use lut::LutGadget;
 pub use range::RangeTable;
 pub use requant::RequantGadget;

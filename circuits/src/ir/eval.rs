@@ -39,6 +39,7 @@ impl Graph {
                         .collect()
                 }
                 Op::Relu => arg(0).iter().map(|&v| v.max(0.0)).collect(),
+                Op::Unary(f) => arg(0).iter().map(|&v| f.apply(v)).collect(),
                 Op::Reshape => arg(0).clone(),
             };
             values.push(out);

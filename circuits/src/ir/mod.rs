@@ -7,8 +7,10 @@
 
 mod broadcast;
 mod eval;
+mod nonlinear;
 
 pub use broadcast::{broadcast_shapes, broadcast_source_indices};
+pub use nonlinear::Nonlinearity;
 use serde::{Deserialize, Serialize};
 
 /// Index of a node in [`Graph::nodes`].
@@ -51,6 +53,8 @@ pub enum Op {
     Linear { weight: Tensor, bias: Option<Tensor> },
     Binary(BinaryKind),
     Relu,
+    /// An element-wise function of one variable, proved by table lookup.
+    Unary(Nonlinearity),
     /// Same data, new shape (the node's `shape`).
     Reshape,
 }
@@ -65,6 +69,7 @@ impl Op {
             Op::Binary(BinaryKind::Sub) => "Sub",
             Op::Binary(BinaryKind::Mul) => "Mul",
             Op::Relu => "Relu",
+            Op::Unary(f) => f.name(),
             Op::Reshape => "Reshape",
         }
     }
@@ -129,7 +134,7 @@ impl Graph {
             }
             let arity = match node.op {
                 Op::Input | Op::Const(_) => 0,
-                Op::Linear { .. } | Op::Relu | Op::Reshape => 1,
+                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape => 1,
                 Op::Binary(_) => 2,
             };
             if node.inputs.len() != arity {

@@ -5,6 +5,7 @@ mod binary;
 mod constant;
 mod input;
 mod linear;
+mod nonlinear;
 mod relu;
 
 use crate::circuit::config::ModelConfig;
@@ -30,6 +31,7 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             QOp::Linear { .. } => linear::assign(cfg, ctx, node, arg(0))?,
             QOp::Binary { .. } => binary::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
+            QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
             // a reshape (or a Relu fused into its producer) only renames wires
             QOp::Reshape => arg(0).clone(),
         };
@@ -53,6 +55,7 @@ pub fn node_cost(params: &CircuitParams, node: &QNode) -> NodeCost {
         QOp::Input | QOp::Const { .. } => NodeCost { rows: params.load_rows(len), lookups: 0 },
         QOp::Linear { k, .. } => NodeCost { rows: len * params.dot_rows(*k), lookups: 0 },
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
+        QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
         QOp::Requant(_) | QOp::Reshape => NodeCost::default(),
     };
     match node.op.requant() {

@@ -1,8 +1,8 @@
 //! Calibration: run the float graph on sample inputs, then choose every tensor's scale so its
-//! largest observed magnitude uses at most half of the quantized range (one bit of headroom for
+//! largest observed magnitude stays below half of the quantized range (one bit of headroom for
 //! inputs the samples did not cover), and derive weight scales and rescale shifts from them.
 
-use super::{BinaryCoeffs, QNode, QOp, QuantizedModel, Requant};
+use super::{BinaryCoeffs, LutSpec, QNode, QOp, QuantizedModel, Requant};
 use crate::ir::{BinaryKind, Graph, Op};
 use crate::quantize::fixed::to_fixed;
 
@@ -40,6 +40,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
     let scale_for = |max: f64| opts.fixed_scale.unwrap_or_else(|| calibrated_scale(max, bits));
 
     let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
+    let mut luts: Vec<LutSpec> = Vec::new();
     for (id, node) in graph.nodes.iter().enumerate() {
         // a fused producer takes the scale of the Relu that follows it
         let target = fused_into[id].map_or(max_abs[id], |relu| max_abs[relu]);
@@ -53,6 +54,14 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             Op::Binary(kind) => quantize_binary(*kind, in_scale(0), in_scale(1), want, bits, relu),
             Op::Relu if fused_into[node.inputs[0]] == Some(id) => (QOp::Reshape, in_scale(0)),
             Op::Relu => (QOp::Requant(Requant { shift: 0, relu: true }), in_scale(0)),
+            Op::Unary(func) => {
+                let spec = LutSpec { func: *func, in_scale: in_scale(0), out_scale: want };
+                let tag = luts.iter().position(|l| *l == spec).unwrap_or_else(|| {
+                    luts.push(spec);
+                    luts.len() - 1
+                });
+                (QOp::Lut { tag: tag as u32 + 1 }, want)
+            }
             Op::Reshape => (QOp::Reshape, in_scale(0)),
         };
         let op_name = match (&node.op, relu) {
@@ -62,7 +71,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         };
         nodes.push(QNode { name: node.name.clone(), op_name, op, inputs: node.inputs.clone(), shape: node.shape.clone(), scale });
     }
-    Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits })
+    Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits, luts })
 }
 
 /// Per node, the largest absolute value seen over all samples.
@@ -98,13 +107,17 @@ fn relu_fusions(graph: &Graph) -> Vec<Option<usize>> {
     fused
 }
 
-/// The largest scale at which `max_abs` still fits in half of the `bits`-bit range.
+/// The largest scale at which `max_abs` stays strictly below half of the `bits`-bit range (the
+/// lookup tables of nonlinear layers take inputs in `[-2^(bits-1), 2^(bits-1))`).
 fn calibrated_scale(max_abs: f64, bits: i32) -> i32 {
     if max_abs <= 0.0 || !max_abs.is_finite() {
-        return MAX_SCALE.min(bits - 1);
+        return MAX_SCALE.min(bits - 2);
     }
-    let scale = (bits - 1) as f64 - max_abs.log2();
-    (scale.floor() as i32).clamp(0, MAX_SCALE)
+    let mut scale = ((bits - 1) as f64 - max_abs.log2()).floor() as i32;
+    if max_abs * 2f64.powi(scale) >= 2f64.powi(bits - 1) {
+        scale -= 1;
+    }
+    scale.clamp(0, MAX_SCALE)
 }
 
 fn quantize_values(data: &[f32], scale: i32, node: &str) -> Result<Vec<i64>, String> {
@@ -163,10 +176,11 @@ mod tests {
 
     #[test]
     fn calibrated_scale_leaves_one_bit_of_headroom() {
-        assert_eq!(calibrated_scale(1.0, 12), 11);
+        assert_eq!(calibrated_scale(1.0, 12), 10); // 1 * 2^11 would reach 2048, the table's bound
+        assert_eq!(calibrated_scale(0.99, 12), 11);
         assert_eq!(calibrated_scale(3.0, 12), 9); // 3 * 2^9 = 1536 < 2048
         assert_eq!(calibrated_scale(5000.0, 12), 0);
-        assert_eq!(calibrated_scale(0.0, 12), 11);
+        assert_eq!(calibrated_scale(0.0, 12), 10);
     }
 
     #[test]

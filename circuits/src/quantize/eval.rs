@@ -44,7 +44,7 @@ impl QuantizedModel {
         for node in &self.nodes {
             let arg = |i: usize| &out[node.inputs[i]];
             let raw_values = match &node.op {
-                QOp::Input | QOp::Const { .. } | QOp::Reshape => None,
+                QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } => None,
                 QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
                 QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
                 QOp::Requant(_) => Some(arg(0).clone()),
@@ -53,6 +53,7 @@ impl QuantizedModel {
                 (QOp::Input, ..) => input.to_vec(),
                 (QOp::Const { values }, ..) => values.iter().map(|&v| v as i128).collect(),
                 (QOp::Reshape, ..) => arg(0).clone(),
+                (QOp::Lut { tag }, ..) => self.lookup_all(node, arg(0), *tag)?,
                 (_, Some(r), Some(values)) => self.requant_all(node, values, r)?,
                 (_, None, Some(values)) => values.clone(),
                 (_, _, None) => unreachable!("every other op has raw values"),
@@ -77,6 +78,26 @@ impl QuantizedModel {
         ia.iter()
             .zip(&ib)
             .map(|(&i, &j)| c.ca as i128 * a[i] + c.cb as i128 * b[j] + c.mul as i128 * a[i] * b[j])
+            .collect()
+    }
+
+    fn lookup_all(&self, node: &QNode, x: &[i128], tag: u32) -> Result<Vec<i128>, QuantError> {
+        let spec = self.luts[tag as usize - 1];
+        let range = super::LutSpec::input_range(self.bits);
+        x.par_iter()
+            .map(|&q| {
+                if !range.contains(&q) {
+                    return Err(QuantError::LutRange {
+                        node: node.name.clone(),
+                        op: node.op_name.clone(),
+                        value: from_fixed(q, spec.in_scale),
+                        limit: from_fixed(range.end, spec.in_scale),
+                        scale: spec.in_scale,
+                        bits: self.bits,
+                    });
+                }
+                Ok(spec.output(q))
+            })
             .collect()
     }
 

@@ -9,7 +9,7 @@ pub mod fixed;
 pub use calibrate::{quantize, QuantizeOptions};
 pub use eval::Witness;
 
-use crate::ir::{BinaryKind, NodeId};
+use crate::ir::{BinaryKind, NodeId, Nonlinearity};
 use serde::{Deserialize, Serialize};
 
 /// Rescale of an op's raw result: a rounded division by `2^shift`, then Relu when `relu`.
@@ -37,6 +37,8 @@ pub enum QOp {
     Binary { kind: BinaryKind, coeffs: BinaryCoeffs, requant: Option<Requant> },
     /// A standalone requantization (a Relu that could not be fused into its producer).
     Requant(Requant),
+    /// `y = table(x)`: the table `model.luts[tag - 1]`, looked up with `(tag, x, y)`.
+    Lut { tag: u32 },
     /// Same values, new shape; also what a fused Relu becomes.
     Reshape,
 }
@@ -81,6 +83,30 @@ pub struct QuantizedModel {
     pub outputs: Vec<NodeId>,
     /// Requantized values satisfy `|q| < 2^bits`; also the size of the range-check table.
     pub bits: u32,
+    /// The nonlinear functions' tables, one per (function, input scale, output scale).
+    #[serde(default)]
+    pub luts: Vec<LutSpec>,
+}
+
+/// One lookup table: `q_out = round(f(q_in / 2^in_scale) * 2^out_scale)` for every
+/// `q_in` in `[-2^(bits-1), 2^(bits-1))`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LutSpec {
+    pub func: Nonlinearity,
+    pub in_scale: i32,
+    pub out_scale: i32,
+}
+
+impl LutSpec {
+    pub fn output(&self, q_in: i128) -> i128 {
+        let y = self.func.apply(fixed::from_fixed(q_in, self.in_scale));
+        fixed::to_fixed(y, self.out_scale).expect("apply() returns finite values")
+    }
+
+    /// The inputs a table covers: `[-2^(bits-1), 2^(bits-1))`.
+    pub fn input_range(bits: u32) -> std::ops::Range<i128> {
+        -(1i128 << (bits - 1))..(1i128 << (bits - 1))
+    }
 }
 
 impl QuantizedModel {
@@ -107,6 +133,8 @@ pub enum QuantError {
     NonFinite { index: usize, value: f64 },
     #[error("input value #{index} ({value}) is outside the quantized input range ±{limit} (scale 2^{scale}, {bits} bits); recompile with calibration inputs that cover it")]
     InputOutOfRange { index: usize, value: f64, limit: f64, scale: i32, bits: u32 },
+    #[error("node '{node}' ({op}): input {value} is outside its lookup table's range ±{limit} (scale 2^{scale}, {bits}-bit tables); recompile with calibration inputs that cover this input, or with more --bits")]
+    LutRange { node: String, op: String, value: f64, limit: f64, scale: i32, bits: u32 },
     #[error("node '{node}' ({op}): value {value} at scale 2^{scale} exceeds the {bits}-bit quantized range (|q| < 2^{bits}); recompile with calibration inputs that cover this input, or with more --bits")]
     OutOfRange { node: String, op: String, value: f64, scale: i32, bits: u32 },
 }

@@ -13,7 +13,11 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         "Sub" => BinaryKind::Sub,
         _ => BinaryKind::Mul,
     };
-    let (x, y) = (ctx.arg(0)?, ctx.arg(1)?);
+    binary(b, ctx, kind, ctx.arg(0)?, ctx.arg(1)?)
+}
+
+/// `kind(x, y)` as a node, or folded when both are constant.
+pub fn binary(b: &mut Builder, ctx: &OpCtx, kind: BinaryKind, x: &Value, y: &Value) -> Result<Value, ImportError> {
     let (sx, sy) = (b.shape(x), b.shape(y));
     let shape = broadcast_shapes(&sx, &sy).ok_or_else(|| ctx.error(format!("shapes {sx:?} and {sy:?} do not broadcast")))?;
     if let (Value::Const(x), Value::Const(y)) = (x, y) {

@@ -6,6 +6,7 @@ mod elementwise;
 mod linear;
 mod relu;
 mod shape;
+mod unary;
 
 use crate::graph_builder::Builder;
 use crate::proto::ConstTensor;
@@ -61,6 +62,8 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "MatMul" => linear::matmul(b, &ctx)?,
         "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,
         "Relu" => relu::lower(b, &ctx)?,
+        "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg" | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" => unary::lower(b, &ctx)?,
+        "Div" => unary::div(b, &ctx)?,
         "Identity" | "Dropout" => ctx.arg(0)?.clone(),
         "Cast" => shape::cast(&ctx)?,
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => shape::reshape(b, &ctx)?,

@@ -11,6 +11,9 @@ pub struct Args {
     vk: PathBuf,
     #[arg(long)]
     proof: PathBuf,
+    /// Deploy even a verifier over EIP-170's size limit (measures it; mainnet would refuse it).
+    #[arg(long)]
+    no_size_limit: bool,
     #[arg(long)]
     json: bool,
 }
@@ -23,12 +26,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let (proof, words) = (bundle.proof_bytes()?, instance_words(&bundle)?);
     let (built, _) = step("generating and compiling the verifier", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances()));
     let built = built?;
-    let mut evm = Evm::new();
+    let size = built.halo2.runtime_size();
+    anyhow::ensure!(
+        a.no_size_limit || built.fits_eip170(),
+        "this model's verifier is {size} bytes of runtime code, over EIP-170's {EIP170_LIMIT}-byte limit: mainnet would refuse to deploy it (measure it anyway with --no-size-limit)"
+    );
+    let mut evm = if a.no_size_limit { Evm::without_code_size_limit() } else { Evm::new() };
     let (raw, wrapper) = built.deploy(&mut evm).map_err(|e| anyhow::anyhow!("deploying the verifier failed: {e}"))?;
     let raw_result = evm.call(raw, raw_verifier_call(&proof, &words)).map_err(anyhow::Error::msg)?;
     let wrapped = evm.call(wrapper, verify_proof_call(&proof, &words)).map_err(anyhow::Error::msg)?;
     let accepted = raw_result.success && wrapped.success && wrapped.output.last() == Some(&1);
-    let size = built.halo2.runtime_size();
     if a.json {
         print_json(&serde_json::json!({ "accepted": accepted, "raw_gas": raw_result.gas_used, "verifyProof_gas": wrapped.gas_used, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }));
     } else {
