@@ -304,8 +304,77 @@ def logistic_regression():
     write_input("logistic_regression", X[1], "input2.json")
 
 
+def conv_fixture():
+    """Conv with ONNX defaults (no strides/pads attributes), padding, stride, dilation, groups and
+    auto_pad; AveragePool, GlobalAveragePool, BatchNormalization and Transpose."""
+    d = os.path.join(HERE, "fixtures")
+    n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
+    nodes = [
+        n("Conv", ["input", "k1", "b1"], "conv_defaults"),  # 2 -> 4 channels, 3x3, no attributes: stride 1, no padding
+        n("Relu", ["conv_defaults"], "relu1"),
+        n("Conv", ["relu1", "k2"], "conv_grouped", pads=[1, 1, 1, 1], strides=[2, 2], group=2),  # 4 -> 4, groups of 2
+        n("BatchNormalization", ["conv_grouped", "bn_scale", "bn_bias", "bn_mean", "bn_var"], "batchnorm", epsilon=1e-3),
+        n("Conv", ["batchnorm", "k3"], "conv_dilated", dilations=[2, 2], auto_pad="SAME_UPPER"),
+        n("AveragePool", ["conv_dilated"], "avgpool", kernel_shape=[2, 2], strides=[1, 1]),
+        n("GlobalAveragePool", ["avgpool"], "global_avg"),
+        n("Transpose", ["avgpool"], "transposed", perm=[0, 2, 3, 1]),
+    ]
+    inits = [
+        init("k1", rng.normal(scale=0.5, size=(4, 2, 3, 3))), init("b1", rng.normal(scale=0.1, size=4)),
+        init("k2", rng.normal(scale=0.4, size=(4, 2, 3, 3))),
+        init("bn_scale", rng.uniform(0.5, 1.5, size=4)), init("bn_bias", rng.normal(scale=0.1, size=4)),
+        init("bn_mean", rng.normal(scale=0.2, size=4)), init("bn_var", rng.uniform(0.5, 2.0, size=4)),
+        init("k3", rng.normal(scale=0.3, size=(3, 4, 3, 3))),
+    ]
+    graph = helper.make_graph(
+        nodes, "ops_conv",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 9, 9])],
+        [helper.make_tensor_value_info("global_avg", TensorProto.FLOAT, [1, 3, 1, 1]), helper.make_tensor_value_info("transposed", TensorProto.FLOAT, [1, 3, 3, 3])],
+        inits,
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "ops_conv.onnx"))
+    with open(os.path.join(d, "ops_conv.json"), "w") as fh:
+        json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=2 * 81)]]}, fh)
+
+
+def cnn_avgpool():
+    """A small CNN on 28x28 digits: (Conv 3x3 -> Relu -> AveragePool 2x2) twice, then Gemm.
+    Weights are random (He initialisation): a circuit-size benchmark, not a trained classifier."""
+    X, _ = digits_28x28()
+    n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
+    nodes = [
+        n("Conv", ["input", "k1", "b1"], "conv1", pads=[1, 1, 1, 1]),
+        n("Relu", ["conv1"], "relu1"),
+        n("AveragePool", ["relu1"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        n("Conv", ["pool1", "k2", "b2"], "conv2", pads=[1, 1, 1, 1]),
+        n("Relu", ["conv2"], "relu2"),
+        n("AveragePool", ["relu2"], "pool2", kernel_shape=[2, 2], strides=[2, 2]),
+        n("Flatten", ["pool2"], "flat"),
+        n("Gemm", ["flat", "W", "b"], "output"),
+    ]
+    inits = [
+        init("k1", rng.normal(scale=np.sqrt(2 / 9), size=(4, 1, 3, 3))), init("b1", np.zeros(4)),
+        init("k2", rng.normal(scale=np.sqrt(2 / 36), size=(8, 4, 3, 3))), init("b2", np.zeros(8)),
+        init("W", rng.normal(scale=np.sqrt(1 / 392), size=(392, 10))), init("b", np.zeros(10)),
+    ]
+    graph = helper.make_graph(
+        nodes, "cnn_avgpool",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        inits,
+    )
+    save("cnn_avgpool", graph)
+    write_input("cnn_avgpool", X[1500])
+    write_input("cnn_avgpool", X[1501], "input2.json")
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
     nonlinear_fixture()
     logistic_regression()
+    conv_fixture()
+    cnn_avgpool()

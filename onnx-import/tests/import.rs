@@ -56,11 +56,25 @@ fn logistic_regression_matches_tract() {
 }
 
 #[test]
+fn cnn_avgpool_matches_tract() {
+    ir_matches_tract("cnn_avgpool");
+}
+
+#[test]
+fn conv_pooling_batchnorm_transpose_match_tract() {
+    fixture_matches_tract("ops_conv.onnx", "ops_conv.json", 2);
+}
+
+#[test]
 fn nonlinear_functions_match_tract() {
-    let path = models_dir().join("fixtures/ops_nonlinear.onnx");
-    let x = sample("fixtures", "ops_nonlinear.json");
+    fixture_matches_tract("ops_nonlinear.onnx", "ops_nonlinear.json", 16);
+}
+
+fn fixture_matches_tract(model: &str, input: &str, outputs: usize) {
+    let path = models_dir().join("fixtures").join(model);
+    let x = sample("fixtures", input);
     let graph = import(&path, Some(x.len())).unwrap();
-    assert_eq!(graph.outputs.len(), 16);
+    assert_eq!(graph.outputs.len(), outputs);
     let ours = graph.eval_f64(&x);
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let theirs = tract_reference(&path, graph.input_shape(), &x32).unwrap();

@@ -62,3 +62,10 @@ fn nonlinear_functions_match_tract() {
         assert!(err <= 0.01 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
     }
 }
+
+#[test]
+fn conv_pooling_batchnorm_transpose_match_tract() {
+    for (name, err, range) in errors_against_tract("ops_conv.onnx", "ops_conv.json") {
+        assert!(err <= 0.01 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
+    }
+}

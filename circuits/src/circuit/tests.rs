@@ -18,7 +18,7 @@ fn node(name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> Node {
 }
 
 /// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out, and Sigmoid of it; also
-/// (x * c) + x for Binary, Relu(x), Tanh(x).
+/// (x * c) + x for Binary, Relu(x), Tanh(x), and a Select with zero padding.
 fn test_graph() -> Graph {
     let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
     let b1 = Tensor::new(vec![3], vec![0.1, -0.2, 0.05]);
@@ -36,9 +36,10 @@ fn test_graph() -> Graph {
             node("relu2", Op::Relu, vec![0], vec![1, 4]),
             node("sigmoid", Op::Unary(Nonlinearity::Sigmoid), vec![3], vec![1, 2]),
             node("tanh", Op::Unary(Nonlinearity::Tanh), vec![0], vec![1, 4]),
+            node("padded", Op::Select { sources: vec![Some(3), None, Some(0)] }, vec![0], vec![3]),
         ],
         input: 0,
-        outputs: vec![3, 6, 7, 8, 9],
+        outputs: vec![3, 6, 7, 8, 9, 10],
     }
 }
 
@@ -297,4 +298,14 @@ fn wrong_nonlinear_output_fails_the_table_lookup() {
     let x = Col::Main(0);
     let v = honest_value(&s, x, sigmoid_row) + Fr::one();
     assert!(tamper(&s, vec![(x, sigmoid_row, v)]).iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+#[test]
+fn padding_zero_is_pinned_to_the_constant() {
+    let s = setup(Some(6));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    let zero_row = FIRST_ROW + st.layers[..10].iter().map(|l| l.rows).sum::<usize>();
+    assert_eq!(st.layers[10].rows, 1, "one row for the zero cell");
+    let failures = tamper(&s, vec![(Col::Main(0), zero_row, Fr::one())]);
+    assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
 }

@@ -41,6 +41,7 @@ impl Graph {
                 Op::Relu => arg(0).iter().map(|&v| v.max(0.0)).collect(),
                 Op::Unary(f) => arg(0).iter().map(|&v| f.apply(v)).collect(),
                 Op::Reshape => arg(0).clone(),
+                Op::Select { sources } => sources.iter().map(|s| s.map_or(0.0, |i| arg(0)[i as usize])).collect(),
             };
             values.push(out);
         }

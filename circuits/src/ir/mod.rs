@@ -57,6 +57,9 @@ pub enum Op {
     Unary(Nonlinearity),
     /// Same data, new shape (the node's `shape`).
     Reshape,
+    /// `output[i] = input[sources[i]]`, or 0 for `None`: transposes, im2col patches (with zero
+    /// padding), pooling windows. Pure re-wiring: no constraints beyond copies.
+    Select { sources: Vec<Option<u32>> },
 }
 
 impl Op {
@@ -71,6 +74,7 @@ impl Op {
             Op::Relu => "Relu",
             Op::Unary(f) => f.name(),
             Op::Reshape => "Reshape",
+            Op::Select { .. } => "Select",
         }
     }
 }
@@ -134,7 +138,7 @@ impl Graph {
             }
             let arity = match node.op {
                 Op::Input | Op::Const(_) => 0,
-                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape => 1,
+                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } => 1,
                 Op::Binary(_) => 2,
             };
             if node.inputs.len() != arity {

@@ -7,6 +7,7 @@ mod input;
 mod linear;
 mod nonlinear;
 mod relu;
+mod select;
 
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
@@ -32,6 +33,7 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             QOp::Binary { .. } => binary::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
+            QOp::Select { sources } => select::assign(cfg, ctx, sources, arg(0))?,
             // a reshape (or a Relu fused into its producer) only renames wires
             QOp::Reshape => arg(0).clone(),
         };
@@ -56,6 +58,7 @@ pub fn node_cost(params: &CircuitParams, node: &QNode) -> NodeCost {
         QOp::Linear { k, .. } => NodeCost { rows: len * params.dot_rows(*k), lookups: 0 },
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
+        QOp::Select { sources } => NodeCost { rows: select::rows(params, sources), lookups: 0 },
         QOp::Requant(_) | QOp::Reshape => NodeCost::default(),
     };
     match node.op.requant() {

@@ -63,6 +63,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
                 (QOp::Lut { tag: tag as u32 + 1 }, want)
             }
             Op::Reshape => (QOp::Reshape, in_scale(0)),
+            Op::Select { sources } => (QOp::Select { sources: sources.clone() }, in_scale(0)),
         };
         let op_name = match (&node.op, relu) {
             (Op::Relu, _) if matches!(op, QOp::Reshape) => "Relu (fused)".to_string(),

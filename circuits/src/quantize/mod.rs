@@ -41,6 +41,8 @@ pub enum QOp {
     Lut { tag: u32 },
     /// Same values, new shape; also what a fused Relu becomes.
     Reshape,
+    /// `output[i] = input[sources[i]]` or 0 (see `ir::Op::Select`).
+    Select { sources: Vec<Option<u32>> },
 }
 
 impl QOp {

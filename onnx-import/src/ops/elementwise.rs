@@ -42,3 +42,19 @@ fn fold(kind: BinaryKind, x: &ConstTensor, y: &ConstTensor, shape: Vec<usize>) -
         .collect();
     ConstTensor { shape, data }
 }
+
+/// Inference-mode `BatchNormalization`: `x * a + c` per channel (axis 1), with
+/// `a = scale / sqrt(var + eps)` and `c = bias - mean * a` computed at import.
+pub fn batch_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let x = ctx.arg(0)?;
+    let rank = b.shape(x).len();
+    let param = |i: usize| ctx.opt_const(i)?.cloned().ok_or_else(|| ctx.error(format!("input #{i} (a constant) is missing")));
+    let (scale, bias, mean, var) = (param(1)?, param(2)?, param(3)?, param(4)?);
+    let eps = crate::proto::Attrs(ctx.node).float("epsilon", 1e-5) as f64;
+    let a: Vec<f64> = scale.data.iter().zip(&var.data).map(|(s, v)| s / (v + eps).sqrt()).collect();
+    let c: Vec<f64> = bias.data.iter().zip(&mean.data).zip(&a).map(|((bi, m), ai)| bi - m * ai).collect();
+    // shape [C, 1, ...] so the constants broadcast along axis 1
+    let shape: Vec<usize> = std::iter::once(a.len()).chain(std::iter::repeat_n(1, rank.saturating_sub(2))).collect();
+    let scaled = binary(b, ctx, BinaryKind::Mul, x, &Value::Const(ConstTensor { shape: shape.clone(), data: a }))?;
+    binary(b, ctx, BinaryKind::Add, &scaled, &Value::Const(ConstTensor { shape, data: c }))
+}

@@ -2,6 +2,7 @@
 //! is folded into a constant.
 
 mod constant;
+mod conv;
 mod elementwise;
 mod linear;
 mod relu;
@@ -64,6 +65,10 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "Relu" => relu::lower(b, &ctx)?,
         "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg" | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" => unary::lower(b, &ctx)?,
         "Div" => unary::div(b, &ctx)?,
+        "Conv" => conv::conv(b, &ctx)?,
+        "AveragePool" | "GlobalAveragePool" => conv::average_pool(b, &ctx)?,
+        "BatchNormalization" => elementwise::batch_norm(b, &ctx)?,
+        "Transpose" => shape::transpose(b, &ctx)?,
         "Identity" | "Dropout" => ctx.arg(0)?.clone(),
         "Cast" => shape::cast(&ctx)?,
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => shape::reshape(b, &ctx)?,
