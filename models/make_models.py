@@ -371,6 +371,50 @@ def cnn_avgpool():
     write_input("cnn_avgpool", X[1501], "input2.json")
 
 
+def select_fixture():
+    """Slice (negative step), Gather, Expand, Tile, Pad (constant, reflect, edge), Split and a
+    Concat of branches at different scales (opset 13)."""
+    d = os.path.join(HERE, "fixtures")
+    n = lambda op, ins, outs, **kw: helper.make_node(op, ins, outs if isinstance(outs, list) else [outs], name=outs if isinstance(outs, str) else outs[0], **kw)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)
+    nodes = [
+        n("Slice", ["input", "s_starts", "s_ends", "s_axes", "s_steps"], "sliced"),  # [2,3,4] -> [2,2,2]
+        n("Gather", ["input", "g_idx"], "gathered", axis=2),  # [2,3,2,2]? indices [2,2] on axis 2
+        n("Expand", ["col", "e_shape"], "expanded"),
+        n("Tile", ["sliced", "t_reps"], "tiled"),
+        n("Pad", ["input", "p_pads"], "pad_reflect", mode="reflect"),
+        n("Pad", ["input", "p_pads"], "pad_edge", mode="edge"),
+        n("Pad", ["input", "p_pads"], "pad_zero"),
+        n("Split", ["input", "sp_sizes"], ["split_a", "split_b"], axis=2),
+        n("Mul", ["input", "big"], "scaled_up"),
+        n("Concat", ["input", "scaled_up", "const_block"], "concatenated", axis=1),
+        n("Slice", ["input", "c_starts", "c_ends", "c_axes"], "col"),  # [2,3,1]
+    ]
+    # Slice must come before its use: put the column slice first
+    nodes = [nodes[-1]] + nodes[:-1]
+    inits = [
+        i64("s_starts", [2, 3]), i64("s_ends", [0, -100]), i64("s_axes", [1, 2]), i64("s_steps", [-1, -2]),
+        i64("g_idx", [[3, 0], [1, 1]]), i64("e_shape", [2, 3, 4]), i64("t_reps", [1, 2, 1]),
+        i64("p_pads", [0, 1, 2, 0, 1, 1]), i64("sp_sizes", [1, 3]),
+        init("big", [8.0]), init("const_block", rng.normal(size=(2, 1, 4))),
+        i64("c_starts", [1]), i64("c_ends", [2]), i64("c_axes", [2]),
+    ]
+    outs = {"sliced": [2, 2, 2], "gathered": [2, 3, 2, 2], "expanded": [2, 3, 4], "tiled": [2, 4, 2], "pad_reflect": [2, 5, 7], "pad_edge": [2, 5, 7],
+            "pad_zero": [2, 5, 7], "split_a": [2, 3, 1], "split_b": [2, 3, 3], "concatenated": [2, 7, 4]}
+    graph = helper.make_graph(
+        nodes, "ops_select",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, shape) for o, shape in outs.items()],
+        inits,
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "ops_select.onnx"))
+    with open(os.path.join(d, "ops_select.json"), "w") as fh:
+        json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=24)]]}, fh)
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
@@ -378,3 +422,4 @@ if __name__ == "__main__":
     logistic_regression()
     conv_fixture()
     cnn_avgpool()
+    select_fixture()

@@ -66,6 +66,11 @@ fn conv_pooling_batchnorm_transpose_match_tract() {
 }
 
 #[test]
+fn slice_gather_expand_tile_pad_split_concat_match_tract() {
+    fixture_matches_tract("ops_select.onnx", "ops_select.json", 10);
+}
+
+#[test]
 fn nonlinear_functions_match_tract() {
     fixture_matches_tract("ops_nonlinear.onnx", "ops_nonlinear.json", 16);
 }

@@ -1,7 +1,9 @@
 //! Each supported op against tract: small fixtures that exercise one op family each (Mul/Sub/Add
 //! with broadcasting and constants, Relu, a product of two activations, two outputs; Unsqueeze,
-//! Squeeze, Identity, MatMul, Reshape, Flatten, Gemm with alpha/beta/transB, at opsets 11 and 13)
-//! are compiled, proved and verified, and the proved outputs are compared with tract's.
+//! Squeeze, Identity, MatMul, Reshape, Flatten, Gemm with alpha/beta/transB, at opsets 11 and 13;
+//! the table-lookup functions; Conv, pooling, BatchNorm, Transpose; Slice, Gather, Expand, Tile,
+//! Pad, Split, Concat) are compiled, proved and verified, and the proved outputs are compared
+//! with tract's.
 
 mod common;
 
@@ -67,5 +69,13 @@ fn nonlinear_functions_match_tract() {
 fn conv_pooling_batchnorm_transpose_match_tract() {
     for (name, err, range) in errors_against_tract("ops_conv.onnx", "ops_conv.json") {
         assert!(err <= 0.01 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
+    }
+}
+
+#[test]
+fn slice_gather_expand_tile_pad_split_concat_match_tract() {
+    for (name, err, range) in errors_against_tract("ops_select.onnx", "ops_select.json") {
+        // pure re-wiring: only the input's quantization error (and the exact upscale in Concat)
+        assert!(err <= 0.005 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
     }
 }

@@ -54,7 +54,7 @@ pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerS
         .nodes
         .iter()
         .map(|node| {
-            let cost = node_cost(params, node);
+            let cost = node_cost(params, model, node);
             LayerStats { name: node.name.clone(), op: node.op_name.clone(), shape: node.shape.clone(), scale: node.scale, rows: cost.rows, lookups: cost.lookups }
         })
         .collect()

@@ -1,7 +1,7 @@
 //! Float (f64) evaluation of the IR. Calibration reads every intermediate value from it; tests
 //! compare it with tract's run of the original ONNX model.
 
-use super::{broadcast_source_indices, BinaryKind, Graph, Op};
+use super::{broadcast_source_indices, concat_sources, BinaryKind, Graph, Op};
 
 impl Graph {
     /// Values of every node for one input (flat, row-major), in node order.
@@ -41,6 +41,10 @@ impl Graph {
                 Op::Relu => arg(0).iter().map(|&v| v.max(0.0)).collect(),
                 Op::Unary(f) => arg(0).iter().map(|&v| f.apply(v)).collect(),
                 Op::Reshape => arg(0).clone(),
+                Op::Concat { axis } => {
+                    let shapes: Vec<&[usize]> = node.inputs.iter().map(|&i| self.nodes[i].shape.as_slice()).collect();
+                    concat_sources(&shapes, *axis).iter().map(|&(j, i)| values[node.inputs[j]][i]).collect()
+                }
                 Op::Select { sources } => sources.iter().map(|s| s.map_or(0.0, |i| arg(0)[i as usize])).collect(),
             };
             values.push(out);

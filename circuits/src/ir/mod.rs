@@ -60,6 +60,8 @@ pub enum Op {
     /// `output[i] = input[sources[i]]`, or 0 for `None`: transposes, im2col patches (with zero
     /// padding), pooling windows. Pure re-wiring: no constraints beyond copies.
     Select { sources: Vec<Option<u32>> },
+    /// Concatenation of all inputs along `axis`.
+    Concat { axis: usize },
 }
 
 impl Op {
@@ -75,6 +77,7 @@ impl Op {
             Op::Unary(f) => f.name(),
             Op::Reshape => "Reshape",
             Op::Select { .. } => "Select",
+            Op::Concat { .. } => "Concat",
         }
     }
 }
@@ -105,6 +108,20 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     pub input: NodeId,
     pub outputs: Vec<NodeId>,
+}
+
+/// For every element of the concatenation of tensors of `shapes` along `axis`: which input and
+/// which flat index of it.
+pub fn concat_sources(shapes: &[&[usize]], axis: usize) -> Vec<(usize, usize)> {
+    let outer: usize = shapes[0][..axis].iter().product();
+    let mut out = Vec::new();
+    for o in 0..outer {
+        for (j, shape) in shapes.iter().enumerate() {
+            let inner: usize = shape[axis..].iter().product();
+            out.extend((0..inner).map(|i| (j, o * inner + i)));
+        }
+    }
+    out
 }
 
 impl Graph {
@@ -140,6 +157,7 @@ impl Graph {
                 Op::Input | Op::Const(_) => 0,
                 Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } => 1,
                 Op::Binary(_) => 2,
+                Op::Concat { .. } => node.inputs.len().max(1),
             };
             if node.inputs.len() != arity {
                 return Err(format!("node {} ({}) has {} inputs, expected {arity}", node.name, node.op.name(), node.inputs.len()));

@@ -2,6 +2,7 @@
 //! returns the wires holding the node's output; `cost` mirrors each layout's row count.
 
 mod binary;
+mod concat;
 mod constant;
 mod input;
 mod linear;
@@ -34,6 +35,10 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
             QOp::Select { sources } => select::assign(cfg, ctx, sources, arg(0))?,
+            QOp::Concat { .. } => {
+                let inputs: Vec<&[Wire]> = node.inputs.iter().map(|&i| wires[i].as_slice()).collect();
+                concat::assign(cfg, ctx, model, node, &inputs)?
+            }
             // a reshape (or a Relu fused into its producer) only renames wires
             QOp::Reshape => arg(0).clone(),
         };
@@ -50,7 +55,7 @@ pub struct NodeCost {
     pub lookups: usize,
 }
 
-pub fn node_cost(params: &CircuitParams, node: &QNode) -> NodeCost {
+pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -> NodeCost {
     let len = node.len();
     let requant = |n: usize| NodeCost { rows: params.requant_rows(n), lookups: 3 * n };
     let base = match &node.op {
@@ -59,6 +64,7 @@ pub fn node_cost(params: &CircuitParams, node: &QNode) -> NodeCost {
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
         QOp::Select { sources } => NodeCost { rows: select::rows(params, sources), lookups: 0 },
+        QOp::Concat { .. } => NodeCost { rows: concat::rows(params, model, node), lookups: 0 },
         QOp::Requant(_) | QOp::Reshape => NodeCost::default(),
     };
     match node.op.requant() {

@@ -2,7 +2,7 @@
 
 use super::fixed::{from_fixed, requant, to_fixed};
 use super::{BinaryCoeffs, QNode, QOp, QuantError, QuantizedModel, Requant};
-use crate::ir::broadcast_source_indices;
+use crate::ir::{broadcast_source_indices, concat_sources};
 use rayon::prelude::*;
 
 /// Every node's integer values for one inference.
@@ -44,7 +44,7 @@ impl QuantizedModel {
         for node in &self.nodes {
             let arg = |i: usize| &out[node.inputs[i]];
             let raw_values = match &node.op {
-                QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } => None,
+                QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } | QOp::Concat { .. } => None,
                 QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
                 QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
                 QOp::Requant(_) => Some(arg(0).clone()),
@@ -53,6 +53,10 @@ impl QuantizedModel {
                 (QOp::Input, ..) => input.to_vec(),
                 (QOp::Const { values }, ..) => values.iter().map(|&v| v as i128).collect(),
                 (QOp::Reshape, ..) => arg(0).clone(),
+                (QOp::Concat { axis, multipliers }, ..) => {
+                    let shapes: Vec<&[usize]> = node.inputs.iter().map(|&i| self.nodes[i].shape.as_slice()).collect();
+                    concat_sources(&shapes, *axis).iter().map(|&(j, i)| out[node.inputs[j]][i] * multipliers[j] as i128).collect()
+                }
                 (QOp::Select { sources }, ..) => sources.iter().map(|s| s.map_or(0, |i| arg(0)[i as usize])).collect(),
                 (QOp::Lut { tag }, ..) => self.lookup_all(node, arg(0), *tag)?,
                 (_, Some(r), Some(values)) => self.requant_all(node, values, r)?,

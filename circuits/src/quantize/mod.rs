@@ -43,6 +43,9 @@ pub enum QOp {
     Reshape,
     /// `output[i] = input[sources[i]]` or 0 (see `ir::Op::Select`).
     Select { sources: Vec<Option<u32>> },
+    /// Concatenation along `axis`; input `j` is multiplied by `multipliers[j]` (a power of two)
+    /// to bring it to the output's scale.
+    Concat { axis: usize, multipliers: Vec<i64> },
 }
 
 impl QOp {

@@ -6,6 +6,7 @@ mod conv;
 mod elementwise;
 mod linear;
 mod relu;
+mod select;
 mod shape;
 mod unary;
 
@@ -68,7 +69,13 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "Conv" => conv::conv(b, &ctx)?,
         "AveragePool" | "GlobalAveragePool" => conv::average_pool(b, &ctx)?,
         "BatchNormalization" => elementwise::batch_norm(b, &ctx)?,
-        "Transpose" => shape::transpose(b, &ctx)?,
+        "Transpose" => select::transpose(b, &ctx)?,
+        "Slice" => select::slice(b, &ctx)?,
+        "Gather" => select::gather(b, &ctx)?,
+        "Expand" | "Tile" => select::expand_or_tile(b, &ctx)?,
+        "Pad" => select::pad(b, &ctx)?,
+        "Split" => return select::split(b, &ctx),
+        "Concat" => select::concat(b, &ctx)?,
         "Identity" | "Dropout" => ctx.arg(0)?.clone(),
         "Cast" => shape::cast(&ctx)?,
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => shape::reshape(b, &ctx)?,

@@ -115,39 +115,3 @@ fn unsqueezed(ctx: &OpCtx, in_shape: &[usize]) -> Result<Vec<usize>, ImportError
     Ok(shape)
 }
 
-/// `Transpose` (default: reverse the axes) as a re-wiring.
-pub fn transpose(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
-    let x = ctx.arg(0)?;
-    let shape = b.shape(x);
-    let rank = shape.len();
-    let perm: Vec<usize> = match Attrs(ctx.node).ints("perm") {
-        Some(p) => p.iter().map(|&a| normalize_axis(ctx, a, rank)).collect::<Result<_, _>>()?,
-        None => (0..rank).rev().collect(),
-    };
-    let mut seen = vec![false; rank];
-    if perm.len() != rank || perm.iter().any(|&a| std::mem::replace(&mut seen[a], true)) {
-        return Err(ctx.error(format!("perm {perm:?} is not a permutation of {rank} axes")));
-    }
-    let out_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
-    let mut in_strides = vec![1usize; rank];
-    for a in (0..rank.saturating_sub(1)).rev() {
-        in_strides[a] = in_strides[a + 1] * shape[a + 1];
-    }
-    let total: usize = shape.iter().product();
-    let mut sources = Vec::with_capacity(total);
-    let mut coord = vec![0usize; rank];
-    for _ in 0..total {
-        sources.push(perm.iter().zip(&coord).map(|(&a, &c)| c * in_strides[a]).sum::<usize>());
-        for a in (0..rank).rev() {
-            coord[a] += 1;
-            if coord[a] < out_shape[a] {
-                break;
-            }
-            coord[a] = 0;
-        }
-    }
-    Ok(match x {
-        Value::Const(t) => Value::Const(ConstTensor { shape: out_shape, data: sources.iter().map(|&i| t.data[i]).collect() }),
-        Value::Node(id) => Value::Node(b.push(ctx.name, Op::Select { sources: sources.into_iter().map(|i| Some(i as u32)).collect() }, vec![*id], out_shape)),
-    })
-}
