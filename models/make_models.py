@@ -415,6 +415,69 @@ def select_fixture():
         json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=24)]]}, fh)
 
 
+def reduce_fixture():
+    """MaxPool, ReduceMax/Min/Sum/Mean (axes as attribute and as input, keepdims on and off),
+    element-wise Max and Min with broadcasting and three inputs."""
+    d = os.path.join(HERE, "fixtures")
+    n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
+    nodes = [
+        n("MaxPool", ["input"], "maxpool", kernel_shape=[2, 2], strides=[2, 2]),
+        n("ReduceMax", ["input"], "reduce_max", axes=[2, 3]),
+        n("ReduceMin", ["input"], "reduce_min", axes=[1], keepdims=0),
+        n("ReduceSum", ["input", "axes1"], "reduce_sum"),
+        n("ReduceMean", ["input"], "reduce_mean", axes=[2, 3], keepdims=0),
+        n("Max", ["input", "threshold"], "max_broadcast"),
+        n("Min", ["maxpool", "maxpool_shifted", "cap"], "min_three"),
+        n("Add", ["maxpool", "shift"], "maxpool_shifted"),
+    ]
+    nodes = nodes[:6] + [nodes[7], nodes[6]]
+    inits = [numpy_helper.from_array(np.array([1], dtype=np.int64), "axes1"), init("threshold", [[[[0.1]], [[-0.2]]]]), init("shift", [0.3]), init("cap", [0.5])]
+    outs = {"maxpool": [1, 2, 3, 3], "reduce_max": [1, 2, 1, 1], "reduce_min": [1, 6, 6], "reduce_sum": [1, 1, 6, 6], "reduce_mean": [1, 2], "max_broadcast": [1, 2, 6, 6], "min_three": [1, 2, 3, 3]}
+    graph = helper.make_graph(
+        nodes, "ops_reduce",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 6, 6])],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, shape) for o, shape in outs.items()],
+        inits,
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "ops_reduce.onnx"))
+    with open(os.path.join(d, "ops_reduce.json"), "w") as fh:
+        json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=72)]]}, fh)
+
+
+def cnn_maxpool():
+    """The small CNN of cnn_avgpool with MaxPool: (Conv 3x3 -> Relu -> MaxPool 2x2) twice, Gemm.
+    Random weights (He initialisation): a circuit-size benchmark."""
+    X, _ = digits_28x28()
+    n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
+    nodes = [
+        n("Conv", ["input", "k1", "b1"], "conv1", pads=[1, 1, 1, 1]),
+        n("Relu", ["conv1"], "relu1"),
+        n("MaxPool", ["relu1"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        n("Conv", ["pool1", "k2", "b2"], "conv2", pads=[1, 1, 1, 1]),
+        n("Relu", ["conv2"], "relu2"),
+        n("MaxPool", ["relu2"], "pool2", kernel_shape=[2, 2], strides=[2, 2]),
+        n("Flatten", ["pool2"], "flat"),
+        n("Gemm", ["flat", "W", "b"], "output"),
+    ]
+    inits = [
+        init("k1", rng.normal(scale=np.sqrt(2 / 9), size=(4, 1, 3, 3))), init("b1", np.zeros(4)),
+        init("k2", rng.normal(scale=np.sqrt(2 / 36), size=(8, 4, 3, 3))), init("b2", np.zeros(8)),
+        init("W", rng.normal(scale=np.sqrt(1 / 392), size=(392, 10))), init("b", np.zeros(10)),
+    ]
+    graph = helper.make_graph(
+        nodes, "cnn_maxpool",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        inits,
+    )
+    save("cnn_maxpool", graph)
+    write_input("cnn_maxpool", X[1502])
+    write_input("cnn_maxpool", X[1503], "input2.json")
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
@@ -423,3 +486,5 @@ if __name__ == "__main__":
     conv_fixture()
     cnn_avgpool()
     select_fixture()
+    reduce_fixture()
+    cnn_maxpool()

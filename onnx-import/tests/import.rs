@@ -71,6 +71,16 @@ fn slice_gather_expand_tile_pad_split_concat_match_tract() {
 }
 
 #[test]
+fn maxpool_reductions_max_min_match_tract() {
+    fixture_matches_tract("ops_reduce.onnx", "ops_reduce.json", 7);
+}
+
+#[test]
+fn cnn_maxpool_matches_tract() {
+    ir_matches_tract("cnn_maxpool");
+}
+
+#[test]
 fn nonlinear_functions_match_tract() {
     fixture_matches_tract("ops_nonlinear.onnx", "ops_nonlinear.json", 16);
 }

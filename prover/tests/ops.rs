@@ -79,3 +79,10 @@ fn slice_gather_expand_tile_pad_split_concat_match_tract() {
         assert!(err <= 0.005 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
     }
 }
+
+#[test]
+fn maxpool_reductions_max_min_match_tract() {
+    for (name, err, range) in errors_against_tract("ops_reduce.onnx", "ops_reduce.json") {
+        assert!(err <= 0.01 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
+    }
+}

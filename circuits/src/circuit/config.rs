@@ -7,7 +7,7 @@
 //! - one fixed `chain` column, one constants column, one instance column, one table column.
 
 use super::params::CircuitParams;
-use crate::gadgets::{ArithGadget, DotGadget, LutGadget, RangeTable, RequantGadget};
+use crate::gadgets::{ArithGadget, DotGadget, ExtremumGadget, LutGadget, RangeTable, RequantGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
@@ -24,6 +24,8 @@ pub struct ModelConfig {
     pub dot: DotGadget,
     pub arith: ArithGadget,
     pub requant: RequantGadget,
+    /// Present when the model takes a max or min.
+    pub extremum: Option<ExtremumGadget>,
     /// Present when the model has nonlinear (table) layers.
     pub lut: Option<LutGadget>,
 }
@@ -45,7 +47,8 @@ impl ModelConfig {
         let dot = DotGadget::configure(meta, &main, &fixed, chain);
         let arith = ArithGadget::configure(meta, &main, &fixed);
         let requant = RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits);
+        let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, lookup[0], &fixed));
         let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed));
-        Self { params, main, lookup, instance, range, dot, arith, requant, lut }
+        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, lut }
     }
 }

@@ -14,13 +14,16 @@ pub struct CircuitParams {
     /// Tables of nonlinear functions (0: no lookup gadget for them is configured).
     #[serde(default)]
     pub luts: usize,
+    /// Whether the max/min gadget is configured (the model has MaxPool, ReduceMax, Max, …).
+    #[serde(default)]
+    pub extremum: bool,
 }
 
 impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0 }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false }
     }
 }
 

@@ -55,6 +55,13 @@ impl<'a, 'r> RegionCtx<'a, 'r> {
         Wire { cell, value }
     }
 
+    /// Assigns a field element that is not an integer of the model (a running product); the
+    /// wire's integer value is unknown.
+    pub fn assign_field(&mut self, column: Column<Advice>, row: usize, value: Value<Fr>) -> Wire {
+        let cell = self.region.assign_advice(column, row, value).cell();
+        Wire { cell, value: Value::unknown() }
+    }
+
     /// Assigns a copy of `wire` and constrains it equal to the original.
     pub fn copy(&mut self, wire: &Wire, column: Column<Advice>, row: usize) -> Wire {
         let copy = self.assign(column, row, wire.value);

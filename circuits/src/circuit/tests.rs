@@ -18,7 +18,8 @@ fn node(name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> Node {
 }
 
 /// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out, and Sigmoid of it; also
-/// (x * c) + x for Binary, Relu(x), Tanh(x), and a Select with zero padding.
+/// (x * c) + x for Binary, Relu(x), Tanh(x), a Select with zero padding, and the max and min
+/// of x's two halves.
 fn test_graph() -> Graph {
     let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
     let b1 = Tensor::new(vec![3], vec![0.1, -0.2, 0.05]);
@@ -37,9 +38,12 @@ fn test_graph() -> Graph {
             node("sigmoid", Op::Unary(Nonlinearity::Sigmoid), vec![3], vec![1, 2]),
             node("tanh", Op::Unary(Nonlinearity::Tanh), vec![0], vec![1, 4]),
             node("padded", Op::Select { sources: vec![Some(3), None, Some(0)] }, vec![0], vec![3]),
+            node("windows", Op::Reshape, vec![0], vec![2, 2]),
+            node("max", Op::Extremum { max: true }, vec![11], vec![2]),
+            node("min", Op::Extremum { max: false }, vec![11], vec![2]),
         ],
         input: 0,
-        outputs: vec![3, 6, 7, 8, 9, 10],
+        outputs: vec![3, 6, 7, 8, 9, 10, 12, 13],
     }
 }
 
@@ -308,4 +312,55 @@ fn padding_zero_is_pinned_to_the_constant() {
     assert_eq!(st.layers[10].rows, 1, "one row for the zero cell");
     let failures = tamper(&s, vec![(Col::Main(0), zero_row, Fr::one())]);
     assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+/// Rows of the `max` layer (node 12); each of its 2 windows has 2 rows.
+fn max_row(s: &Setup) -> usize {
+    let st = stats(&s.circuit.model, s.circuit.params);
+    FIRST_ROW + st.layers[..12].iter().map(|l| l.rows).sum::<usize>()
+}
+
+#[test]
+fn max_larger_than_every_element_fails_the_zero_product() {
+    // SAMPLE = [0.8, -1.2, 0.5, 2.0]: window 0 is [0.8, -1.2], its max 0.8 sits at row +0
+    let s = setup(Some(6));
+    let row = max_row(&s);
+    let (m, d0, d1) = (honest_value(&s, Col::Main(0), row), honest_value(&s, Col::Lookup(0), row), honest_value(&s, Col::Lookup(0), row + 1));
+    assert_eq!(d0, Fr::zero(), "the first element is the max");
+    // claim m + 1: both differences grow by 1 and stay in range, the products follow, but the
+    // last product is no longer 0
+    let p0 = d0 + Fr::one();
+    let p1 = p0 * (d1 + Fr::one());
+    let cells = vec![
+        (Col::Main(0), row, m + Fr::one()),
+        (Col::Main(0), row + 1, m + Fr::one()),
+        (Col::Lookup(0), row, d0 + Fr::one()),
+        (Col::Lookup(0), row + 1, d1 + Fr::one()),
+        (Col::Main(2), row, p0),
+        (Col::Main(2), row + 1, p1),
+    ];
+    let failures = tamper(&s, cells);
+    assert!(!has_gate_failure(&failures, "extremum"), "the gate equations hold");
+    // the pinned zero lives in the constants column: a copy to a fixed column fails
+    let zero_pin_fails = failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { column, .. } if format!("{column:?}").contains("Fixed")));
+    assert!(zero_pin_fails, "the pinned zero product catches it: {failures:?}");
+}
+
+#[test]
+fn max_smaller_than_an_element_fails_the_range_check() {
+    // claim m = -1.2 (the other element): d for 0.8 becomes negative, a huge field element
+    let s = setup(Some(6));
+    let row = max_row(&s);
+    let (m, x0, x1) = (honest_value(&s, Col::Main(0), row), honest_value(&s, Col::Main(1), row), honest_value(&s, Col::Main(1), row + 1));
+    assert_eq!(m, x0);
+    let cells = vec![
+        (Col::Main(0), row, x1),
+        (Col::Main(0), row + 1, x1),
+        (Col::Lookup(0), row, x1 - x0),
+        (Col::Lookup(0), row + 1, Fr::zero()),
+        (Col::Main(2), row, x1 - x0),
+        (Col::Main(2), row + 1, Fr::zero()),
+    ];
+    let failures = tamper(&s, cells);
+    assert!(has_lookup_failure(&failures), "{failures:?}");
 }

@@ -3,12 +3,14 @@
 
 pub mod arith;
 pub mod dot;
+pub mod extremum;
 pub mod lut;
 pub mod range;
 pub mod requant;
 
 pub use arith::ArithGadget;
 pub use dot::DotGadget;
+pub use extremum::ExtremumGadget;
 pub use lut::LutGadget;
 pub use range::RangeTable;
 pub use requant::RequantGadget;

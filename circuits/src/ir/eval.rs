@@ -45,6 +45,11 @@ impl Graph {
                     let shapes: Vec<&[usize]> = node.inputs.iter().map(|&i| self.nodes[i].shape.as_slice()).collect();
                     concat_sources(&shapes, *axis).iter().map(|&(j, i)| values[node.inputs[j]][i]).collect()
                 }
+                Op::Extremum { max } => {
+                    let window = *self.nodes[node.inputs[0]].shape.last().unwrap_or(&1);
+                    let pick = |a: f64, b: f64| if *max { a.max(b) } else { a.min(b) };
+                    arg(0).chunks(window).map(|w| w.iter().copied().reduce(pick).unwrap_or(0.0)).collect()
+                }
                 Op::Select { sources } => sources.iter().map(|s| s.map_or(0.0, |i| arg(0)[i as usize])).collect(),
             };
             values.push(out);

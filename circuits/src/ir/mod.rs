@@ -62,6 +62,8 @@ pub enum Op {
     Select { sources: Vec<Option<u32>> },
     /// Concatenation of all inputs along `axis`.
     Concat { axis: usize },
+    /// Max (or min) over the last axis, which the output drops.
+    Extremum { max: bool },
 }
 
 impl Op {
@@ -78,6 +80,8 @@ impl Op {
             Op::Reshape => "Reshape",
             Op::Select { .. } => "Select",
             Op::Concat { .. } => "Concat",
+            Op::Extremum { max: true } => "Max",
+            Op::Extremum { max: false } => "Min",
         }
     }
 }
@@ -155,7 +159,7 @@ impl Graph {
             }
             let arity = match node.op {
                 Op::Input | Op::Const(_) => 0,
-                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } => 1,
+                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } | Op::Extremum { .. } => 1,
                 Op::Binary(_) => 2,
                 Op::Concat { .. } => node.inputs.len().max(1),
             };

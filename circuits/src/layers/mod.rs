@@ -4,6 +4,7 @@
 mod binary;
 mod concat;
 mod constant;
+mod extremum;
 mod input;
 mod linear;
 mod nonlinear;
@@ -35,6 +36,7 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
             QOp::Select { sources } => select::assign(cfg, ctx, sources, arg(0))?,
+            QOp::Extremum { max } => extremum::assign(cfg, ctx, model, node, arg(0), *max)?,
             QOp::Concat { .. } => {
                 let inputs: Vec<&[Wire]> = node.inputs.iter().map(|&i| wires[i].as_slice()).collect();
                 concat::assign(cfg, ctx, model, node, &inputs)?
@@ -64,7 +66,14 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
         QOp::Select { sources } => NodeCost { rows: select::rows(params, sources), lookups: 0 },
-        QOp::Concat { .. } => NodeCost { rows: concat::rows(params, model, node), lookups: 0 },
+        QOp::Extremum { .. } => {
+            let input = model.nodes[node.inputs[0]].len();
+            NodeCost { rows: input, lookups: input }
+        }
+        QOp::Concat { .. } => {
+            let (rows, lookups) = concat::cost(params, model, node);
+            NodeCost { rows, lookups }
+        }
         QOp::Requant(_) | QOp::Reshape => NodeCost::default(),
     };
     match node.op.requant() {

@@ -64,10 +64,12 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             }
             Op::Reshape => (QOp::Reshape, in_scale(0)),
             Op::Select { sources } => (QOp::Select { sources: sources.clone() }, in_scale(0)),
+            Op::Extremum { max } => (QOp::Extremum { max: *max }, in_scale(0)),
             Op::Concat { axis } => {
                 let scales: Vec<i32> = (0..node.inputs.len()).map(in_scale).collect();
-                let scale = *scales.iter().max().expect("Concat has inputs");
-                (QOp::Concat { axis: *axis, multipliers: scales.iter().map(|s| 1i64 << (scale - s)).collect() }, scale)
+                // the calibrated scale, unless an input would need a shift beyond the range check
+                let scale = want.max(scales.iter().max().expect("Concat has inputs") - bits);
+                (QOp::Concat { axis: *axis, rescale: scales.iter().map(|s| scale - s).collect() }, scale)
             }
         };
         let op_name = match (&node.op, relu) {

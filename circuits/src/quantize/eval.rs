@@ -44,7 +44,7 @@ impl QuantizedModel {
         for node in &self.nodes {
             let arg = |i: usize| &out[node.inputs[i]];
             let raw_values = match &node.op {
-                QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } | QOp::Concat { .. } => None,
+                QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } | QOp::Concat { .. } | QOp::Extremum { .. } => None,
                 QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
                 QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
                 QOp::Requant(_) => Some(arg(0).clone()),
@@ -53,10 +53,12 @@ impl QuantizedModel {
                 (QOp::Input, ..) => input.to_vec(),
                 (QOp::Const { values }, ..) => values.iter().map(|&v| v as i128).collect(),
                 (QOp::Reshape, ..) => arg(0).clone(),
-                (QOp::Concat { axis, multipliers }, ..) => {
+                (QOp::Concat { axis, rescale }, ..) => {
+                    let aligned = node.inputs.iter().zip(rescale).map(|(&i, &e)| self.rescale(node, &out[i], e)).collect::<Result<Vec<_>, _>>()?;
                     let shapes: Vec<&[usize]> = node.inputs.iter().map(|&i| self.nodes[i].shape.as_slice()).collect();
-                    concat_sources(&shapes, *axis).iter().map(|&(j, i)| out[node.inputs[j]][i] * multipliers[j] as i128).collect()
+                    concat_sources(&shapes, *axis).iter().map(|&(j, i)| aligned[j][i]).collect()
                 }
+                (QOp::Extremum { max }, ..) => self.extremum(node, arg(0), *max)?,
                 (QOp::Select { sources }, ..) => sources.iter().map(|s| s.map_or(0, |i| arg(0)[i as usize])).collect(),
                 (QOp::Lut { tag }, ..) => self.lookup_all(node, arg(0), *tag)?,
                 (_, Some(r), Some(values)) => self.requant_all(node, values, r)?,
@@ -102,6 +104,28 @@ impl QuantizedModel {
                     });
                 }
                 Ok(spec.output(q))
+            })
+            .collect()
+    }
+
+    /// Values times `2^e` (exact) or requantized by `2^-e`.
+    fn rescale(&self, node: &QNode, x: &[i128], e: i32) -> Result<Vec<i128>, QuantError> {
+        match e {
+            0.. => Ok(x.iter().map(|&v| v << e).collect()),
+            _ => self.requant_all(node, x, Requant { shift: (-e) as u32, relu: false }),
+        }
+    }
+
+    /// Max/min over the last axis; every element's distance to it must pass the range check.
+    fn extremum(&self, node: &QNode, x: &[i128], max: bool) -> Result<Vec<i128>, QuantError> {
+        let window = *self.nodes[node.inputs[0]].shape.last().unwrap_or(&1);
+        x.chunks(window)
+            .map(|w| {
+                let (lo, hi) = (*w.iter().min().expect("window"), *w.iter().max().expect("window"));
+                if hi - lo >= 1i128 << self.bits {
+                    return Err(QuantError::WindowSpread { node: node.name.clone(), op: node.op_name.clone(), spread: from_fixed(hi - lo, node.scale), scale: node.scale, bits: self.bits });
+                }
+                Ok(if max { hi } else { lo })
             })
             .collect()
     }

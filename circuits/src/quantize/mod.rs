@@ -43,9 +43,11 @@ pub enum QOp {
     Reshape,
     /// `output[i] = input[sources[i]]` or 0 (see `ir::Op::Select`).
     Select { sources: Vec<Option<u32>> },
-    /// Concatenation along `axis`; input `j` is multiplied by `multipliers[j]` (a power of two)
-    /// to bring it to the output's scale.
-    Concat { axis: usize, multipliers: Vec<i64> },
+    /// Concatenation along `axis`; input `j` is brought to the output's scale by `2^rescale[j]`:
+    /// an exact multiplication when positive, a requantization (rounded division) when negative.
+    Concat { axis: usize, rescale: Vec<i32> },
+    /// Max (or min) over the last axis of the input.
+    Extremum { max: bool },
 }
 
 impl QOp {
@@ -140,6 +142,8 @@ pub enum QuantError {
     InputOutOfRange { index: usize, value: f64, limit: f64, scale: i32, bits: u32 },
     #[error("node '{node}' ({op}): input {value} is outside its lookup table's range ±{limit} (scale 2^{scale}, {bits}-bit tables); recompile with calibration inputs that cover this input, or with more --bits")]
     LutRange { node: String, op: String, value: f64, limit: f64, scale: i32, bits: u32 },
+    #[error("node '{node}' ({op}): a window spans {spread} (scale 2^{scale}), more than the {bits}-bit range check allows; recompile with more --bits")]
+    WindowSpread { node: String, op: String, spread: f64, scale: i32, bits: u32 },
     #[error("node '{node}' ({op}): value {value} at scale 2^{scale} exceeds the {bits}-bit quantized range (|q| < 2^{bits}); recompile with calibration inputs that cover this input, or with more --bits")]
     OutOfRange { node: String, op: String, value: f64, scale: i32, bits: u32 },
 }

@@ -143,8 +143,10 @@ pub fn conv(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     Ok(Value::Node(b.push(ctx.name, Op::Select { sources }, vec![lin], vec![n, m, oh, ow])))
 }
 
-/// `AveragePool` and `GlobalAveragePool`: per-channel windows times `1/window`.
-pub fn average_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+/// Per-channel pooling windows `[N, C, OH, OW, KH·KW]` (zero padding refused: it would change
+/// a max, and an average with count_include_pad = 0); returns them, `[N, C, OH, OW]` and the
+/// window size.
+pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, usize), ImportError> {
     let (x, [n, c, h, w]) = input_4d(b, ctx)?;
     let global = ctx.op() == "GlobalAveragePool";
     let kernel = if global {
@@ -158,12 +160,17 @@ pub fn average_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> 
     let axes = if global { [h, w].map(|d| Axis { input: d, kernel: d, stride: 1, dilation: 1, pad_begin: 0, output: 1 }) } else { geometry(ctx, &[n, c, h, w], kernel)? };
     let cols = patches(b, ctx.name, x, [n, c, h, w], axes, true);
     let padded = matches!(&b.nodes[cols].op, Op::Select { sources } if sources.iter().any(Option::is_none));
-    if padded && Attrs(ctx.node).int("count_include_pad", 0) == 0 {
-        return Err(ImportError::unsupported(ctx.op(), ctx.name, "padding with count_include_pad = 0 (the divisor would vary per window)"));
+    if padded && (ctx.op() == "MaxPool" || Attrs(ctx.node).int("count_include_pad", 0) == 0) {
+        return Err(ImportError::unsupported(ctx.op(), ctx.name, "padded windows (MaxPool, or AveragePool with count_include_pad = 0)"));
     }
-    let window = kernel[0] * kernel[1];
+    Ok((cols, vec![n, c, axes[0].output, axes[1].output], kernel[0] * kernel[1]))
+}
+
+/// `AveragePool` and `GlobalAveragePool`: per-channel windows times `1/window`.
+pub fn average_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let (cols, out, window) = pool_windows(b, ctx)?;
     let weight = Tensor::new(vec![window, 1], vec![1.0 / window as f32; window]);
-    let (oh, ow) = (axes[0].output, axes[1].output);
-    let lin = b.push(&format!("{}/mean", ctx.name), Op::Linear { weight, bias: None }, vec![cols], vec![n, c, oh, ow, 1]);
-    Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![lin], vec![n, c, oh, ow])))
+    let with_one: Vec<usize> = out.iter().copied().chain([1]).collect();
+    let lin = b.push(&format!("{}/mean", ctx.name), Op::Linear { weight, bias: None }, vec![cols], with_one);
+    Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![lin], out)))
 }

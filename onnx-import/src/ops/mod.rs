@@ -4,6 +4,7 @@
 mod constant;
 mod conv;
 mod elementwise;
+mod reduce;
 mod linear;
 mod relu;
 mod select;
@@ -70,6 +71,9 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "AveragePool" | "GlobalAveragePool" => conv::average_pool(b, &ctx)?,
         "BatchNormalization" => elementwise::batch_norm(b, &ctx)?,
         "Transpose" => select::transpose(b, &ctx)?,
+        "ReduceMax" | "ReduceMin" | "ReduceSum" | "ReduceMean" => reduce::reduce(b, &ctx)?,
+        "Max" | "Min" => reduce::elementwise(b, &ctx)?,
+        "MaxPool" => reduce::max_pool(b, &ctx)?,
         "Slice" => select::slice(b, &ctx)?,
         "Gather" => select::gather(b, &ctx)?,
         "Expand" | "Tile" => select::expand_or_tile(b, &ctx)?,

@@ -36,7 +36,7 @@ fn sources(in_shape: &[usize], out_shape: &[usize], source: impl Fn(&[usize]) ->
 }
 
 /// The value `out_shape` made of `x`'s elements picked by `source`.
-fn rewire(b: &mut Builder, name: &str, x: &Value, out_shape: Vec<usize>, source: impl Fn(&[usize]) -> Option<Vec<usize>>) -> Value {
+pub(super) fn rewire(b: &mut Builder, name: &str, x: &Value, out_shape: Vec<usize>, source: impl Fn(&[usize]) -> Option<Vec<usize>>) -> Value {
     let picks = sources(&b.shape(x), &out_shape, source);
     match x {
         Value::Const(t) => Value::Const(ConstTensor { shape: out_shape, data: picks.iter().map(|p| p.map_or(0.0, |i| t.data[i])).collect() }),
@@ -44,7 +44,7 @@ fn rewire(b: &mut Builder, name: &str, x: &Value, out_shape: Vec<usize>, source:
     }
 }
 
-fn axis(ctx: &OpCtx, a: i64, rank: usize) -> Result<usize, ImportError> {
+pub(super) fn axis(ctx: &OpCtx, a: i64, rank: usize) -> Result<usize, ImportError> {
     let n = if a < 0 { a + rank as i64 } else { a };
     if n < 0 || n as usize >= rank {
         return Err(ctx.error(format!("axis {a} is out of range for rank {rank}")));
@@ -53,7 +53,7 @@ fn axis(ctx: &OpCtx, a: i64, rank: usize) -> Result<usize, ImportError> {
 }
 
 /// Integers from constant input `i` (newer opsets) or attribute `attr` (older ones).
-fn ints(ctx: &OpCtx, i: usize, attr: &str) -> Result<Option<Vec<i64>>, ImportError> {
+pub(super) fn ints(ctx: &OpCtx, i: usize, attr: &str) -> Result<Option<Vec<i64>>, ImportError> {
     match ctx.opt_const(i)? {
         Some(t) => Ok(Some(t.as_i64())),
         None => Ok(Attrs(ctx.node).ints(attr)),
