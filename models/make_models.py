@@ -478,6 +478,24 @@ def cnn_maxpool():
     write_input("cnn_maxpool", X[1503], "input2.json")
 
 
+def layernorm_fixture():
+    """LayerNormalization (opset 17) over the last two axes, with scale and bias."""
+    d = os.path.join(HERE, "fixtures")
+    graph = helper.make_graph(
+        [helper.make_node("LayerNormalization", ["input", "gamma", "beta"], ["output"], name="layernorm", axis=1, epsilon=1e-5)],
+        "ops_layernorm",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [2, 3, 4])],
+        [init("gamma", rng.uniform(0.5, 1.5, size=(3, 4))), init("beta", rng.normal(scale=0.2, size=(3, 4)))],
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "ops_layernorm.onnx"))
+    with open(os.path.join(d, "ops_layernorm.json"), "w") as fh:
+        json.dump({"input_data": [[round(float(v), 4) for v in rng.normal(scale=1.5, size=24)]]}, fh)
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
@@ -488,3 +506,4 @@ if __name__ == "__main__":
     select_fixture()
     reduce_fixture()
     cnn_maxpool()
+    layernorm_fixture()

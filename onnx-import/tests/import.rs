@@ -81,6 +81,11 @@ fn cnn_maxpool_matches_tract() {
 }
 
 #[test]
+fn layer_normalization_matches_tract() {
+    fixture_matches_tract("ops_layernorm.onnx", "ops_layernorm.json", 1);
+}
+
+#[test]
 fn nonlinear_functions_match_tract() {
     fixture_matches_tract("ops_nonlinear.onnx", "ops_nonlinear.json", 16);
 }

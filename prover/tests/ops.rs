@@ -86,3 +86,11 @@ fn maxpool_reductions_max_min_match_tract() {
         assert!(err <= 0.01 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
     }
 }
+
+#[test]
+fn layer_normalization_matches_tract() {
+    for (name, err, range) in errors_against_tract("ops_layernorm.onnx", "ops_layernorm.json") {
+        // a chain of five quantized steps (mean, centre, square, variance, rsqrt table): 2%
+        assert!(err <= 0.02 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
+    }
+}

@@ -26,6 +26,8 @@ pub enum Nonlinearity {
     HardSigmoid { alpha: f32, beta: f32 },
     Clip { min: f32, max: f32 },
     Pow { exponent: f32 },
+    /// `1/sqrt(max(x, 0) + eps)` (LayerNormalization's scale).
+    Rsqrt { eps: f32 },
 }
 
 /// Largest magnitude a table output may hold (keeps i64 arithmetic exact downstream).
@@ -50,6 +52,7 @@ impl Nonlinearity {
             Self::HardSigmoid { .. } => "HardSigmoid",
             Self::Clip { .. } => "Clip",
             Self::Pow { .. } => "Pow",
+            Self::Rsqrt { .. } => "Rsqrt",
         }
     }
 
@@ -72,6 +75,7 @@ impl Nonlinearity {
             Self::HardSigmoid { alpha, beta } => (alpha as f64 * x + beta as f64).clamp(0.0, 1.0),
             Self::Clip { min, max } => x.clamp(min as f64, max as f64),
             Self::Pow { exponent } => x.powf(exponent as f64),
+            Self::Rsqrt { eps } => 1.0 / (x.max(0.0) + eps as f64).sqrt(),
         };
         if y.is_nan() {
             0.0

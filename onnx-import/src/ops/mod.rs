@@ -74,6 +74,7 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "ReduceMax" | "ReduceMin" | "ReduceSum" | "ReduceMean" => reduce::reduce(b, &ctx)?,
         "Max" | "Min" => reduce::elementwise(b, &ctx)?,
         "MaxPool" => reduce::max_pool(b, &ctx)?,
+        "LayerNormalization" => reduce::layer_norm(b, &ctx)?,
         "Slice" => select::slice(b, &ctx)?,
         "Gather" => select::gather(b, &ctx)?,
         "Expand" | "Tile" => select::expand_or_tile(b, &ctx)?,

@@ -26,26 +26,45 @@ fn reduced_last(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize]) -> (Val
     (moved, kept_shape, k)
 }
 
+/// How a reduction combines the elements of its axis.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Reduction {
+    Sum,
+    Mean,
+    Max,
+    Min,
+}
+
+impl Reduction {
+    fn of(op: &str) -> Self {
+        match op {
+            "ReduceSum" => Self::Sum,
+            "ReduceMean" => Self::Mean,
+            "ReduceMin" | "Min" => Self::Min,
+            _ => Self::Max,
+        }
+    }
+}
+
 /// Reduces the last axis (of size `k`) of `x` (whose other axes are `kept`).
-fn reduce_last(b: &mut Builder, ctx: &OpCtx, x: Value, kept: &[usize], k: usize) -> Result<usize, ImportError> {
+fn reduce_last(b: &mut Builder, ctx: &OpCtx, x: Value, kept: &[usize], k: usize, how: Reduction) -> Result<usize, ImportError> {
     let Value::Node(id) = x else { return Err(ImportError::unsupported(ctx.op(), ctx.name, "the input must be computed from the model input")) };
     let with_k: Vec<usize> = kept.iter().copied().chain([k]).collect();
     let id = if b.nodes[id].shape == with_k { id } else { b.push(&format!("{}/windows", ctx.name), Op::Reshape, vec![id], with_k) };
-    Ok(match ctx.op() {
-        "ReduceSum" | "ReduceMean" => {
-            let w = if ctx.op() == "ReduceSum" { 1.0 } else { 1.0 / k as f32 };
+    Ok(match how {
+        Reduction::Sum | Reduction::Mean => {
+            let w = if how == Reduction::Sum { 1.0 } else { 1.0 / k as f32 };
             let out: Vec<usize> = kept.iter().copied().chain([1]).collect();
             let lin = b.push(&format!("{}/sum", ctx.name), Op::Linear { weight: Tensor::new(vec![k, 1], vec![w; k]), bias: None }, vec![id], out);
             b.push(&format!("{}/flat", ctx.name), Op::Reshape, vec![lin], kept.to_vec())
         }
-        op => b.push(&format!("{}/extremum", ctx.name), Op::Extremum { max: matches!(op, "ReduceMax" | "Max" | "MaxPool") }, vec![id], kept.to_vec()),
+        Reduction::Max | Reduction::Min => b.push(&format!("{}/extremum", ctx.name), Op::Extremum { max: how == Reduction::Max }, vec![id], kept.to_vec()),
     })
 }
 
 pub fn reduce(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let x = ctx.arg(0)?.clone();
-    let shape = b.shape(&x);
-    let rank = shape.len();
+    let rank = b.shape(&x).len();
     let listed = ints(ctx, 1, "axes")?;
     let noop = Attrs(ctx.node).int("noop_with_empty_axes", 0) != 0;
     let mut axes: Vec<usize> = match listed {
@@ -56,9 +75,15 @@ pub fn reduce(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     axes.sort_unstable();
     axes.dedup();
     let keepdims = Attrs(ctx.node).int("keepdims", 1) != 0;
-    let (moved, kept, k) = reduced_last(b, ctx, &x, &axes);
-    let out = reduce_last(b, ctx, moved, &kept, k)?;
-    let final_shape: Vec<usize> = if keepdims { (0..rank).map(|a| if axes.contains(&a) { 1 } else { shape[a] }).collect() } else { kept };
+    reduce_axes(b, ctx, &x, &axes, keepdims, Reduction::of(ctx.op()))
+}
+
+/// `how` over `axes` of `x`, keeping them as size 1 when `keepdims`.
+pub fn reduce_axes(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize], keepdims: bool, how: Reduction) -> Result<Value, ImportError> {
+    let shape = b.shape(x);
+    let (moved, kept, k) = reduced_last(b, ctx, x, axes);
+    let out = reduce_last(b, ctx, moved, &kept, k, how)?;
+    let final_shape: Vec<usize> = if keepdims { (0..shape.len()).map(|a| if axes.contains(&a) { 1 } else { shape[a] }).collect() } else { kept };
     Ok(Value::Node(if b.nodes[out].shape == final_shape { out } else { b.push(ctx.name, Op::Reshape, vec![out], final_shape) }))
 }
 
@@ -82,7 +107,7 @@ pub fn elementwise(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         columns.push(b.node_of(&expanded, ctx.name));
     }
     let stacked = b.push(&format!("{}/stack", ctx.name), Op::Concat { axis: shape.len() }, columns, shape.iter().copied().chain([args.len()]).collect());
-    Ok(Value::Node(reduce_last(b, ctx, Value::Node(stacked), &shape, args.len())?))
+    Ok(Value::Node(reduce_last(b, ctx, Value::Node(stacked), &shape, args.len(), Reduction::of(ctx.op()))?))
 }
 
 pub fn max_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
@@ -90,5 +115,31 @@ pub fn max_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         return Err(ImportError::unsupported("MaxPool", ctx.name, "the Indices output"));
     }
     let (windows, kept, k) = conv::pool_windows(b, ctx)?;
-    Ok(Value::Node(reduce_last(b, ctx, Value::Node(windows), &kept, k)?))
+    Ok(Value::Node(reduce_last(b, ctx, Value::Node(windows), &kept, k, Reduction::Max)?))
+}
+
+/// `LayerNormalization` over the axes from `axis` on: `(x − mean) · rsqrt(var + ε) · scale + bias`,
+/// built from ReduceMean, Sub, Mul and a table lookup for `1/sqrt(v + ε)`.
+pub fn layer_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    use super::elementwise::binary;
+    use zkinfer_circuits::ir::{BinaryKind, Nonlinearity};
+    let x = ctx.arg(0)?.clone();
+    let rank = b.shape(&x).len();
+    let first = axis(ctx, Attrs(ctx.node).int("axis", -1), rank)?;
+    let axes: Vec<usize> = (first..rank).collect();
+    let eps = Attrs(ctx.node).float("epsilon", 1e-5);
+    let mean = reduce_axes(b, ctx, &x, &axes, true, Reduction::Mean)?;
+    let centered = binary(b, ctx, BinaryKind::Sub, &x, &mean)?;
+    let squared = binary(b, ctx, BinaryKind::Mul, &centered, &centered)?;
+    let var = reduce_axes(b, ctx, &squared, &axes, true, Reduction::Mean)?;
+    let Value::Node(var_id) = var else { unreachable!("reductions of computed tensors are nodes") };
+    let inv = Value::Node(b.push(&format!("{}/rsqrt", ctx.name), Op::Unary(Nonlinearity::Rsqrt { eps }), vec![var_id], b.nodes[var_id].shape.clone()));
+    let mut y = binary(b, ctx, BinaryKind::Mul, &centered, &inv)?;
+    if let Some(scale) = ctx.opt_const(1)? {
+        y = binary(b, ctx, BinaryKind::Mul, &y, &Value::Const(scale.clone()))?;
+    }
+    if let Some(bias) = ctx.opt_const(2)? {
+        y = binary(b, ctx, BinaryKind::Add, &y, &Value::Const(bias.clone()))?;
+    }
+    Ok(y)
 }
