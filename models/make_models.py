@@ -496,6 +496,52 @@ def layernorm_fixture():
         json.dump({"input_data": [[round(float(v), 4) for v in rng.normal(scale=1.5, size=24)]]}, fh)
 
 
+def softmax_fixtures():
+    """Softmax over a middle axis (opset 13), the pre-13 flattening semantics (opset 11), and
+    LogSoftmax."""
+    d = os.path.join(HERE, "fixtures")
+    for opset in (11, 13):
+        nodes = [
+            helper.make_node("Softmax", ["input"], ["softmax_axis1"], name="softmax_axis1", axis=1),
+            helper.make_node("LogSoftmax", ["input"], ["log_softmax"], name="log_softmax", axis=2),
+        ]
+        graph = helper.make_graph(
+            nodes, f"ops_softmax_opset{opset}",
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 3, 4])],
+            [helper.make_tensor_value_info("softmax_axis1", TensorProto.FLOAT, [2, 3, 4]), helper.make_tensor_value_info("log_softmax", TensorProto.FLOAT, [2, 3, 4])],
+        )
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        m.ir_version = 7
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(d, f"ops_softmax_opset{opset}.onnx"))
+    with open(os.path.join(d, "ops_softmax.json"), "w") as fh:
+        json.dump({"input_data": [[round(float(v), 4) for v in rng.normal(scale=2.0, size=24)]]}, fh)
+
+
+def mlp_activations():
+    """16 -> 32 (Tanh) -> 16 (Sigmoid) -> 4 (Softmax): an MLP with the common activations."""
+    W1, b1 = rng.normal(scale=0.4, size=(16, 32)), rng.normal(scale=0.1, size=32)
+    W2, b2 = rng.normal(scale=0.4, size=(32, 16)), rng.normal(scale=0.1, size=16)
+    W3, b3 = rng.normal(scale=1.0, size=(16, 4)), rng.normal(scale=0.1, size=4)
+    nodes = [
+        helper.make_node("Gemm", ["input", "W1", "b1"], ["h1"], name="fc1"),
+        helper.make_node("Tanh", ["h1"], ["a1"], name="tanh"),
+        helper.make_node("Gemm", ["a1", "W2", "b2"], ["h2"], name="fc2"),
+        helper.make_node("Sigmoid", ["h2"], ["a2"], name="sigmoid"),
+        helper.make_node("Gemm", ["a2", "W3", "b3"], ["logits"], name="fc3"),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], name="softmax", axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes, "mlp_activations",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, 4])],
+        [init("W1", W1), init("b1", b1), init("W2", W2), init("b2", b2), init("W3", W3), init("b3", b3)],
+    )
+    save("mlp_activations", graph)
+    write_input("mlp_activations", rng.normal(size=16))
+    write_input("mlp_activations", rng.normal(size=16), "input2.json")
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
@@ -507,3 +553,5 @@ if __name__ == "__main__":
     reduce_fixture()
     cnn_maxpool()
     layernorm_fixture()
+    softmax_fixtures()
+    mlp_activations()

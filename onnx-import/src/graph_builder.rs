@@ -48,6 +48,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         return Err(ImportError::Input(format!("zkinfer supports models with exactly one input, this one has {}: {names:?}", names.len())));
     };
+    let opset = model.opset_import.iter().filter(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version).max().unwrap_or(13);
     let mut b = Builder::default();
     let shape = input_shape(input, input_len)?;
     let input_id = b.push(&input.name, Op::Input, vec![], shape);
@@ -60,7 +61,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
             .iter()
             .map(|i| if i.is_empty() { Ok(None) } else { values.get(i).cloned().map(Some).ok_or_else(|| ImportError::Malformed(format!("node '{name}' reads '{i}', which nothing defines before it"))) })
             .collect::<Result<Vec<_>, _>>()?;
-        let outputs = ops::lower(&mut b, node, &name, args, path)?;
+        let outputs = ops::lower(&mut b, node, &name, args, path, opset)?;
         for (out_name, v) in node.output.iter().zip(outputs) {
             values.insert(out_name.clone(), v);
         }

@@ -86,6 +86,17 @@ fn layer_normalization_matches_tract() {
 }
 
 #[test]
+fn softmax_and_log_softmax_match_tract_at_opset_11_and_13() {
+    fixture_matches_tract("ops_softmax_opset11.onnx", "ops_softmax.json", 2);
+    fixture_matches_tract("ops_softmax_opset13.onnx", "ops_softmax.json", 2);
+}
+
+#[test]
+fn mlp_activations_matches_tract() {
+    ir_matches_tract("mlp_activations");
+}
+
+#[test]
 fn nonlinear_functions_match_tract() {
     fixture_matches_tract("ops_nonlinear.onnx", "ops_nonlinear.json", 16);
 }

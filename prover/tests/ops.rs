@@ -94,3 +94,13 @@ fn layer_normalization_matches_tract() {
         assert!(err <= 0.02 * range.max(1.0), "{name}: max error {err} for outputs up to {range}");
     }
 }
+
+#[test]
+fn softmax_and_log_softmax_match_tract_at_opset_11_and_13() {
+    for model in ["ops_softmax_opset11.onnx", "ops_softmax_opset13.onnx"] {
+        for (name, err, range) in errors_against_tract(model, "ops_softmax.json") {
+            // max, exp table, sum, reciprocal table, product: within 2% of the output's range
+            assert!(err <= 0.02 * range.max(1.0), "{model}/{name}: max error {err} for outputs up to {range}");
+        }
+    }
+}

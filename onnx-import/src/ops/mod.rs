@@ -30,6 +30,8 @@ pub struct OpCtx<'a> {
     pub name: &'a str,
     pub args: Vec<Option<Value>>,
     pub path: &'a Path,
+    /// The model's default-domain opset (some ops changed semantics across opsets).
+    pub opset: i64,
 }
 
 impl OpCtx<'_> {
@@ -54,8 +56,8 @@ impl OpCtx<'_> {
     }
 }
 
-pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Value>>, path: &Path) -> Result<Vec<Value>, ImportError> {
-    let ctx = OpCtx { node, name, args, path };
+pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Value>>, path: &Path, opset: i64) -> Result<Vec<Value>, ImportError> {
+    let ctx = OpCtx { node, name, args, path, opset };
     if !matches!(node.domain.as_str(), "" | "ai.onnx") {
         return Err(ImportError::unsupported(&format!("{}:{}", node.domain, node.op_type), name, "operator domain not supported yet"));
     }
@@ -75,6 +77,7 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "Max" | "Min" => reduce::elementwise(b, &ctx)?,
         "MaxPool" => reduce::max_pool(b, &ctx)?,
         "LayerNormalization" => reduce::layer_norm(b, &ctx)?,
+        "Softmax" | "LogSoftmax" => reduce::softmax(b, &ctx)?,
         "Slice" => select::slice(b, &ctx)?,
         "Gather" => select::gather(b, &ctx)?,
         "Expand" | "Tile" => select::expand_or_tile(b, &ctx)?,
