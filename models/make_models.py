@@ -340,18 +340,18 @@ def conv_fixture():
         json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=2 * 81)]]}, fh)
 
 
-def cnn_avgpool():
-    """A small CNN on 28x28 digits: (Conv 3x3 -> Relu -> AveragePool 2x2) twice, then Gemm.
+def small_cnn(name, pool, samples):
+    """A small CNN on 28x28 digits: (Conv 3x3 -> Relu -> `pool` 2x2) twice, then Gemm.
     Weights are random (He initialisation): a circuit-size benchmark, not a trained classifier."""
     X, _ = digits_28x28()
     n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
     nodes = [
         n("Conv", ["input", "k1", "b1"], "conv1", pads=[1, 1, 1, 1]),
         n("Relu", ["conv1"], "relu1"),
-        n("AveragePool", ["relu1"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        n(pool, ["relu1"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
         n("Conv", ["pool1", "k2", "b2"], "conv2", pads=[1, 1, 1, 1]),
         n("Relu", ["conv2"], "relu2"),
-        n("AveragePool", ["relu2"], "pool2", kernel_shape=[2, 2], strides=[2, 2]),
+        n(pool, ["relu2"], "pool2", kernel_shape=[2, 2], strides=[2, 2]),
         n("Flatten", ["pool2"], "flat"),
         n("Gemm", ["flat", "W", "b"], "output"),
     ]
@@ -361,14 +361,14 @@ def cnn_avgpool():
         init("W", rng.normal(scale=np.sqrt(1 / 392), size=(392, 10))), init("b", np.zeros(10)),
     ]
     graph = helper.make_graph(
-        nodes, "cnn_avgpool",
+        nodes, name,
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
         inits,
     )
-    save("cnn_avgpool", graph)
-    write_input("cnn_avgpool", X[1500])
-    write_input("cnn_avgpool", X[1501], "input2.json")
+    save(name, graph)
+    write_input(name, X[samples[0]])
+    write_input(name, X[samples[1]], "input2.json")
 
 
 def select_fixture():
@@ -447,37 +447,6 @@ def reduce_fixture():
         json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=72)]]}, fh)
 
 
-def cnn_maxpool():
-    """The small CNN of cnn_avgpool with MaxPool: (Conv 3x3 -> Relu -> MaxPool 2x2) twice, Gemm.
-    Random weights (He initialisation): a circuit-size benchmark."""
-    X, _ = digits_28x28()
-    n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
-    nodes = [
-        n("Conv", ["input", "k1", "b1"], "conv1", pads=[1, 1, 1, 1]),
-        n("Relu", ["conv1"], "relu1"),
-        n("MaxPool", ["relu1"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
-        n("Conv", ["pool1", "k2", "b2"], "conv2", pads=[1, 1, 1, 1]),
-        n("Relu", ["conv2"], "relu2"),
-        n("MaxPool", ["relu2"], "pool2", kernel_shape=[2, 2], strides=[2, 2]),
-        n("Flatten", ["pool2"], "flat"),
-        n("Gemm", ["flat", "W", "b"], "output"),
-    ]
-    inits = [
-        init("k1", rng.normal(scale=np.sqrt(2 / 9), size=(4, 1, 3, 3))), init("b1", np.zeros(4)),
-        init("k2", rng.normal(scale=np.sqrt(2 / 36), size=(8, 4, 3, 3))), init("b2", np.zeros(8)),
-        init("W", rng.normal(scale=np.sqrt(1 / 392), size=(392, 10))), init("b", np.zeros(10)),
-    ]
-    graph = helper.make_graph(
-        nodes, "cnn_maxpool",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
-        inits,
-    )
-    save("cnn_maxpool", graph)
-    write_input("cnn_maxpool", X[1502])
-    write_input("cnn_maxpool", X[1503], "input2.json")
-
-
 def layernorm_fixture():
     """LayerNormalization (opset 17) over the last two axes, with scale and bias."""
     d = os.path.join(HERE, "fixtures")
@@ -548,10 +517,10 @@ if __name__ == "__main__":
     nonlinear_fixture()
     logistic_regression()
     conv_fixture()
-    cnn_avgpool()
+    small_cnn("cnn_avgpool", "AveragePool", (1500, 1501))
     select_fixture()
     reduce_fixture()
-    cnn_maxpool()
+    small_cnn("cnn_maxpool", "MaxPool", (1502, 1503))
     layernorm_fixture()
     softmax_fixtures()
     mlp_activations()
