@@ -183,18 +183,24 @@ def write_markdown(rows):
     for r in rows:
         o, e = r["zkinfer"], r["ezkl"]
         if "failed" in e:
-            lines.append(f"| {r['model']} | {o.get('k')} / {e.get('k', '—')} | {fmt(o.get('prove_s'), '.2f')} / EZKL failed: {e['failed'][:80]} | — | {fmt(o.get('prove_rss_mib'), '.0f')} / — | — | {o.get('proof_bytes')} / — | {fmt(o.get('max_abs_error'), '.4f')} / — |")
+            lines.append(f"| {r['model']} | {o.get('k')} / — | {fmt(o.get('prove_s'), '.2f')} / EZKL failed (below) | — | {fmt(o.get('prove_rss_mib'), '.0f')} / — | — | {o.get('proof_bytes')} / — | {fmt(o.get('max_abs_error'), '.4f')} / — |")
             continue
         lines.append(
             f"| {r['model']} | {o.get('k')} / {e.get('k')} | {fmt(o.get('prove_s'), '.2f')} / {fmt(e.get('prove_s'), '.2f')} | {ratio(o.get('prove_s'), e.get('prove_s'))} "
             f"| {fmt(o.get('prove_rss_mib'), '.0f')} / {fmt(e.get('prove_rss_mib'), '.0f')} | {ratio(o.get('prove_rss_mib'), e.get('prove_rss_mib'))} "
             f"| {o.get('proof_bytes')} / {e.get('proof_bytes')} | {fmt(o.get('max_abs_error'), '.4f')} / {fmt(e.get('max_abs_error'), '.4f')} |"
         )
+    failures = [(r["model"], r["ezkl"]["failed"]) for r in rows if "failed" in r["ezkl"]]
+    if failures:
+        lines += ["", "Where EZKL failed, in its own words (zkinfer proves and verifies these models, with the error shown):", ""]
+        lines += [f"- {m}: `{why}`" for m, why in failures]
     open(os.path.join(ROOT, "docs", "ezkl_comparison.md"), "w").write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--ezkl-step":
         ezkl_step(sys.argv[2], *sys.argv[3:])
+    elif sys.argv[1:] == ["--markdown-only"]:
+        write_markdown(json.load(open(os.path.join(ROOT, "docs", "ezkl_comparison.json"))))
     else:
         main()
