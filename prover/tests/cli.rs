@@ -243,3 +243,15 @@ fn solidity_verifier_and_calldata_for_a_proof() {
     let tampered = write_input(dir.path(), "t.json", &bundle.to_string());
     fails_with(&zkinfer(&["evm-verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&tampered)]), "rejected the proof");
 }
+
+#[test]
+fn bench_reports_the_whole_pipeline() {
+    let input = input_path("linear_regression", "input.json");
+    let v = succeeds(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "1", "--json"]));
+    assert_eq!(v["k"], 13);
+    assert!(v["prove_s"].as_f64().unwrap() > 0.0 && v["keygen_s"].as_f64().unwrap() > 0.0);
+    assert!(v["proof_bytes"].as_u64().unwrap() > 1000);
+    assert!(v["peak_rss_mib"].as_f64().unwrap() > 1.0);
+    assert!(v["max_abs_error"].as_f64().unwrap() < 0.01, "{v}");
+    fails_with(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "0"]), "--runs must be at least 1");
+}

@@ -1,6 +1,7 @@
 //! Subcommands of `zkinfer`, one file each. Human-readable text goes to stdout, progress to
 //! stderr; `--json` prints one JSON object to stdout instead of text.
 
+mod bench;
 mod calldata;
 mod compile;
 mod evm_verify;
@@ -42,6 +43,8 @@ enum Command {
     Calldata(calldata::Args),
     /// Verify a proof with the generated Solidity verifier on an in-process EVM; report gas.
     EvmVerify(evm_verify::Args),
+    /// Run the whole pipeline on a model and report circuit size, times, memory, proof size, error.
+    Bench(bench::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -55,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::GenVerifier(a) => gen_verifier::run(a),
         Command::Calldata(a) => calldata::run(a),
         Command::EvmVerify(a) => evm_verify::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
 

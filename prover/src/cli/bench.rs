@@ -1,0 +1,123 @@
+//! `zkinfer bench`: the whole pipeline on a user's model, in one process, with per-step times.
+
+use super::print_json;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use zkinfer::{compile::CompileOptions, input::read_input};
+use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// Sample input(s): the first is proved, all calibrate.
+    #[arg(long = "input", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Proofs to time (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    #[arg(long, default_value_t = 12)]
+    bits: u32,
+    #[arg(long)]
+    width: Option<usize>,
+    /// Also verify on an in-process EVM and report gas (needs solc-js: npm ci --prefix verifier-contract).
+    #[arg(long)]
+    evm: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident memory of this process so far, in MiB.
+fn peak_rss_mib() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(a.runs >= 1, "--runs must be at least 1");
+    let steps = 5 + a.runs as u64 + a.evm as u64;
+    let bar = if a.json { ProgressBar::hidden() } else { ProgressBar::new(steps) };
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]").expect("valid template"));
+    let step = |msg: &str| {
+        bar.set_message(msg.to_string());
+        bar.inc(1);
+    };
+    let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits, fixed_scale: None }, width: a.width };
+
+    step("compiling");
+    let t = Instant::now();
+    let compiled = zkinfer::compile(&a.model, &samples, &opts)?;
+    let compile_time = t.elapsed();
+    let st = stats(&compiled.model, compiled.params);
+
+    step("generating a development SRS");
+    let srs = zkinfer::srs::generate_insecure(compiled.params.k, 0)?;
+    step("keygen");
+    let t = Instant::now();
+    let (pk, vk) = zkinfer::setup(&compiled, srs, std::path::Path::new("bench-srs"))?;
+    let keygen_time = t.elapsed();
+
+    step("witness");
+    let t = Instant::now();
+    let q_input = compiled.model.quantize_input(&samples[0])?;
+    compiled.model.evaluate(&q_input)?;
+    let witness_time = t.elapsed();
+
+    let mut prove_times = Vec::with_capacity(a.runs);
+    let mut bundle = None;
+    for i in 0..a.runs {
+        step(&format!("proof {}/{}", i + 1, a.runs));
+        let t = Instant::now();
+        bundle = Some(zkinfer::prove(&compiled, &pk, &samples[0])?);
+        prove_times.push(t.elapsed());
+    }
+    let bundle = bundle.expect("at least one run");
+    let prove_time = median(prove_times);
+    step("verifying");
+    let t = Instant::now();
+    zkinfer::verify(&vk, &bundle)?;
+    let verify_time = t.elapsed();
+    let gas = if a.evm {
+        step("EVM verification");
+        let built = zkinfer_verifier_contract::deploy::VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances())?;
+        let mut evm = if built.fits_eip170() { zkinfer_verifier_contract::evm::Evm::new() } else { zkinfer_verifier_contract::evm::Evm::without_code_size_limit() };
+        let (raw, _) = built.deploy(&mut evm).map_err(anyhow::Error::msg)?;
+        let words = super::calldata::instance_words(&bundle)?;
+        let r = evm.call(raw, zkinfer_verifier_contract::abi::raw_verifier_call(&bundle.proof_bytes()?, &words)).map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(r.success, "the EVM verifier rejected the proof");
+        Some((r.gas_used, built.halo2.runtime_size()))
+    } else {
+        None
+    };
+    bar.finish_and_clear();
+
+    let error = compiled.accuracy.outputs.iter().map(|o| o.max_abs_error).fold(0.0, f64::max);
+    let report = serde_json::json!({
+        "model": compiled.name, "k": st.params.k, "rows": st.used_rows, "width": st.params.width,
+        "advice_columns": st.advice_columns, "fixed_columns": st.fixed_columns, "lookup_arguments": st.lookup_arguments,
+        "compile_s": compile_time.as_secs_f64(), "keygen_s": keygen_time.as_secs_f64(), "witness_s": witness_time.as_secs_f64(),
+        "prove_s": prove_time.as_secs_f64(), "verify_s": verify_time.as_secs_f64(),
+        "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2, "max_abs_error": error,
+        "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1),
+    });
+    if a.json {
+        print_json(&report);
+        return Ok(());
+    }
+    println!("{}: k = {}, {} rows, width {}, {} advice / {} fixed columns, {} lookup arguments", compiled.name, st.params.k, st.used_rows, st.params.width, st.advice_columns, st.fixed_columns, st.lookup_arguments);
+    println!("compile {:.3}s, keygen {:.3}s, witness {:.3}s, prove {:.3}s (median of {}), verify {:.3}s", compile_time.as_secs_f64(), keygen_time.as_secs_f64(), witness_time.as_secs_f64(), prove_time.as_secs_f64(), a.runs, verify_time.as_secs_f64());
+    println!("peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error vs tract {error:.6}", peak_rss_mib(), bundle.proof.len() / 2);
+    if let Some((g, size)) = gas {
+        println!("EVM verification: {g} gas, verifier runtime {size} bytes");
+    }
+    Ok(())
+}
