@@ -511,6 +511,34 @@ def mlp_activations():
     write_input("mlp_activations", rng.normal(size=16), "input2.json")
 
 
+def attention():
+    """One-head self-attention (seq 8, dim 16), as PyTorch exports it: Q, K, V projections,
+    softmax(Q·Kᵀ / 4)·V, output projection."""
+    d = 16
+    W = {name: rng.normal(scale=1 / np.sqrt(d), size=(d, d)) for name in ["Wq", "Wk", "Wv", "Wo"]}
+    n = lambda op, ins, out, **kw: helper.make_node(op, ins, [out], name=out, **kw)
+    nodes = [
+        n("MatMul", ["input", "Wq"], "q"),
+        n("MatMul", ["input", "Wk"], "k"),
+        n("MatMul", ["input", "Wv"], "v"),
+        n("Transpose", ["k"], "k_t", perm=[0, 2, 1]),
+        n("MatMul", ["q", "k_t"], "scores"),
+        n("Div", ["scores", "sqrt_d"], "scaled"),
+        n("Softmax", ["scaled"], "weights", axis=-1),
+        n("MatMul", ["weights", "v"], "context"),
+        n("MatMul", ["context", "Wo"], "output"),
+    ]
+    graph = helper.make_graph(
+        nodes, "attention",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 8, d])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 8, d])],
+        [init(k, v) for k, v in W.items()] + [init("sqrt_d", [np.sqrt(d)])],
+    )
+    save("attention", graph)
+    write_input("attention", rng.normal(size=8 * d))
+    write_input("attention", rng.normal(size=8 * d), "input2.json")
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
@@ -524,3 +552,4 @@ if __name__ == "__main__":
     layernorm_fixture()
     softmax_fixtures()
     mlp_activations()
+    attention()

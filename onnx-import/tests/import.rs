@@ -97,6 +97,11 @@ fn mlp_activations_matches_tract() {
 }
 
 #[test]
+fn attention_matches_tract() {
+    ir_matches_tract("attention");
+}
+
+#[test]
 fn nonlinear_functions_match_tract() {
     fixture_matches_tract("ops_nonlinear.onnx", "ops_nonlinear.json", 16);
 }

@@ -7,7 +7,7 @@
 //! - one fixed `chain` column, one constants column, one instance column, one table column.
 
 use super::params::CircuitParams;
-use crate::gadgets::{ArithGadget, DotGadget, ExtremumGadget, LutGadget, RangeTable, RequantGadget};
+use crate::gadgets::{ArithGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
@@ -26,6 +26,8 @@ pub struct ModelConfig {
     pub requant: RequantGadget,
     /// Present when the model takes a max or min.
     pub extremum: Option<ExtremumGadget>,
+    /// Present when the model multiplies two computed tensors.
+    pub pair_dot: Option<PairDotGadget>,
     /// Present when the model has nonlinear (table) layers.
     pub lut: Option<LutGadget>,
 }
@@ -48,7 +50,8 @@ impl ModelConfig {
         let arith = ArithGadget::configure(meta, &main, &fixed);
         let requant = RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits);
         let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, lookup[0], &fixed));
+        let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, chain));
         let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed));
-        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, lut }
+        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, lut }
     }
 }

@@ -17,13 +17,16 @@ pub struct CircuitParams {
     /// Whether the max/min gadget is configured (the model has MaxPool, ReduceMax, Max, …).
     #[serde(default)]
     pub extremum: bool,
+    /// Whether the dot product of two computed tensors is configured (MatMul of activations).
+    #[serde(default)]
+    pub pair_dot: bool,
 }
 
 impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false }
     }
 }
 
@@ -48,6 +51,10 @@ impl CircuitParams {
 impl CircuitParams {
     pub fn load_rows(&self, len: usize) -> usize {
         len.div_ceil(self.width)
+    }
+
+    pub fn pair_dot_rows(&self, len: usize) -> usize {
+        len.div_ceil((self.width - 1) / 2).max(1)
     }
 
     pub fn dot_rows(&self, len: usize) -> usize {

@@ -19,7 +19,7 @@ fn node(name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> Node {
 
 /// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out, and Sigmoid of it; also
 /// (x * c) + x for Binary, Relu(x), Tanh(x), a Select with zero padding, and the max and min
-/// of x's two halves.
+/// of x's two halves, and that 2x2 matrix squared (MatMul of two computed tensors).
 fn test_graph() -> Graph {
     let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
     let b1 = Tensor::new(vec![3], vec![0.1, -0.2, 0.05]);
@@ -41,9 +41,10 @@ fn test_graph() -> Graph {
             node("windows", Op::Reshape, vec![0], vec![2, 2]),
             node("max", Op::Extremum { max: true }, vec![11], vec![2]),
             node("min", Op::Extremum { max: false }, vec![11], vec![2]),
+            node("matmul", Op::MatMul, vec![11, 11], vec![2, 2]),
         ],
         input: 0,
-        outputs: vec![3, 6, 7, 8, 9, 10, 12, 13],
+        outputs: vec![3, 6, 7, 8, 9, 10, 12, 13, 14],
     }
 }
 
@@ -363,4 +364,17 @@ fn max_smaller_than_an_element_fails_the_range_check() {
     ];
     let failures = tamper(&s, cells);
     assert!(has_lookup_failure(&failures), "{failures:?}");
+}
+
+#[test]
+fn wrong_activation_product_fails_the_pair_dot_gate() {
+    let s = setup(Some(6));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    let row = FIRST_ROW + st.layers[..14].iter().map(|l| l.rows).sum::<usize>();
+    let acc = Col::Main(5);
+    let v = honest_value(&s, acc, row) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(acc, row, v)]), "pair dot"));
+    // a wrong copy of an operand breaks the copy constraint
+    let v = honest_value(&s, Col::Main(0), row) + Fr::one();
+    assert!(tamper(&s, vec![(Col::Main(0), row, v)]).iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
 }

@@ -5,6 +5,7 @@ pub mod arith;
 pub mod dot;
 pub mod extremum;
 pub mod lut;
+pub mod pair_dot;
 pub mod range;
 pub mod requant;
 
@@ -12,5 +13,6 @@ pub use arith::ArithGadget;
 pub use dot::DotGadget;
 pub use extremum::ExtremumGadget;
 pub use lut::LutGadget;
+pub use pair_dot::PairDotGadget;
 pub use range::RangeTable;
 pub use requant::RequantGadget;

@@ -1,7 +1,7 @@
 //! Float (f64) evaluation of the IR. Calibration reads every intermediate value from it; tests
 //! compare it with tract's run of the original ONNX model.
 
-use super::{broadcast_source_indices, concat_sources, BinaryKind, Graph, Op};
+use super::{broadcast_source_indices, concat_sources, matmul_pairs, BinaryKind, Graph, Op};
 
 impl Graph {
     /// Values of every node for one input (flat, row-major), in node order.
@@ -49,6 +49,10 @@ impl Graph {
                     let window = *self.nodes[node.inputs[0]].shape.last().unwrap_or(&1);
                     let pick = |a: f64, b: f64| if *max { a.max(b) } else { a.min(b) };
                     arg(0).chunks(window).map(|w| w.iter().copied().reduce(pick).unwrap_or(0.0)).collect()
+                }
+                Op::MatMul => {
+                    let (a, b) = (&self.nodes[node.inputs[0]].shape, &self.nodes[node.inputs[1]].shape);
+                    matmul_pairs(a, b).iter().map(|p| p.iter().map(|&(i, j)| arg(0)[i] * arg(1)[j]).sum()).collect()
                 }
                 Op::Select { sources } => sources.iter().map(|s| s.map_or(0.0, |i| arg(0)[i as usize])).collect(),
             };

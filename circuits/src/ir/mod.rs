@@ -64,6 +64,8 @@ pub enum Op {
     Concat { axis: usize },
     /// Max (or min) over the last axis, which the output drops.
     Extremum { max: bool },
+    /// `A [.., M, K] @ B [.., K, N]` of two computed tensors with the same leading axes.
+    MatMul,
 }
 
 impl Op {
@@ -82,6 +84,7 @@ impl Op {
             Op::Concat { .. } => "Concat",
             Op::Extremum { max: true } => "Max",
             Op::Extremum { max: false } => "Min",
+            Op::MatMul => "MatMul",
         }
     }
 }
@@ -112,6 +115,21 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     pub input: NodeId,
     pub outputs: Vec<NodeId>,
+}
+
+/// For every element of `A [.., M, K] @ B [.., K, N]`: the flat indices of its `K` pairs.
+pub fn matmul_pairs(a: &[usize], b: &[usize]) -> Vec<Vec<(usize, usize)>> {
+    let (m, k, n) = (a[a.len() - 2], a[a.len() - 1], b[b.len() - 1]);
+    let batch: usize = a[..a.len() - 2].iter().product();
+    let mut out = Vec::with_capacity(batch * m * n);
+    for t in 0..batch {
+        for i in 0..m {
+            for j in 0..n {
+                out.push((0..k).map(|x| (t * m * k + i * k + x, t * k * n + x * n + j)).collect());
+            }
+        }
+    }
+    out
 }
 
 /// For every element of the concatenation of tensors of `shapes` along `axis`: which input and
@@ -160,7 +178,7 @@ impl Graph {
             let arity = match node.op {
                 Op::Input | Op::Const(_) => 0,
                 Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } | Op::Extremum { .. } => 1,
-                Op::Binary(_) => 2,
+                Op::Binary(_) | Op::MatMul => 2,
                 Op::Concat { .. } => node.inputs.len().max(1),
             };
             if node.inputs.len() != arity {

@@ -7,6 +7,7 @@ mod constant;
 mod extremum;
 mod input;
 mod linear;
+mod matmul;
 mod nonlinear;
 mod relu;
 mod select;
@@ -36,6 +37,7 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
             QOp::Select { sources } => select::assign(cfg, ctx, sources, arg(0))?,
+            QOp::MatMul { .. } => matmul::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::Extremum { max } => extremum::assign(cfg, ctx, model, node, arg(0), *max)?,
             QOp::Concat { .. } => {
                 let inputs: Vec<&[Wire]> = node.inputs.iter().map(|&i| wires[i].as_slice()).collect();
@@ -66,6 +68,10 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
         QOp::Select { sources } => NodeCost { rows: select::rows(params, sources), lookups: 0 },
+        QOp::MatMul { .. } => {
+            let k = *model.nodes[node.inputs[0]].shape.last().unwrap_or(&1);
+            NodeCost { rows: len * params.pair_dot_rows(k), lookups: 0 }
+        }
         QOp::Extremum { .. } => {
             let input = model.nodes[node.inputs[0]].len();
             NodeCost { rows: input, lookups: input }

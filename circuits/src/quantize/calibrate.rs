@@ -65,6 +65,10 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             Op::Reshape => (QOp::Reshape, in_scale(0)),
             Op::Select { sources } => (QOp::Select { sources: sources.clone() }, in_scale(0)),
             Op::Extremum { max } => (QOp::Extremum { max: *max }, in_scale(0)),
+            Op::MatMul => {
+                let (requant, scale) = requant_to(in_scale(0) + in_scale(1), want, bits, relu);
+                (QOp::MatMul { requant }, scale)
+            }
             Op::Concat { axis } => {
                 let scales: Vec<i32> = (0..node.inputs.len()).map(in_scale).collect();
                 // the calibrated scale, unless an input would need a shift beyond the range check
@@ -106,7 +110,7 @@ fn relu_fusions(graph: &Graph) -> Vec<Option<usize>> {
     for (id, node) in graph.nodes.iter().enumerate() {
         if node.op == Op::Relu {
             let producer = node.inputs[0];
-            let fusable = matches!(graph.nodes[producer].op, Op::Linear { .. } | Op::Binary(_));
+            let fusable = matches!(graph.nodes[producer].op, Op::Linear { .. } | Op::Binary(_) | Op::MatMul);
             if fusable && consumers[producer] == 1 && !graph.outputs.contains(&producer) {
                 fused[producer] = Some(id);
             }

@@ -2,7 +2,7 @@
 
 use super::fixed::{from_fixed, requant, to_fixed};
 use super::{BinaryCoeffs, QNode, QOp, QuantError, QuantizedModel, Requant};
-use crate::ir::{broadcast_source_indices, concat_sources};
+use crate::ir::{broadcast_source_indices, concat_sources, matmul_pairs};
 use rayon::prelude::*;
 
 /// Every node's integer values for one inference.
@@ -47,6 +47,10 @@ impl QuantizedModel {
                 QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } | QOp::Concat { .. } | QOp::Extremum { .. } => None,
                 QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
                 QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
+                QOp::MatMul { .. } => {
+                    let pairs = matmul_pairs(&self.nodes[node.inputs[0]].shape, &self.nodes[node.inputs[1]].shape);
+                    Some(pairs.par_iter().map(|p| p.iter().map(|&(i, j)| arg(0)[i] * arg(1)[j]).sum()).collect())
+                }
                 QOp::Requant(_) => Some(arg(0).clone()),
             };
             let values = match (&node.op, node.op.requant(), &raw_values) {

@@ -48,12 +48,14 @@ pub enum QOp {
     Concat { axis: usize, rescale: Vec<i32> },
     /// Max (or min) over the last axis of the input.
     Extremum { max: bool },
+    /// Product of two computed tensors (raw scale: the sum of theirs), then `requant`.
+    MatMul { requant: Option<Requant> },
 }
 
 impl QOp {
     pub fn requant(&self) -> Option<Requant> {
         match self {
-            QOp::Linear { requant, .. } | QOp::Binary { requant, .. } => *requant,
+            QOp::Linear { requant, .. } | QOp::Binary { requant, .. } | QOp::MatMul { requant } => *requant,
             QOp::Requant(r) => Some(*r),
             _ => None,
         }

@@ -28,10 +28,11 @@ pub fn gemm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     push_linear(b, ctx, x, scaled(&weight, alpha), bias)
 }
 
-/// `Y = A @ B` for a constant 2-D `B` (the activation may carry leading batch axes).
+/// `Y = A @ B`: a `Linear` for a constant 2-D `B` (the activation may carry leading batch axes),
+/// otherwise a product of two tensors with the same leading axes.
 pub fn matmul(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     if matches!(ctx.arg(1)?, Value::Node(_)) {
-        return Err(ImportError::unsupported("MatMul", ctx.name, "a product of two computed tensors (attention-style MatMul) is not supported yet; the right operand must be a constant"));
+        return activation_matmul(b, ctx);
     }
     let x = activation(ctx)?;
     let weight = ctx.opt_const(1)?.expect("checked above");
@@ -67,4 +68,18 @@ fn transpose(t: &ConstTensor) -> ConstTensor {
 
 fn scaled(t: &ConstTensor, factor: f64) -> ConstTensor {
     ConstTensor { shape: t.shape.clone(), data: t.data.iter().map(|v| v * factor).collect() }
+}
+
+/// `A [.., M, K] @ B [.., K, N]` where `B` (and maybe `A`) is computed.
+fn activation_matmul(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let (x, y) = (ctx.arg(0)?, ctx.arg(1)?);
+    let (sa, sb) = (b.shape(x), b.shape(y));
+    let compatible = sa.len() >= 2 && sa.len() == sb.len() && sa[..sa.len() - 2] == sb[..sb.len() - 2] && sa[sa.len() - 1] == sb[sb.len() - 2];
+    if !compatible {
+        return Err(ImportError::unsupported("MatMul", ctx.name, format!("a product of computed tensors of shapes {sa:?} and {sb:?} (the leading axes must match)")));
+    }
+    let mut shape = sa.clone();
+    *shape.last_mut().unwrap() = sb[sb.len() - 1];
+    let (xi, yi) = (b.node_of(x, ctx.name), b.node_of(y, ctx.name));
+    Ok(Value::Node(b.push(ctx.name, Op::MatMul, vec![xi, yi], shape)))
 }
