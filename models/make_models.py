@@ -25,6 +25,14 @@ def save(name, graph, opset=13):
     onnx.save(model, os.path.join(HERE, name, "model.onnx"))
 
 
+def save_fixture(file, graph, opset, ir_version=8):
+    """A checked model under fixtures/ (the error-path and per-op test models)."""
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = ir_version
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, "fixtures", file))
+
+
 def write_input(name, x, file="input.json"):
     with open(os.path.join(HERE, name, file), "w") as f:
         json.dump({"input_data": [[round(float(v), 6) for v in np.asarray(x).ravel()]]}, f)
@@ -194,10 +202,7 @@ def op_fixtures():
         [helper.make_tensor_value_info("relu_out", TensorProto.FLOAT, [2, 3]), helper.make_tensor_value_info("square_out", TensorProto.FLOAT, [2, 3])],
         [c, dd],
     )
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "ops_elementwise.onnx"))
+    save_fixture("ops_elementwise.onnx", graph, 13, ir_version=8)
     with open(os.path.join(d, "ops_elementwise.json"), "w") as f:
         json.dump({"input_data": [[0.8, -1.2, 0.5, 1.5, 0.3, -0.7]]}, f)
 
@@ -228,10 +233,7 @@ def op_fixtures():
             [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2])],
             [init("W", W), init("W2", W2), init("C", [0.1, -0.2]), numpy_helper.from_array(np.array([1, 8], dtype=np.int64), "shape")] + extra,
         )
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-        m.ir_version = 7
-        onnx.checker.check_model(m)
-        onnx.save(m, os.path.join(d, f"ops_shapes_opset{opset}.onnx"))
+        save_fixture(f"ops_shapes_opset{opset}.onnx", graph, opset, ir_version=7)
     with open(os.path.join(d, "ops_shapes.json"), "w") as f:
         json.dump({"input_data": [[1.0, -0.5, 0.25, 0.75, -1.25, 0.6]]}, f)
 
@@ -269,10 +271,7 @@ def nonlinear_fixture():
         [helper.make_tensor_value_info(o, TensorProto.FLOAT, [1, 8]) for o in outs],
         [scalar("one", 1.0), scalar("lo", -0.5), scalar("hi", 1.0), scalar("two", 2.0), scalar("four", 4.0)],
     )
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "ops_nonlinear.onnx"))
+    save_fixture("ops_nonlinear.onnx", graph, 13, ir_version=8)
     with open(os.path.join(d, "ops_nonlinear.json"), "w") as fh:
         json.dump({"input_data": [[-1.9, -1.2, -0.6, -0.1, 0.2, 0.7, 1.3, 1.9]]}, fh)
 
@@ -332,10 +331,7 @@ def conv_fixture():
         [helper.make_tensor_value_info("global_avg", TensorProto.FLOAT, [1, 3, 1, 1]), helper.make_tensor_value_info("transposed", TensorProto.FLOAT, [1, 3, 3, 3])],
         inits,
     )
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "ops_conv.onnx"))
+    save_fixture("ops_conv.onnx", graph, 13, ir_version=8)
     with open(os.path.join(d, "ops_conv.json"), "w") as fh:
         json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=2 * 81)]]}, fh)
 
@@ -407,10 +403,7 @@ def select_fixture():
         [helper.make_tensor_value_info(o, TensorProto.FLOAT, shape) for o, shape in outs.items()],
         inits,
     )
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "ops_select.onnx"))
+    save_fixture("ops_select.onnx", graph, 13, ir_version=8)
     with open(os.path.join(d, "ops_select.json"), "w") as fh:
         json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=24)]]}, fh)
 
@@ -439,10 +432,7 @@ def reduce_fixture():
         [helper.make_tensor_value_info(o, TensorProto.FLOAT, shape) for o, shape in outs.items()],
         inits,
     )
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "ops_reduce.onnx"))
+    save_fixture("ops_reduce.onnx", graph, 13, ir_version=8)
     with open(os.path.join(d, "ops_reduce.json"), "w") as fh:
         json.dump({"input_data": [[round(float(v), 4) for v in rng.uniform(-1, 1, size=72)]]}, fh)
 
@@ -457,10 +447,7 @@ def layernorm_fixture():
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [2, 3, 4])],
         [init("gamma", rng.uniform(0.5, 1.5, size=(3, 4))), init("beta", rng.normal(scale=0.2, size=(3, 4)))],
     )
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "ops_layernorm.onnx"))
+    save_fixture("ops_layernorm.onnx", graph, 17, ir_version=8)
     with open(os.path.join(d, "ops_layernorm.json"), "w") as fh:
         json.dump({"input_data": [[round(float(v), 4) for v in rng.normal(scale=1.5, size=24)]]}, fh)
 
@@ -479,10 +466,7 @@ def softmax_fixtures():
             [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 3, 4])],
             [helper.make_tensor_value_info("softmax_axis1", TensorProto.FLOAT, [2, 3, 4]), helper.make_tensor_value_info("log_softmax", TensorProto.FLOAT, [2, 3, 4])],
         )
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-        m.ir_version = 7
-        onnx.checker.check_model(m)
-        onnx.save(m, os.path.join(d, f"ops_softmax_opset{opset}.onnx"))
+        save_fixture(f"ops_softmax_opset{opset}.onnx", graph, opset, ir_version=7)
     with open(os.path.join(d, "ops_softmax.json"), "w") as fh:
         json.dump({"input_data": [[round(float(v), 4) for v in rng.normal(scale=2.0, size=24)]]}, fh)
 
