@@ -1,8 +1,8 @@
 //! The verifier of one model as it is deployed: the generated `Halo2Verifier`, and the
 //! `ZkinferVerifier` that gives it the stable ABI.
 
-use crate::abi::{encode, Token};
-use crate::evm::Evm;
+use crate::abi::{encode, raw_verifier_call, verify_proof_call, Token};
+use crate::evm::{CallResult, Evm};
 use crate::generate::raw_verifier_source;
 use crate::solc::{compile_contract, Compiled, SolcError};
 use halo2_proofs::{
@@ -45,6 +45,31 @@ impl VerifierArtifacts {
         let mut creation = self.wrapper.creation_bytes();
         creation.extend(encode(&[Token::address(halo2), Token::uint(self.num_instances as u64)]));
         Ok((halo2, evm.deploy(creation)?))
+    }
+}
+
+/// One proof verified on a fresh in-process chain, through both entry points.
+pub struct EvmVerification {
+    /// The generated `Halo2Verifier` called with raw calldata.
+    pub raw: CallResult,
+    /// `ZkinferVerifier.verifyProof`.
+    pub wrapped: CallResult,
+}
+
+impl EvmVerification {
+    /// The raw verifier did not revert and `verifyProof` returned true.
+    pub fn accepted(&self) -> bool {
+        self.raw.success && self.wrapped.success && self.wrapped.output.last() == Some(&1)
+    }
+}
+
+impl VerifierArtifacts {
+    /// Deploys both contracts on a fresh chain (without the EIP-170 limit when
+    /// `ignore_size_limit`, to measure an oversized verifier) and verifies one proof.
+    pub fn verify_on_evm(&self, proof: &[u8], instances: &[[u8; 32]], ignore_size_limit: bool) -> Result<EvmVerification, String> {
+        let mut evm = if ignore_size_limit { Evm::without_code_size_limit() } else { Evm::new() };
+        let (raw, wrapper) = self.deploy(&mut evm).map_err(|e| format!("deploying the verifier failed: {e}"))?;
+        Ok(EvmVerification { raw: evm.call(raw, raw_verifier_call(proof, instances))?, wrapped: evm.call(wrapper, verify_proof_call(proof, instances))? })
     }
 }
 

@@ -1,9 +1,7 @@
 use super::{calldata::instance_words, print_json, progress::step};
 use std::path::PathBuf;
 use zkinfer::{ProofBundle, VerifyingKeyFile};
-use zkinfer_verifier_contract::abi::{raw_verifier_call, verify_proof_call};
 use zkinfer_verifier_contract::deploy::{VerifierArtifacts, EIP170_LIMIT};
-use zkinfer_verifier_contract::evm::Evm;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,15 +29,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         a.no_size_limit || built.fits_eip170(),
         "this model's verifier is {size} bytes of runtime code, over EIP-170's {EIP170_LIMIT}-byte limit: mainnet would refuse to deploy it (measure it anyway with --no-size-limit)"
     );
-    let mut evm = if a.no_size_limit { Evm::without_code_size_limit() } else { Evm::new() };
-    let (raw, wrapper) = built.deploy(&mut evm).map_err(|e| anyhow::anyhow!("deploying the verifier failed: {e}"))?;
-    let raw_result = evm.call(raw, raw_verifier_call(&proof, &words)).map_err(anyhow::Error::msg)?;
-    let wrapped = evm.call(wrapper, verify_proof_call(&proof, &words)).map_err(anyhow::Error::msg)?;
-    let accepted = raw_result.success && wrapped.success && wrapped.output.last() == Some(&1);
+    let result = built.verify_on_evm(&proof, &words, a.no_size_limit).map_err(anyhow::Error::msg)?;
+    let (accepted, raw_gas, wrapped_gas) = (result.accepted(), result.raw.gas_used, result.wrapped.gas_used);
     if a.json {
-        print_json(&serde_json::json!({ "accepted": accepted, "raw_gas": raw_result.gas_used, "verifyProof_gas": wrapped.gas_used, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }));
+        print_json(&serde_json::json!({ "accepted": accepted, "raw_gas": raw_gas, "verifyProof_gas": wrapped_gas, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }));
     } else {
-        println!("EVM (revm, Osaka): {} — raw verifier {} gas, verifyProof {} gas (whole transactions); runtime {size} bytes (EIP-170 limit {EIP170_LIMIT})", if accepted { "accepted" } else { "REJECTED" }, raw_result.gas_used, wrapped.gas_used);
+        println!("EVM (revm, Osaka): {} — raw verifier {} gas, verifyProof {} gas (whole transactions); runtime {size} bytes (EIP-170 limit {EIP170_LIMIT})", if accepted { "accepted" } else { "REJECTED" }, raw_gas, wrapped_gas);
     }
     anyhow::ensure!(accepted, "the EVM verifier rejected the proof");
     Ok(())
