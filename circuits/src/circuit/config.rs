@@ -7,7 +7,7 @@
 //! - one fixed `chain` column, one constants column, one instance column, one table column.
 
 use super::params::CircuitParams;
-use crate::gadgets::{ArithGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
+use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
@@ -28,6 +28,8 @@ pub struct ModelConfig {
     pub extremum: Option<ExtremumGadget>,
     /// Present when the model multiplies two computed tensors.
     pub pair_dot: Option<PairDotGadget>,
+    /// Present when the model compares values.
+    pub compare: Option<CompareGadget>,
     /// Present when the model has nonlinear (table) layers.
     pub lut: Option<LutGadget>,
 }
@@ -51,7 +53,8 @@ impl ModelConfig {
         let requant = RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits);
         let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, lookup[0], &fixed));
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, chain));
+        let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits));
         let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed));
-        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, lut }
+        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, lut }
     }
 }

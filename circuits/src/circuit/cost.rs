@@ -83,7 +83,8 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
 fn smallest_k(model: &QuantizedModel, width: usize) -> Result<(u32, CircuitStats), String> {
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     let pair_dot = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot };
+    let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();

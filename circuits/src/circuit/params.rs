@@ -20,13 +20,16 @@ pub struct CircuitParams {
     /// Whether the dot product of two computed tensors is configured (MatMul of activations).
     #[serde(default)]
     pub pair_dot: bool,
+    /// Whether the comparison gadget is configured (Less, Greater, Equal, Where, ArgMax, trees).
+    #[serde(default)]
+    pub compare: bool,
 }
 
 impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false }
     }
 }
 
@@ -67,5 +70,14 @@ impl CircuitParams {
 
     pub fn requant_rows(&self, len: usize) -> usize {
         len.div_ceil(self.requant_lanes())
+    }
+
+    /// Comparisons per row: 4 main cells and one range-checked cell each.
+    pub fn compare_lanes(&self) -> usize {
+        (self.width / 4).min(3 * self.requant_lanes())
+    }
+
+    pub fn compare_rows(&self, len: usize) -> usize {
+        len.div_ceil(self.compare_lanes())
     }
 }

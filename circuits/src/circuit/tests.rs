@@ -19,7 +19,8 @@ fn node(name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> Node {
 
 /// x[1,4] -> Linear(4->3) -> Relu -> Linear(3->2) -> out, and Sigmoid of it; also
 /// (x * c) + x for Binary, Relu(x), Tanh(x), a Select with zero padding, and the max and min
-/// of x's two halves, and that 2x2 matrix squared (MatMul of two computed tensors).
+/// of x's two halves, that 2x2 matrix squared (MatMul of two computed tensors), and its
+/// elements compared with per-column thresholds.
 fn test_graph() -> Graph {
     let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
     let b1 = Tensor::new(vec![3], vec![0.1, -0.2, 0.05]);
@@ -42,9 +43,11 @@ fn test_graph() -> Graph {
             node("max", Op::Extremum { max: true }, vec![11], vec![2]),
             node("min", Op::Extremum { max: false }, vec![11], vec![2]),
             node("matmul", Op::MatMul, vec![11, 11], vec![2, 2]),
+            node("thresholds", Op::Const(Tensor::new(vec![2], vec![0.5, 1.0])), vec![], vec![2]),
+            node("less_equal", Op::Compare { strict: false }, vec![11, 15], vec![2, 2]),
         ],
         input: 0,
-        outputs: vec![3, 6, 7, 8, 9, 10, 12, 13, 14],
+        outputs: vec![3, 6, 7, 8, 9, 10, 12, 13, 14, 16],
     }
 }
 
@@ -377,4 +380,43 @@ fn wrong_activation_product_fails_the_pair_dot_gate() {
     // a wrong copy of an operand breaks the copy constraint
     let v = honest_value(&s, Col::Main(0), row) + Fr::one();
     assert!(tamper(&s, vec![(Col::Main(0), row, v)]).iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+/// The first row of the `less_equal` layer (node 16): `x[0..2] <= [0.5, 1.0]` then `x[2..4]`.
+fn compare_row(s: &Setup) -> usize {
+    let st = stats(&s.circuit.model, s.circuit.params);
+    FIRST_ROW + st.layers[..16].iter().map(|l| l.rows).sum::<usize>()
+}
+
+#[test]
+fn compared_constants_keep_the_float_result() {
+    let s = setup(Some(6));
+    let model = &s.circuit.model;
+    let witness = model.evaluate(&model.quantize_input(&SAMPLE).unwrap()).unwrap();
+    // [0.8 <= 0.5, -1.2 <= 1.0, 0.5 <= 0.5, 2.0 <= 1.0]
+    assert_eq!(witness.out[16], vec![0, 1, 1, 0]);
+    assert_eq!(model.nodes[15].scale, model.nodes[11].scale, "thresholds re-quantized at the compared value's scale");
+}
+
+#[test]
+fn flipped_comparison_fails_the_compare_gate() {
+    let s = setup(Some(6));
+    let row = compare_row(&s);
+    let c = Col::Main(3);
+    assert_eq!(honest_value(&s, c, row), Fr::zero(), "0.8 <= 0.5 is false");
+    assert!(has_gate_failure(&tamper(&s, vec![(c, row, Fr::one())]), "compare"));
+    // a non-boolean result fails too, even with r adjusted
+    assert!(has_gate_failure(&tamper(&s, vec![(c, row, Fr::from(2u64))]), "compare"));
+}
+
+#[test]
+fn flipped_comparison_with_a_matching_witness_fails_the_range_check() {
+    // claim 0.8 <= 0.5 and give the r that satisfies the gate: r = off - 1 - e = -e, negative
+    let s = setup(Some(6));
+    let row = compare_row(&s);
+    let e = honest_value(&s, Col::Main(2), row);
+    let cells = vec![(Col::Main(3), row, Fr::one()), (Col::Lookup(0), row, -e)];
+    let failures = tamper(&s, cells);
+    assert!(!has_gate_failure(&failures, "compare"), "the gate equations hold");
+    assert!(has_lookup_failure(&failures), "{failures:?}");
 }

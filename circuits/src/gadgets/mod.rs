@@ -2,6 +2,7 @@
 //! one gate (or table) and knows how to lay its rows out; layers combine them.
 
 pub mod arith;
+pub mod compare;
 pub mod dot;
 pub mod extremum;
 pub mod lut;
@@ -10,6 +11,7 @@ pub mod range;
 pub mod requant;
 
 pub use arith::ArithGadget;
+pub use compare::{CompareGadget, Comparison};
 pub use dot::DotGadget;
 pub use extremum::ExtremumGadget;
 pub use lut::LutGadget;

@@ -24,20 +24,12 @@ impl Graph {
                     }
                     y
                 }
-                Op::Binary(kind) => {
-                    let (a, b) = (&self.nodes[node.inputs[0]], &self.nodes[node.inputs[1]]);
-                    let ia = broadcast_source_indices(&a.shape, &node.shape);
-                    let ib = broadcast_source_indices(&b.shape, &node.shape);
-                    let (va, vb) = (arg(0), arg(1));
-                    ia.iter()
-                        .zip(&ib)
-                        .map(|(&i, &j)| match kind {
-                            BinaryKind::Add => va[i] + vb[j],
-                            BinaryKind::Sub => va[i] - vb[j],
-                            BinaryKind::Mul => va[i] * vb[j],
-                        })
-                        .collect()
-                }
+                Op::Binary(kind) => self.broadcast(node, &values, |a, b| match kind {
+                    BinaryKind::Add => a + b,
+                    BinaryKind::Sub => a - b,
+                    BinaryKind::Mul => a * b,
+                }),
+                Op::Compare { strict } => self.broadcast(node, &values, |a, b| if a < b || (!strict && a == b) { 1.0 } else { 0.0 }),
                 Op::Relu => arg(0).iter().map(|&v| v.max(0.0)).collect(),
                 Op::Unary(f) => arg(0).iter().map(|&v| f.apply(v)).collect(),
                 Op::Reshape => arg(0).clone(),
@@ -59,5 +51,14 @@ impl Graph {
             values.push(out);
         }
         values
+    }
+
+    /// `f(a, b)` over the broadcast shape of a two-input node.
+    fn broadcast(&self, node: &super::Node, values: &[Vec<f64>], f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+        let (a, b) = (&self.nodes[node.inputs[0]], &self.nodes[node.inputs[1]]);
+        let ia = broadcast_source_indices(&a.shape, &node.shape);
+        let ib = broadcast_source_indices(&b.shape, &node.shape);
+        let (va, vb) = (&values[node.inputs[0]], &values[node.inputs[1]]);
+        ia.iter().zip(&ib).map(|(&i, &j)| f(va[i], vb[j])).collect()
     }
 }

@@ -66,6 +66,9 @@ pub enum Op {
     Extremum { max: bool },
     /// `A [.., M, K] @ B [.., K, N]` of two computed tensors with the same leading axes.
     MatMul,
+    /// `1` where `a < b` (`strict`) or `a <= b`, else `0`, with numpy broadcasting. Greater and
+    /// GreaterOrEqual swap the operands; Equal, Where and tree branches are built from it.
+    Compare { strict: bool },
 }
 
 impl Op {
@@ -85,6 +88,8 @@ impl Op {
             Op::Extremum { max: true } => "Max",
             Op::Extremum { max: false } => "Min",
             Op::MatMul => "MatMul",
+            Op::Compare { strict: true } => "Less",
+            Op::Compare { strict: false } => "LessOrEqual",
         }
     }
 }
@@ -178,7 +183,7 @@ impl Graph {
             let arity = match node.op {
                 Op::Input | Op::Const(_) => 0,
                 Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } | Op::Extremum { .. } => 1,
-                Op::Binary(_) | Op::MatMul => 2,
+                Op::Binary(_) | Op::MatMul | Op::Compare { .. } => 2,
                 Op::Concat { .. } => node.inputs.len().max(1),
             };
             if node.inputs.len() != arity {

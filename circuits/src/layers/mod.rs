@@ -2,6 +2,7 @@
 //! returns the wires holding the node's output; `cost` mirrors each layout's row count.
 
 mod binary;
+mod compare;
 mod concat;
 mod constant;
 mod extremum;
@@ -37,6 +38,7 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
             QOp::Select { sources } => select::assign(cfg, ctx, sources, arg(0))?,
+            QOp::Compare { .. } => compare::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::MatMul { .. } => matmul::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::Extremum { max } => extremum::assign(cfg, ctx, model, node, arg(0), *max)?,
             QOp::Concat { .. } => {
@@ -67,6 +69,7 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
         QOp::Linear { k, .. } => NodeCost { rows: len * params.dot_rows(*k), lookups: 0 },
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
+        QOp::Compare { .. } => NodeCost { rows: params.compare_rows(len), lookups: len },
         QOp::Select { sources } => NodeCost { rows: select::rows(params, sources), lookups: 0 },
         QOp::MatMul { .. } => {
             let k = *model.nodes[node.inputs[0]].shape.last().unwrap_or(&1);

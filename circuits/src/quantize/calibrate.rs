@@ -41,7 +41,11 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
 
     let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
     let mut luts: Vec<LutSpec> = Vec::new();
+    let consumers = graph.consumer_counts();
     for (id, node) in graph.nodes.iter().enumerate() {
+        if let Op::Compare { strict } = node.op {
+            align_compared_constants(graph, &consumers, &mut nodes, node, strict, opts.bits)?;
+        }
         // a fused producer takes the scale of the Relu that follows it
         let target = fused_into[id].map_or(max_abs[id], |relu| max_abs[relu]);
         let want = scale_for(target);
@@ -68,6 +72,11 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             Op::MatMul => {
                 let (requant, scale) = requant_to(in_scale(0) + in_scale(1), want, bits, relu);
                 (QOp::MatMul { requant }, scale)
+            }
+            Op::Compare { strict } => {
+                let (sa, sb) = (in_scale(0), in_scale(1));
+                let s = sa.max(sb);
+                (QOp::Compare { strict: *strict, ca: 1i64 << (s - sa), cb: -(1i64 << (s - sb)) }, 0)
             }
             Op::Concat { axis } => {
                 let scales: Vec<i32> = (0..node.inputs.len()).map(in_scale).collect();
@@ -117,6 +126,28 @@ fn relu_fusions(graph: &Graph) -> Vec<Option<usize>> {
         }
     }
     fused
+}
+
+/// A constant that only a comparison reads is re-quantized at the other operand's scale, with
+/// the rounding that keeps the comparison exact on the quantized grid (a tree threshold, `x > 0`).
+fn align_compared_constants(graph: &Graph, consumers: &[usize], nodes: &mut [QNode], node: &crate::ir::Node, strict: bool, bits: u32) -> Result<(), String> {
+    for side in 0..2 {
+        let (id, other) = (node.inputs[side], node.inputs[1 - side]);
+        let Op::Const(t) = &graph.nodes[id].op else { continue };
+        if consumers[id] != 1 || matches!(graph.nodes[other].op, Op::Const(_)) {
+            continue;
+        }
+        let scale = nodes[other].scale;
+        let values = t
+            .data
+            .iter()
+            .map(|&v| crate::quantize::fixed::compare_threshold(v as f64, scale, strict, side == 0, bits).map(|q| q as i64))
+            .collect::<Option<Vec<i64>>>()
+            .ok_or_else(|| format!("node '{}': a compared constant is not finite", node.name))?;
+        nodes[id].op = QOp::Const { values };
+        nodes[id].scale = scale;
+    }
+    Ok(())
 }
 
 /// The largest scale at which `max_abs` stays strictly below half of the `bits`-bit range (the

@@ -47,6 +47,7 @@ impl QuantizedModel {
                 QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } | QOp::Concat { .. } | QOp::Extremum { .. } => None,
                 QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
                 QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
+                QOp::Compare { ca, cb, .. } => Some(self.binary(node, arg(0), arg(1), BinaryCoeffs { ca: *ca, cb: *cb, mul: 0 })),
                 QOp::MatMul { .. } => {
                     let pairs = matmul_pairs(&self.nodes[node.inputs[0]].shape, &self.nodes[node.inputs[1]].shape);
                     Some(pairs.par_iter().map(|p| p.iter().map(|&(i, j)| arg(0)[i] * arg(1)[j]).sum()).collect())
@@ -65,6 +66,7 @@ impl QuantizedModel {
                 (QOp::Extremum { max }, ..) => self.extremum(node, arg(0), *max)?,
                 (QOp::Select { sources }, ..) => sources.iter().map(|s| s.map_or(0, |i| arg(0)[i as usize])).collect(),
                 (QOp::Lut { tag }, ..) => self.lookup_all(node, arg(0), *tag)?,
+                (QOp::Compare { strict, .. }, _, Some(diffs)) => self.compare_all(node, diffs, *strict)?,
                 (_, Some(r), Some(values)) => self.requant_all(node, values, r)?,
                 (_, None, Some(values)) => values.clone(),
                 (_, _, None) => unreachable!("every other op has raw values"),
@@ -130,6 +132,23 @@ impl QuantizedModel {
                     return Err(QuantError::WindowSpread { node: node.name.clone(), op: node.op_name.clone(), spread: from_fixed(hi - lo, node.scale), scale: node.scale, bits: self.bits });
                 }
                 Ok(if max { hi } else { lo })
+            })
+            .collect()
+    }
+
+    /// `[e < 0]` or `[e ≤ 0]` for every difference, which must fit the range check.
+    fn compare_all(&self, node: &QNode, diffs: &[i128], strict: bool) -> Result<Vec<i128>, QuantError> {
+        let scale = self.nodes[node.inputs[0]].scale.max(self.nodes[node.inputs[1]].scale);
+        diffs
+            .iter()
+            .map(|&e| {
+                super::fixed::compare(e, strict, self.bits).map(|(c, _)| c).map_err(|e| QuantError::OutOfRange {
+                    node: node.name.clone(),
+                    op: node.op_name.clone(),
+                    value: from_fixed(e, scale),
+                    scale,
+                    bits: self.bits,
+                })
             })
             .collect()
     }

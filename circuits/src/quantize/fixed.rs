@@ -56,6 +56,36 @@ pub fn requant_half(shift: u32) -> i128 {
     }
 }
 
+/// The comparison gadget's cells for a difference `e = ca·a + cb·b`: the result
+/// `c = [e < 0]` (strict) or `[e ≤ 0]`, and the witness `r ≥ 0` that the gate derives from it,
+///
+/// `r = c·(off − 1 − e) + (1 − c)·(e − off)` with `off = 1` for `≤` and `0` for `<`,
+///
+/// which the circuit range-checks in `[0, 2^bits)`. Returns `Err(e)` when `|e|` is too large for
+/// that check (the comparison could not be proved).
+pub fn compare(e: i128, strict: bool, bits: u32) -> Result<(i128, i128), i128> {
+    let off = (!strict) as i128;
+    let c = (e < off) as i128;
+    let r = c * (off - 1 - e) + (1 - c) * (e - off);
+    if r >= 1i128 << bits {
+        return Err(e);
+    }
+    Ok((c, r))
+}
+
+/// A constant compared with a value at scale `scale`, rounded so the quantized comparison is
+/// exact for every value on the grid: `x ≤ t ⇔ x_q ≤ floor(t·2^s)`, `x < t ⇔ x_q < ceil(t·2^s)`
+/// (mirrored when the constant is the left operand), clamped into `±2^(bits−1)`.
+pub fn compare_threshold(t: f64, scale: i32, strict: bool, const_on_left: bool, bits: u32) -> Option<i128> {
+    let scaled = t * 2f64.powi(scale);
+    if !scaled.is_finite() {
+        return None;
+    }
+    let limit = (1i128 << (bits - 1)) as f64;
+    let rounded = if strict != const_on_left { scaled.ceil() } else { scaled.floor() };
+    Some(rounded.clamp(-limit, limit) as i128)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +123,30 @@ mod tests {
         assert_eq!(to_fixed(f64::NAN, 4), None);
         assert_eq!(to_fixed(f64::INFINITY, 4), None);
         assert_eq!(to_fixed(1.5, 2), Some(6));
+    }
+
+    #[test]
+    fn compare_cells_are_non_negative_and_unique() {
+        for e in -20i128..20 {
+            let (c, r) = compare(e, true, 8).unwrap();
+            assert_eq!(c, (e < 0) as i128);
+            assert!(r >= 0);
+            let (c, r) = compare(e, false, 8).unwrap();
+            assert_eq!(c, (e <= 0) as i128);
+            assert!(r >= 0);
+        }
+        assert!(compare(256, true, 8).is_err());
+        assert!(compare(-257, true, 8).is_err());
+    }
+
+    #[test]
+    fn thresholds_keep_grid_comparisons_exact() {
+        // x ≤ 0.3 at scale 4: grid values 0.25 (q=4) pass, 0.3125 (q=5) fail
+        assert_eq!(compare_threshold(0.3, 4, false, false, 12), Some(4));
+        // x < 0.3: q < ceil(4.8) = 5
+        assert_eq!(compare_threshold(0.3, 4, true, false, 12), Some(5));
+        // 0.3 ≤ x ⇔ 5 ≤ x_q
+        assert_eq!(compare_threshold(0.3, 4, false, true, 12), Some(5));
+        assert_eq!(compare_threshold(1e9, 4, false, false, 12), Some(2048));
     }
 }

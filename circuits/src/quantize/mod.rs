@@ -50,6 +50,9 @@ pub enum QOp {
     Extremum { max: bool },
     /// Product of two computed tensors (raw scale: the sum of theirs), then `requant`.
     MatMul { requant: Option<Requant> },
+    /// `[ca·a + cb·b < 0]` (`strict`) or `≤ 0` with broadcasting: 0 or 1 at scale 0. `ca`, `cb`
+    /// align the operands' scales (`cb` carries the minus sign).
+    Compare { strict: bool, ca: i64, cb: i64 },
 }
 
 impl QOp {

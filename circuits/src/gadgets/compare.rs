@@ -1,0 +1,106 @@
+//! Comparison of two values, `lanes` per row (each lane: `a, b, e, c` in main columns and `r` in a
+//! range-checked column):
+//!
+//! - `e = ca·a + cb·b` (the scale-aligned difference; `cb` carries the minus sign);
+//! - `c·(1 − c) = 0`;
+//! - `r = c·(off − 1 − e) + (1 − c)·(e − off)`, with `r` looked up in `[0, 2^bits)`.
+//!
+//! With `off = 0`, `c = 1` forces `e ≤ −1` and `c = 0` forces `e ≥ 0`: `c = [e < 0]`. With
+//! `off = 1` the same gate proves `c = [e ≤ 0]`. As long as `|e| < 2^bits` (far below the field
+//! size), exactly one `c` satisfies the gate, so the result is never a free choice of the prover.
+
+use crate::circuit::region::{RegionCtx, Wire};
+use crate::quantize::fixed;
+use halo2_proofs::{
+    circuit::Value,
+    halo2curves::bn256::Fr,
+    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector},
+    poly::Rotation,
+};
+
+#[derive(Clone, Copy, Debug)]
+struct Lane {
+    a: Column<Advice>,
+    b: Column<Advice>,
+    e: Column<Advice>,
+    c: Column<Advice>,
+    r: Column<Advice>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompareGadget {
+    selector: Selector,
+    lanes: Vec<Lane>,
+    ca: Column<Fixed>,
+    cb: Column<Fixed>,
+    off: Column<Fixed>,
+    bits: u32,
+}
+
+/// One comparison kind of a layer: `[ca·a + cb·b < 0]` or `≤ 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    pub strict: bool,
+    pub ca: i64,
+    pub cb: i64,
+}
+
+impl CompareGadget {
+    /// `range_checked` columns have every cell looked up in `[0, 2^bits)`.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], bits: u32) -> Self {
+        let selector = meta.selector();
+        let lanes: Vec<Lane> = main.chunks_exact(4).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], e: m[2], c: m[3], r }).collect();
+        let (ca, cb, off) = (fixed[0], fixed[1], fixed[2]);
+        meta.create_gate("compare", |m| {
+            let q = m.query_selector(selector);
+            let [ca, cb, off] = [ca, cb, off].map(|col| m.query_fixed(col, Rotation::cur()));
+            let one = Expression::Constant(Fr::one());
+            let mut constraints = Vec::new();
+            for lane in &lanes {
+                let [a, b, e, c, r] = [lane.a, lane.b, lane.e, lane.c, lane.r].map(|col| m.query_advice(col, Rotation::cur()));
+                constraints.push(q.clone() * (e.clone() - ca.clone() * a - cb.clone() * b));
+                constraints.push(q.clone() * c.clone() * (one.clone() - c.clone()));
+                let if_true = c.clone() * (off.clone() - one.clone() - e.clone());
+                let if_false = (one.clone() - c) * (e - off.clone());
+                constraints.push(q.clone() * (r - if_true - if_false));
+            }
+            constraints
+        });
+        Self { selector, lanes, ca, cb, off, bits }
+    }
+
+    pub fn rows(&self, len: usize) -> usize {
+        len.div_ceil(self.lanes.len())
+    }
+
+    /// The 0/1 result of `cmp` for every (already broadcast) operand pair.
+    pub fn assign(&self, ctx: &mut RegionCtx, pairs: &[(Wire, Wire)], cmp: Comparison) -> Result<Vec<Wire>, Error> {
+        let first = ctx.take_rows(self.rows(pairs.len()));
+        let mut out = Vec::with_capacity(pairs.len());
+        for (row_index, chunk) in pairs.chunks(self.lanes.len()).enumerate() {
+            let row = first + row_index;
+            ctx.enable(&self.selector, row)?;
+            ctx.fixed(self.ca, row, cmp.ca as i128);
+            ctx.fixed(self.cb, row, cmp.cb as i128);
+            ctx.fixed(self.off, row, (!cmp.strict) as i128);
+            for (lane_index, lane) in self.lanes.iter().enumerate() {
+                let (a, b) = match chunk.get(lane_index) {
+                    Some((a, b)) => (ctx.copy(a, lane.a, row).value, ctx.copy(b, lane.b, row).value),
+                    // an unused lane compares 0 with 0, which satisfies the gate
+                    None => (ctx.assign(lane.a, row, Value::known(0)).value, ctx.assign(lane.b, row, Value::known(0)).value),
+                };
+                let e = a.zip(b).map(|(a, b)| cmp.ca as i128 * a + cmp.cb as i128 * b);
+                // A difference too large for the range check was rejected by the quantized
+                // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.
+                let cells = e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
+                ctx.assign(lane.e, row, e);
+                ctx.assign(lane.r, row, cells.map(|(_, r)| r));
+                let c = ctx.assign(lane.c, row, cells.map(|(c, _)| c));
+                if lane_index < chunk.len() {
+                    out.push(c);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
