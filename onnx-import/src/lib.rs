@@ -13,7 +13,7 @@ mod proto;
 mod reference;
 
 pub use error::ImportError;
-pub use reference::tract_reference;
+pub use reference::{float_reference, recorded_reference, tract_reference, Reference};
 
 use std::path::Path;
 use zkinfer_circuits::Graph;

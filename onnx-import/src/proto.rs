@@ -72,6 +72,18 @@ impl Attrs<'_> {
         self.find(name).map(|a| a.ints.clone())
     }
 
+    pub fn floats(&self, name: &str) -> Option<Vec<f32>> {
+        self.find(name).map(|a| a.floats.clone())
+    }
+
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.find(name).map(|a| String::from_utf8_lossy(&a.s).into_owned())
+    }
+
+    pub fn strings(&self, name: &str) -> Option<Vec<String>> {
+        self.find(name).map(|a| a.strings.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect())
+    }
+
     pub fn tensor(&self, name: &str) -> Option<&TensorProto> {
         self.find(name).and_then(|a| a.t.as_ref())
     }

@@ -32,11 +32,38 @@ pub struct Source {
     pub sha256: String,
 }
 
-/// Quantized outputs against tract's float outputs over the calibration inputs.
+/// Quantized outputs against the float reference over the calibration inputs.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Accuracy {
     pub samples: usize,
     pub outputs: Vec<OutputAccuracy>,
+    /// What the float outputs came from: `tract`, recorded onnxruntime outputs, or (for a model
+    /// no independent runtime could run on these inputs) zkinfer's own f64 run of the imported
+    /// graph, which measures the quantization error only.
+    #[serde(default = "default_reference")]
+    pub reference: String,
+}
+
+fn default_reference() -> String {
+    "tract".into()
+}
+
+/// The float outputs of the model on `input`: tract's run of `onnx` or recorded onnxruntime
+/// outputs when available, otherwise the f64 run of the imported graph; and their source.
+pub fn float_outputs(onnx: Option<&Path>, graph: &Graph, input: &[f64]) -> (Vec<Vec<f64>>, String) {
+    let x32: Vec<f32> = input.iter().map(|&v| v as f32).collect();
+    let external = onnx.map(|path| zkinfer_onnx::float_reference(path, graph.input_shape(), &x32));
+    match external {
+        Some(Ok(r)) => (r.outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect(), r.source),
+        other => {
+            let values = graph.eval_f64(input);
+            let why = match other {
+                Some(Err(e)) => format!(" ({e})"),
+                _ => String::new(),
+            };
+            (graph.outputs.iter().map(|&o| values[o].clone()).collect(), format!("imported graph, f64{why}"))
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -107,19 +134,22 @@ fn measure_accuracy(onnx: &Path, graph: &Graph, model: &QuantizedModel, samples:
         .iter()
         .map(|&o| OutputAccuracy { name: model.nodes[o].name.clone(), max_abs_error: 0.0, max_rel_error: 0.0, max_abs_reference: 0.0 })
         .collect();
+    let mut sources: Vec<String> = Vec::new();
     for sample in samples {
         let quantized = model.dequantized_outputs(&model.evaluate(&model.quantize_input(sample)?)?);
-        let x32: Vec<f32> = sample.iter().map(|&v| v as f32).collect();
-        let reference = zkinfer_onnx::tract_reference(onnx, graph.input_shape(), &x32)?;
+        let (reference, source) = float_outputs(Some(onnx), graph, sample);
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
         for ((acc, q), f) in outputs.iter_mut().zip(&quantized).zip(&reference) {
             for (a, b) in q.iter().zip(f) {
-                acc.max_abs_error = acc.max_abs_error.max((a - *b as f64).abs());
-                acc.max_abs_reference = acc.max_abs_reference.max((*b as f64).abs());
+                acc.max_abs_error = acc.max_abs_error.max((a - b).abs());
+                acc.max_abs_reference = acc.max_abs_reference.max(b.abs());
             }
         }
     }
     for o in &mut outputs {
         o.max_rel_error = o.max_abs_error / o.max_abs_reference.max(f64::MIN_POSITIVE);
     }
-    Ok(Accuracy { samples: samples.len(), outputs })
+    Ok(Accuracy { samples: samples.len(), outputs, reference: sources.join("; ") })
 }

@@ -2,8 +2,10 @@
 //! with broadcasting and constants, Relu, a product of two activations, two outputs; Unsqueeze,
 //! Squeeze, Identity, MatMul, Reshape, Flatten, Gemm with alpha/beta/transB, at opsets 11 and 13;
 //! the table-lookup functions; Conv, pooling, BatchNorm, Transpose; Slice, Gather, Expand, Tile,
-//! Pad, Split, Concat) are compiled, proved and verified, and the proved outputs are compared
-//! with tract's.
+//! Pad, Split, Concat; comparisons, Where, ArgMax) are compiled, proved and verified, and the
+//! proved outputs are compared with tract's. scikit-learn models in the ai.onnx.ml domain (tree
+//! ensembles, linear models, Scaler, Normalizer, ZipMap), which tract cannot always run, are
+//! compared with onnxruntime outputs recorded beside them.
 
 mod common;
 
@@ -11,35 +13,42 @@ use common::models_dir;
 use std::path::Path;
 use zkinfer::input::read_input;
 
-/// Proves the fixture and returns, per output, the largest |proved - tract| and the largest
-/// |tract| value.
-fn errors_against_tract(model: &str, input: &str) -> Vec<(String, f64, f64)> {
+/// Compiles the fixture calibrated on all `inputs`, proves and verifies each, and returns per
+/// output the largest |proved - reference| and the largest |reference| value. The reference is
+/// tract's run, or onnxruntime's recorded outputs where tract cannot run the model.
+fn errors_against_reference(model: &str, inputs: &[&str]) -> Vec<(String, f64, f64)> {
     let dir = models_dir().join("fixtures");
-    let x = read_input(&dir.join(input)).unwrap();
-    let compiled = zkinfer::compile(&dir.join(model), std::slice::from_ref(&x), &Default::default()).unwrap();
+    let xs: Vec<Vec<f64>> = inputs.iter().map(|i| read_input(&dir.join(i)).unwrap()).collect();
+    let compiled = zkinfer::compile(&dir.join(model), &xs, &Default::default()).unwrap();
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 5).unwrap();
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
-    let bundle = zkinfer::prove(&compiled, &pk, &x).unwrap();
-    zkinfer::verify(&vk, &bundle).unwrap();
-    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-    let reference = zkinfer_onnx::tract_reference(&dir.join(model), compiled.graph.input_shape(), &x32).unwrap();
-    assert_eq!(reference.len(), bundle.outputs.len());
-    bundle
-        .outputs
-        .iter()
-        .zip(&reference)
-        .map(|(o, r)| {
-            assert_eq!(o.values.len(), r.len());
+    let mut errors: Vec<(String, f64, f64)> = Vec::new();
+    for x in &xs {
+        let bundle = zkinfer::prove(&compiled, &pk, x).unwrap();
+        zkinfer::verify(&vk, &bundle).unwrap();
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let reference = zkinfer_onnx::float_reference(&dir.join(model), compiled.graph.input_shape(), &x32).unwrap().outputs;
+        assert_eq!(reference.len(), bundle.outputs.len());
+        for (i, (o, r)) in bundle.outputs.iter().zip(&reference).enumerate() {
+            assert_eq!(o.values.len(), r.len(), "{model}/{}", o.name);
             let err = o.values.iter().zip(r).fold(0f64, |m, (p, f)| m.max((p - *f as f64).abs()));
             let range = r.iter().fold(0f64, |m, f| m.max(f.abs() as f64));
-            (o.name.clone(), err, range)
-        })
-        .collect()
+            match errors.get_mut(i) {
+                Some(e) => *e = (e.0.clone(), e.1.max(err), e.2.max(range)),
+                None => errors.push((o.name.clone(), err, range)),
+            }
+        }
+    }
+    errors
 }
 
-/// Asserts every output is within `tolerance` × max(its largest |value|, 1) of tract's.
+/// Asserts every output is within `tolerance` × max(its largest |value|, 1) of the reference.
 fn assert_within(model: &str, input: &str, tolerance: f64) {
-    for (name, err, range) in errors_against_tract(model, input) {
+    assert_all_within(model, &[input], tolerance);
+}
+
+fn assert_all_within(model: &str, inputs: &[&str], tolerance: f64) {
+    for (name, err, range) in errors_against_reference(model, inputs) {
         assert!(err <= tolerance * range.max(1.0), "{model}/{name}: max error {err} for outputs up to {range}");
     }
 }
@@ -89,4 +98,49 @@ fn softmax_and_log_softmax_match_tract_at_opset_11_and_13() {
     // max, exp table, sum, reciprocal (or log) table, product
     assert_within("ops_softmax_opset11.onnx", "ops_softmax.json", 0.02);
     assert_within("ops_softmax_opset13.onnx", "ops_softmax.json", 0.02);
+}
+
+#[test]
+fn comparisons_where_not_argmax_match_tract() {
+    // 0/1 results and indices are exact (ties included); Where carries the input's rounding
+    for (name, err, _) in errors_against_reference("ops_compare.onnx", &["ops_compare.json"]) {
+        let bound = if name.contains("where") { 0.01 } else { 0.0 };
+        assert!(err <= bound, "{name}: error {err}");
+    }
+}
+
+/// The ai.onnx.ml fixtures, each on two borrowers (both calibrate, both are proved).
+fn ml_fixture(model: &str, tolerance: f64) {
+    let inputs = [format!("{model}.json"), format!("{model}_2.json")];
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    assert_all_within(&format!("{model}.onnx"), &inputs, tolerance);
+}
+
+#[test]
+fn random_forest_regressor_matches_onnxruntime() {
+    // TreeEnsembleRegressor, AVERAGE over 6 trees: only the leaf weights are rounded
+    ml_fixture("ml_forest_regressor", 0.005);
+}
+
+#[test]
+fn random_forest_classifier_matches_onnxruntime() {
+    // TreeEnsembleClassifier with three classes, ZipMap; labels exact
+    ml_fixture("ml_forest_multiclass", 0.005);
+}
+
+#[test]
+fn scaler_softmax_logistic_regression_with_normalizer_matches_onnxruntime() {
+    // MinMax Scaler, LinearClassifier with SOFTMAX, L1 Normalizer, ZipMap
+    ml_fixture("ml_logistic_multiclass", 0.03);
+}
+
+#[test]
+fn binary_linear_svc_with_one_score_column_matches_onnxruntime() {
+    // LinearClassifier with one coefficient row for two classes, ArrayFeatureExtractor
+    ml_fixture("ml_linear_svc", 0.01);
+}
+
+#[test]
+fn l2_normalizer_then_linear_regressor_matches_onnxruntime() {
+    ml_fixture("ml_normalizer_regressor", 0.01);
 }

@@ -51,7 +51,7 @@ fn small_models_verifiers_fit_eip170_and_mainnet_refuses_larger_ones() {
 
 #[test]
 fn verifiers_accept_valid_proofs_and_reject_bad_ones() {
-    let models = [build("linear_regression"), build("logistic_regression"), build("mlp_relu")];
+    let models = [build("linear_regression"), build("logistic_regression"), build("mlp_relu"), build("credit_gbt")];
     for (i, m) in models.iter().enumerate() {
         let other = &models[(i + 1) % models.len()];
         // oversized verifiers (docs/verifier.md) are still checked for soundness, without the limit

@@ -8,6 +8,9 @@ use crate::quantize::fixed::to_fixed;
 
 /// Largest scale exponent chosen for a tensor whose values are all tiny or zero.
 const MAX_SCALE: i32 = 16;
+/// Smallest scale exponent: a tensor with values up to `2^(bits-1-MIN_SCALE)` (sums of squares of
+/// raw features, incomes in dollars) is kept at a resolution of `2^-MIN_SCALE`.
+const MIN_SCALE: i32 = -12;
 /// Largest weight scale exponent.
 const MAX_WEIGHT_SCALE: i32 = 20;
 
@@ -160,7 +163,7 @@ fn calibrated_scale(max_abs: f64, bits: i32) -> i32 {
     if max_abs * 2f64.powi(scale) >= 2f64.powi(bits - 1) {
         scale -= 1;
     }
-    scale.clamp(0, MAX_SCALE)
+    scale.clamp(MIN_SCALE, MAX_SCALE)
 }
 
 fn quantize_values(data: &[f32], scale: i32, node: &str) -> Result<Vec<i64>, String> {
@@ -222,7 +225,7 @@ mod tests {
         assert_eq!(calibrated_scale(1.0, 12), 10); // 1 * 2^11 would reach 2048, the table's bound
         assert_eq!(calibrated_scale(0.99, 12), 11);
         assert_eq!(calibrated_scale(3.0, 12), 9); // 3 * 2^9 = 1536 < 2048
-        assert_eq!(calibrated_scale(5000.0, 12), 0);
+        assert_eq!(calibrated_scale(5000.0, 12), -2); // 5000 / 4 = 1250 < 2048
         assert_eq!(calibrated_scale(0.0, 12), 10);
     }
 

@@ -1,11 +1,13 @@
 //! Lowering of ONNX ops to IR nodes, one file per op family. An op whose inputs are all constant
 //! is folded into a constant.
 
+mod compare;
 mod constant;
 mod conv;
 mod elementwise;
 mod reduce;
 mod linear;
+mod ml;
 mod relu;
 mod select;
 mod shape;
@@ -58,8 +60,10 @@ impl OpCtx<'_> {
 
 pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Value>>, path: &Path, opset: i64) -> Result<Vec<Value>, ImportError> {
     let ctx = OpCtx { node, name, args, path, opset };
-    if !matches!(node.domain.as_str(), "" | "ai.onnx") {
-        return Err(ImportError::unsupported(&format!("{}:{}", node.domain, node.op_type), name, "operator domain not supported yet"));
+    match node.domain.as_str() {
+        "" | "ai.onnx" => {}
+        "ai.onnx.ml" => return ml::lower(b, &ctx),
+        other => return Err(ImportError::unsupported(&format!("{other}:{}", node.op_type), name, "operator domain not supported")),
     }
     let out = match node.op_type.as_str() {
         "Constant" => constant::lower(&ctx)?,
@@ -84,8 +88,9 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "Pad" => select::pad(b, &ctx)?,
         "Split" => return select::split(b, &ctx),
         "Concat" => select::concat(b, &ctx)?,
+"Less" | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "Equal" | "Not" | "Where" | "ArgMax" | "ArgMin" => compare::lower(b, &ctx)?,
         "Identity" | "Dropout" => ctx.arg(0)?.clone(),
-        "Cast" => shape::cast(&ctx)?,
+        "Cast" => shape::cast(b, &ctx)?,
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => shape::reshape(b, &ctx)?,
         "Shape" => shape::shape_of(b, &ctx)?,
         other => return Err(ImportError::unsupported(other, name, "")),

@@ -148,8 +148,6 @@ pub fn layer_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 /// (or `(x − max) − log S`). Opset ≥ 13 normalizes over `axis` (default −1); older opsets over
 /// all axes from `axis` on (default 1).
 pub fn softmax(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
-    use super::elementwise::binary;
-    use zkinfer_circuits::ir::{BinaryKind, Nonlinearity};
     let x = ctx.arg(0)?.clone();
     let rank = b.shape(&x).len();
     let axes: Vec<usize> = if ctx.opset >= 13 {
@@ -157,15 +155,22 @@ pub fn softmax(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     } else {
         (axis(ctx, Attrs(ctx.node).int("axis", 1), rank)?..rank).collect()
     };
+    softmax_over(b, ctx, &x, &axes, ctx.op() == "LogSoftmax")
+}
+
+/// Softmax (or its log) of `x` normalized over `axes`.
+pub fn softmax_over(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize], log: bool) -> Result<Value, ImportError> {
+    use super::elementwise::binary;
+    use zkinfer_circuits::ir::{BinaryKind, Nonlinearity};
     let unary = |b: &mut Builder, v: &Value, f: Nonlinearity, suffix: &str| -> Value {
         let Value::Node(id) = v else { unreachable!("softmax intermediates are nodes") };
         Value::Node(b.push(&format!("{}/{suffix}", ctx.name), Op::Unary(f), vec![*id], b.nodes[*id].shape.clone()))
     };
-    let max = reduce_axes(b, ctx, &x, &axes, true, Reduction::Max)?;
-    let centered = binary(b, ctx, BinaryKind::Sub, &x, &max)?;
+    let max = reduce_axes(b, ctx, x, axes, true, Reduction::Max)?;
+    let centered = binary(b, ctx, BinaryKind::Sub, x, &max)?;
     let exp = unary(b, &centered, Nonlinearity::Exp, "exp");
-    let sum = reduce_axes(b, ctx, &exp, &axes, true, Reduction::Sum)?;
-    if ctx.op() == "LogSoftmax" {
+    let sum = reduce_axes(b, ctx, &exp, axes, true, Reduction::Sum)?;
+    if log {
         let log_sum = unary(b, &sum, Nonlinearity::Log, "log");
         return binary(b, ctx, BinaryKind::Sub, &centered, &log_sum);
     }

@@ -44,6 +44,22 @@ pub(super) fn rewire(b: &mut Builder, name: &str, x: &Value, out_shape: Vec<usiz
     }
 }
 
+/// `x` with axis `ax` moved last (the other axes keep their order).
+pub(super) fn move_axis_last(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize) -> Value {
+    let shape = b.shape(x);
+    if ax + 1 == shape.len() {
+        return x.clone();
+    }
+    let mut order: Vec<usize> = (0..shape.len()).filter(|&a| a != ax).collect();
+    order.push(ax);
+    let moved: Vec<usize> = order.iter().map(|&a| shape[a]).collect();
+    rewire(b, &format!("{}/axis_last", ctx.name), x, moved, |c| {
+        let mut src = vec![0; c.len()];
+        order.iter().zip(c).for_each(|(&a, &v)| src[a] = v);
+        Some(src)
+    })
+}
+
 pub(super) fn axis(ctx: &OpCtx, a: i64, rank: usize) -> Result<usize, ImportError> {
     let n = if a < 0 { a + rank as i64 } else { a };
     if n < 0 || n as usize >= rank {

@@ -27,13 +27,16 @@ pub fn shape_of(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     Ok(Value::Const(ConstTensor { shape: vec![shape.len()], data: shape.iter().map(|&d| d as f64).collect() }))
 }
 
-pub fn cast(ctx: &OpCtx) -> Result<Value, ImportError> {
+/// Casts to float types keep the values; casts to integer or bool types are accepted for tensors
+/// that are integers by construction (comparisons, indices), where they change nothing.
+pub fn cast(b: &Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     // ONNX TensorProto.DataType: FLOAT = 1, FLOAT16 = 10, DOUBLE = 11, BFLOAT16 = 16
     let to = Attrs(ctx.node).int("to", 1);
     match ctx.arg(0)? {
         Value::Const(t) => Ok(Value::Const(t.clone())),
         v if [1, 10, 11, 16].contains(&to) => Ok(v.clone()),
-        _ => Err(ImportError::unsupported("Cast", ctx.name, format!("casting a computed tensor to ONNX type {to} (only float types are supported)"))),
+        Value::Node(id) if super::compare::is_integral(b, *id) => Ok(Value::Node(*id)),
+        _ => Err(ImportError::unsupported("Cast", ctx.name, format!("casting a fractional computed tensor to ONNX type {to} (only float types, or integer types for comparison results and indices)"))),
     }
 }
 

@@ -114,7 +114,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     println!("{}: k = {}, {} rows, width {}, {} advice / {} fixed columns, {} lookup arguments", compiled.name, st.params.k, st.used_rows, st.params.width, st.advice_columns, st.fixed_columns, st.lookup_arguments);
     println!("compile {:.3}s, keygen {:.3}s, witness {:.3}s, prove {:.3}s (median of {}), verify {:.3}s", compile_time.as_secs_f64(), keygen_time.as_secs_f64(), witness_time.as_secs_f64(), prove_time.as_secs_f64(), a.runs, verify_time.as_secs_f64());
-    println!("peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error vs tract {error:.6}", peak_rss_mib(), bundle.proof.len() / 2);
+    println!("peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error {error:.6} vs {}", peak_rss_mib(), bundle.proof.len() / 2, compiled.accuracy.reference);
     if let Some((g, size)) = gas {
         println!("EVM verification: {g} gas, verifier runtime {size} bytes");
     }

@@ -42,7 +42,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     println!("compiled {} -> {} in {:.2}s", a.model.display(), a.output.display(), time.as_secs_f64());
     println!("circuit: k = {}, {} of {} rows used, width {}, {}-bit range table", st.params.k, st.used_rows, st.usable_rows, st.params.width, st.params.bits);
-    println!("accuracy against tract's float run on {} calibration input(s):", compiled.accuracy.samples);
+    println!("accuracy on {} calibration input(s), against the float reference ({}):", compiled.accuracy.samples, compiled.accuracy.reference);
     for o in &compiled.accuracy.outputs {
         println!("  {}: max abs error {:.6}, relative to the output's max |value| {:.3}%", o.name, o.max_abs_error, 100.0 * o.max_rel_error);
     }

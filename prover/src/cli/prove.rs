@@ -47,19 +47,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// tract's float outputs when the source ONNX file is still there unchanged, otherwise the f64
-/// run of the imported graph stored in the compiled model.
-fn float_reference(compiled: &CompiledModel, input: &[f64]) -> (Vec<Vec<f64>>, &'static str) {
+/// The float reference from the source ONNX file when it is still there unchanged, otherwise
+/// the f64 run of the imported graph stored in the compiled model.
+fn float_reference(compiled: &CompiledModel, input: &[f64]) -> (Vec<Vec<f64>>, String) {
     let path = Path::new(&compiled.source.path);
     let unchanged = std::fs::read(path).map(|b| hex::encode(Sha256::digest(b)) == compiled.source.sha256).unwrap_or(false);
-    if unchanged {
-        let x: Vec<f32> = input.iter().map(|&v| v as f32).collect();
-        if let Ok(out) = zkinfer_onnx::tract_reference(path, compiled.graph.input_shape(), &x) {
-            return (out.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect(), "tract");
-        }
-    }
-    let values = compiled.graph.eval_f64(input);
-    (compiled.graph.outputs.iter().map(|&o| values[o].clone()).collect(), "imported graph, f64")
+    zkinfer::compile::float_outputs(unchanged.then_some(path), &compiled.graph, input)
 }
 
 fn argmax(v: &[f64]) -> usize {
