@@ -200,6 +200,30 @@ def compare_fixture():
         json.dump({"input_data": [[0.5, 0.9, 0.9, -0.3, -0.6, 0.25, 1.5, -0.3]]}, f)
 
 
+def padded_pool_fixture():
+    """Padded MaxPool (the padding must not win: inputs are mostly negative) and padded
+    AveragePool with count_include_pad 0 and 1, compared with tract."""
+    n = lambda op, src, dst, **kw: helper.make_node(op, [src], [dst], name=dst, **kw)
+    graph = helper.make_graph(
+        [
+            n("MaxPool", "input", "maxpool_out", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+            n("AveragePool", "input", "avg_exclude_pad_out", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+            n("AveragePool", "input", "avg_include_pad_out", kernel_shape=[2, 2], pads=[0, 0, 1, 1], count_include_pad=1),
+        ],
+        "ops_pool_padded",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 5, 5])],
+        [
+            helper.make_tensor_value_info("maxpool_out", TensorProto.FLOAT, [1, 2, 3, 3]),
+            helper.make_tensor_value_info("avg_exclude_pad_out", TensorProto.FLOAT, [1, 2, 3, 3]),
+            helper.make_tensor_value_info("avg_include_pad_out", TensorProto.FLOAT, [1, 2, 5, 5]),
+        ],
+    )
+    save_fixture("ops_pool_padded.onnx", graph, 13, ir_version=8)
+    x = np.round(rng.uniform(-1.5, 0.25, size=50), 4)
+    with open(os.path.join(HERE, "fixtures", "ops_pool_padded.json"), "w") as f:
+        json.dump({"input_data": [x.tolist()]}, f)
+
+
 if __name__ == "__main__":
     linear_regression()
     mlp_relu()
@@ -601,6 +625,30 @@ def compare_fixture():
         json.dump({"input_data": [[0.5, 0.9, 0.9, -0.3, -0.6, 0.25, 1.5, -0.3]]}, f)
 
 
+def padded_pool_fixture():
+    """Padded MaxPool (the padding must not win: inputs are mostly negative) and padded
+    AveragePool with count_include_pad 0 and 1, compared with tract."""
+    n = lambda op, src, dst, **kw: helper.make_node(op, [src], [dst], name=dst, **kw)
+    graph = helper.make_graph(
+        [
+            n("MaxPool", "input", "maxpool_out", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+            n("AveragePool", "input", "avg_exclude_pad_out", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+            n("AveragePool", "input", "avg_include_pad_out", kernel_shape=[2, 2], pads=[0, 0, 1, 1], count_include_pad=1),
+        ],
+        "ops_pool_padded",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 5, 5])],
+        [
+            helper.make_tensor_value_info("maxpool_out", TensorProto.FLOAT, [1, 2, 3, 3]),
+            helper.make_tensor_value_info("avg_exclude_pad_out", TensorProto.FLOAT, [1, 2, 3, 3]),
+            helper.make_tensor_value_info("avg_include_pad_out", TensorProto.FLOAT, [1, 2, 5, 5]),
+        ],
+    )
+    save_fixture("ops_pool_padded.onnx", graph, 13, ir_version=8)
+    x = np.round(rng.uniform(-1.5, 0.25, size=50), 4)
+    with open(os.path.join(HERE, "fixtures", "ops_pool_padded.json"), "w") as f:
+        json.dump({"input_data": [x.tolist()]}, f)
+
+
 if __name__ == "__main__":
     fixtures()
     op_fixtures()
@@ -616,3 +664,4 @@ if __name__ == "__main__":
     mlp_activations()
     attention()
     compare_fixture()
+    padded_pool_fixture()

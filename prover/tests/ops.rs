@@ -2,7 +2,7 @@
 //! with broadcasting and constants, Relu, a product of two activations, two outputs; Unsqueeze,
 //! Squeeze, Identity, MatMul, Reshape, Flatten, Gemm with alpha/beta/transB, at opsets 11 and 13;
 //! the table-lookup functions; Conv, pooling, BatchNorm, Transpose; Slice, Gather, Expand, Tile,
-//! Pad, Split, Concat; comparisons, Where, ArgMax) are compiled, proved and verified, and the
+//! Pad, Split, Concat; comparisons, Where, ArgMax; padded pools) are compiled, proved and verified, and the
 //! proved outputs are compared with tract's. scikit-learn models in the ai.onnx.ml domain (tree
 //! ensembles, linear models, Scaler, Normalizer, ZipMap), which tract cannot always run, are
 //! compared with onnxruntime outputs recorded beside them.
@@ -143,4 +143,11 @@ fn binary_linear_svc_with_one_score_column_matches_onnxruntime() {
 #[test]
 fn l2_normalizer_then_linear_regressor_matches_onnxruntime() {
     ml_fixture("ml_normalizer_regressor", 0.01);
+}
+
+#[test]
+fn padded_max_and_average_pools_match_tract() {
+    // MaxPool ignores the padding (mostly negative inputs would otherwise max to 0);
+    // AveragePool divides by the real elements (count_include_pad = 0) or the whole window
+    assert_within("ops_pool_padded.onnx", "ops_pool_padded.json", 0.01);
 }

@@ -143,10 +143,11 @@ pub fn conv(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     Ok(Value::Node(b.push(ctx.name, Op::Select { sources }, vec![lin], vec![n, m, oh, ow])))
 }
 
-/// Per-channel pooling windows `[N, C, OH, OW, KH·KW]` (zero padding refused: it would change
-/// a max, and an average with count_include_pad = 0); returns them, `[N, C, OH, OW]` and the
-/// window size.
-pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, usize), ImportError> {
+/// Per-channel pooling windows `[N, C, OH, OW, KH·KW]`, `[N, C, OH, OW]`, the window size, and
+/// each window's count of real (not padding) elements. A max never sees the padding: a padded
+/// position repeats an element of its own window (ONNX pads a max with −∞; a repeat leaves the
+/// max unchanged too). An average sees zeros there.
+pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, usize, Vec<usize>), ImportError> {
     let (x, [n, c, h, w]) = input_4d(b, ctx)?;
     let global = ctx.op() == "GlobalAveragePool";
     let kernel = if global {
@@ -159,18 +160,35 @@ pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, 
     };
     let axes = if global { [h, w].map(|d| Axis { input: d, kernel: d, stride: 1, dilation: 1, pad_begin: 0, output: 1 }) } else { geometry(ctx, &[n, c, h, w], kernel)? };
     let cols = patches(b, ctx.name, x, [n, c, h, w], axes, true);
-    let padded = matches!(&b.nodes[cols].op, Op::Select { sources } if sources.iter().any(Option::is_none));
-    if padded && (ctx.op() == "MaxPool" || Attrs(ctx.node).int("count_include_pad", 0) == 0) {
-        return Err(ImportError::unsupported(ctx.op(), ctx.name, "padded windows (MaxPool, or AveragePool with count_include_pad = 0)"));
+    let window = kernel[0] * kernel[1];
+    let Op::Select { sources } = &mut b.nodes[cols].op else { unreachable!("patches are a Select") };
+    let counts: Vec<usize> = sources.chunks(window).map(|w| w.iter().flatten().count()).collect();
+    if counts.contains(&0) {
+        return Err(ctx.error("a pooling window lies entirely in the padding"));
     }
-    Ok((cols, vec![n, c, axes[0].output, axes[1].output], kernel[0] * kernel[1]))
+    if ctx.op() == "MaxPool" {
+        for win in sources.chunks_mut(window) {
+            let first = win.iter().flatten().next().copied();
+            win.iter_mut().filter(|s| s.is_none()).for_each(|s| *s = first);
+        }
+    }
+    Ok((cols, vec![n, c, axes[0].output, axes[1].output], window, counts))
 }
 
-/// `AveragePool` and `GlobalAveragePool`: per-channel windows times `1/window`.
+/// `AveragePool` and `GlobalAveragePool`: per-channel window sums times `1/window`, or times
+/// `1/(real elements)` per window when `count_include_pad = 0` leaves the padding out.
 pub fn average_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
-    let (cols, out, window) = pool_windows(b, ctx)?;
-    let weight = Tensor::new(vec![window, 1], vec![1.0 / window as f32; window]);
+    let (cols, out, window, counts) = pool_windows(b, ctx)?;
+    let include_pad = Attrs(ctx.node).int("count_include_pad", 0) != 0;
+    let uniform = include_pad || counts.iter().all(|&k| k == window);
+    let w = if uniform { 1.0 / window as f32 } else { 1.0 };
+    let weight = Tensor::new(vec![window, 1], vec![w; window]);
     let with_one: Vec<usize> = out.iter().copied().chain([1]).collect();
     let lin = b.push(&format!("{}/mean", ctx.name), Op::Linear { weight, bias: None }, vec![cols], with_one);
-    Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![lin], out)))
+    let pooled = Value::Node(b.push(ctx.name, Op::Reshape, vec![lin], out.clone()));
+    if uniform {
+        return Ok(pooled);
+    }
+    let inverse = crate::proto::ConstTensor { shape: out, data: counts.iter().map(|&k| 1.0 / k as f64).collect() };
+    super::elementwise::binary(b, ctx, zkinfer_circuits::ir::BinaryKind::Mul, &pooled, &Value::Const(inverse))
 }

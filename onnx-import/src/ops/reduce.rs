@@ -114,7 +114,7 @@ pub fn max_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     if ctx.node.output.len() > 1 {
         return Err(ImportError::unsupported("MaxPool", ctx.name, "the Indices output"));
     }
-    let (windows, kept, k) = conv::pool_windows(b, ctx)?;
+    let (windows, kept, k, _) = conv::pool_windows(b, ctx)?;
     Ok(Value::Node(reduce_last(b, ctx, Value::Node(windows), &kept, k, Reduction::Max)?))
 }
 
