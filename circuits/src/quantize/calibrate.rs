@@ -8,6 +8,8 @@ use crate::quantize::fixed::to_fixed;
 
 /// Largest scale exponent chosen for a tensor whose values are all tiny or zero.
 const MAX_SCALE: i32 = 16;
+/// The `want` that makes `requant_to` keep a raw result as it is.
+const KEEP_RAW_SCALE: i32 = i32::MAX / 4;
 /// Smallest scale exponent: a tensor with values up to `2^(bits-1-MIN_SCALE)` (sums of squares of
 /// raw features, incomes in dollars) is kept at a resolution of `2^-MIN_SCALE`.
 const MIN_SCALE: i32 = -12;
@@ -51,8 +53,11 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         }
         // a fused producer takes the scale of the Relu that follows it
         let target = fused_into[id].map_or(max_abs[id], |relu| max_abs[relu]);
-        let want = scale_for(target);
         let relu = fused_into[id].is_some();
+        // A model output that nothing else reads keeps the raw scale of its sum or product: no
+        // later layer needs it small, so rounding it would only add error (and rows).
+        let terminal = graph.outputs.contains(&id) && consumers[id] == 1 && !relu && matches!(node.op, Op::Linear { .. } | Op::Binary(_) | Op::MatMul);
+        let want = if terminal { KEEP_RAW_SCALE } else { scale_for(target) };
         let in_scale = |i: usize| nodes[node.inputs[i]].scale;
         let (op, scale) = match &node.op {
             Op::Input => (QOp::Input, want),
