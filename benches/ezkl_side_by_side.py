@@ -152,6 +152,8 @@ def main():
     only = os.environ.get("MODELS")
     if only:
         models = [m for m in models if m in only.split(",")]
+        if not models:
+            sys.exit(f"MODELS={only} names no bundled model")
     rows = []
     for m in models:
         d = os.path.join(ROOT, "models", m)
@@ -162,7 +164,12 @@ def main():
             theirs = run_ezkl(os.path.join(d, "model.onnx"), os.path.join(d, "input.json"), w2)
         rows.append({"model": m, "zkinfer": ours, "ezkl": theirs})
         print(json.dumps(rows[-1]), flush=True)
-    json.dump(rows, open(os.path.join(ROOT, "docs", "ezkl_comparison.json"), "w"), indent=2)
+    path = os.path.join(ROOT, "docs", "ezkl_comparison.json")
+    if only and os.path.exists(path):
+        # a partial run replaces those models' rows and keeps the others
+        fresh = {r["model"] for r in rows}
+        rows = sorted([r for r in json.load(open(path)) if r["model"] not in fresh] + rows, key=lambda r: r["model"])
+    json.dump(rows, open(path, "w"), indent=2)
     write_markdown(rows)
 
 

@@ -79,7 +79,14 @@ pub struct OutputAccuracy {
 pub struct CompileOptions {
     pub quantize: QuantizeOptions,
     pub width: Option<usize>,
+    /// Use exactly `quantize.bits`. Otherwise `compile` also tries 14 and 16 bits and keeps the
+    /// most bits whose circuit is no larger (same k): more precision at the same proving cost,
+    /// which two-limb range checks make possible for models without lookup tables.
+    pub exact_bits: bool,
 }
+
+/// Bit counts tried above the requested one when the choice is left to `compile`.
+const MORE_BITS: [u32; 2] = [16, 14];
 
 impl CompiledModel {
     /// Identifies the circuit (quantized model and layout): keys and proofs carry it.
@@ -103,8 +110,7 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
     if let Some((i, s)) = samples.iter().enumerate().find(|(_, s)| s.len() != graph.input_len()) {
         return Err(ZkError::Compile(format!("calibration input #{i} has {} values, the model input {:?} takes {}", s.len(), graph.input_shape(), graph.input_len())));
     }
-    let model = quantize(&graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
-    let params = choose_params(&model, opts.width).map_err(ZkError::Compile)?;
+    let (model, params) = quantize_and_lay_out(&graph, samples, opts)?;
     let accuracy = measure_accuracy(onnx, &graph, &model, samples)?;
     let bytes = files::read_bytes(onnx)?;
     Ok(CompiledModel {
@@ -117,6 +123,25 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         params,
         accuracy,
     })
+}
+
+/// The quantized model and its layout at the requested bits, or at more bits when that keeps k
+/// and every calibration sample evaluates.
+fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<(QuantizedModel, CircuitParams)> {
+    let model = quantize(graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
+    let params = choose_params(&model, opts.width).map_err(ZkError::Compile)?;
+    if opts.exact_bits {
+        return Ok((model, params));
+    }
+    for bits in MORE_BITS.into_iter().filter(|&b| b > opts.quantize.bits) {
+        let Ok(wider) = quantize(graph, samples, &QuantizeOptions { bits, ..opts.quantize.clone() }) else { continue };
+        let evaluates = samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
+        match choose_params(&wider, opts.width) {
+            Ok(p) if evaluates && p.k <= params.k => return Ok((wider, p)),
+            _ => continue,
+        }
+    }
+    Ok((model, params))
 }
 
 /// The file stem, or the folder's name for files all called `model.onnx`.

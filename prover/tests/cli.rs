@@ -67,10 +67,12 @@ fn pipeline_runs_through_the_cli() {
     let v = succeeds(&zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
     assert_eq!(v["verified"], true);
     let inspect = succeeds(&zkinfer(&["inspect", s(&w.path("lr.zkc")), "--json"]));
-    assert_eq!(inspect["circuit"]["params"]["k"], 13);
+    // 6 rows; two-limb range checks over a 6-bit table let it run at k = 7
+    assert_eq!(inspect["circuit"]["params"]["k"], 7);
+    assert_eq!(inspect["circuit"]["params"]["limbs"], 2);
     assert!(inspect["circuit"]["used_rows"].as_u64().unwrap() > 0);
     let text = zkinfer(&["inspect", s(&w.path("lr.zkc"))]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("k = 13"));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("k = 7"));
 }
 
 #[test]
@@ -190,10 +192,10 @@ fn corrupted_proof_files_are_rejected() {
 fn circuit_bigger_than_the_srs_is_a_clear_error() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
-    succeeds(&zkinfer(&["srs", "gen", "--k", "8", "-o", s(&dir.path().join("small.bin"))]));
+    succeeds(&zkinfer(&["srs", "gen", "--k", "6", "-o", s(&dir.path().join("small.bin"))]));
     let (pk, vk) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"));
     let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("small.bin")), "--pk", s(&pk), "--vk", s(&vk)]);
-    fails_with(&out, "needs 2^13 rows but the SRS");
+    fails_with(&out, "needs 2^7 rows but the SRS");
     assert!(!pk.exists() && !vk.exists());
     let junk = write_input(dir.path(), "junk.bin", "not an srs");
     let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&junk), "--pk", s(&pk), "--vk", s(&vk)]);
@@ -248,7 +250,7 @@ fn solidity_verifier_and_calldata_for_a_proof() {
 fn bench_reports_the_whole_pipeline() {
     let input = input_path("linear_regression", "input.json");
     let v = succeeds(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "1", "--json"]));
-    assert_eq!(v["k"], 13);
+    assert_eq!(v["k"], 7);
     assert!(v["prove_s"].as_f64().unwrap() > 0.0 && v["keygen_s"].as_f64().unwrap() > 0.0);
     assert!(v["proof_bytes"].as_u64().unwrap() > 1000);
     assert!(v["peak_rss_mib"].as_f64().unwrap() > 1.0);

@@ -13,6 +13,11 @@ fn every_bundled_model_proves_and_verifies() {
         let f = fixture(model);
         let bundle = prove(&f.compiled, &f.pk, &sample(model, "input.json")).unwrap();
         verify(&f.vk, &bundle).unwrap_or_else(|e| panic!("{model}: {e}"));
+        // and again after the JSON file round trip (outputs at raw scales have many digits)
+        let dir = tempfile::tempdir().unwrap();
+        bundle.save(&dir.path().join("proof.json")).unwrap();
+        let reloaded = zkinfer::ProofBundle::load(&dir.path().join("proof.json")).unwrap();
+        verify(&f.vk, &reloaded).unwrap_or_else(|e| panic!("{model} after save/load: {e}"));
         // the proved outputs are the quantized model's, within the error compile measured
         let (reference, _) = zkinfer::compile::float_outputs(Some(&onnx(model)), &f.compiled.graph, &sample(model, "input.json"));
         for ((o, r), acc) in bundle.outputs.iter().zip(&reference).zip(&f.compiled.accuracy.outputs) {

@@ -1,12 +1,13 @@
 //! Column layout of the model circuit.
 //!
 //! - `width` main advice columns (equality-enabled): gadget inputs and outputs;
-//! - 3 range-checked advice columns per requantization lane;
+//! - 3 range-checked advice columns per requantization lane (one or two limbs per checked value);
 //! - `width` fixed columns: dot-product weights (last: bias), reused as per-row coefficients by
 //!   the arithmetic and requantization gates, which never share a row with a dot product;
 //! - one fixed `chain` column, one constants column, one instance column, one table column.
 
 use super::params::CircuitParams;
+use crate::gadgets::range::Limbs;
 use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
@@ -47,13 +48,14 @@ impl ModelConfig {
         let instance = meta.instance_column();
         meta.enable_equality(instance);
 
-        let range = RangeTable::configure(meta, params.bits, &lookup);
+        let limbs = Limbs::new(params.bits, params.limbs);
+        let range = RangeTable::configure(meta, params.table_bits(), &lookup);
         let dot = DotGadget::configure(meta, &main, &fixed, chain);
         let arith = ArithGadget::configure(meta, &main, &fixed);
-        let requant = RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits);
-        let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, lookup[0], &fixed));
+        let requant = RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs);
+        let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs));
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, chain));
-        let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits));
+        let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed));
         Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, lut }
     }

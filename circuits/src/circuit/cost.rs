@@ -72,24 +72,25 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         selectors: cs.num_selectors(),
         instance_columns: cs.num_instance_columns(),
         lookup_arguments: cs.lookups().len(),
-        lookup_table_rows: (1 << params.bits) + if params.luts > 0 { LutGadget::table_rows(params.luts, params.bits) } else { 0 },
+        lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, params.bits) } else { 0 },
         max_gate_degree: cs.degree(),
         public_instances: model.num_instances(),
         layers,
     }
 }
 
-/// The smallest k at which the layers and the range table fit, for a given width.
-fn smallest_k(model: &QuantizedModel, width: usize) -> Result<(u32, CircuitStats), String> {
+/// The smallest k at which the layers, the tables and the public values fit, for a given width
+/// and number of range-check limbs.
+fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32) -> Result<(u32, CircuitStats), String> {
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     let pair_dot = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
     let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare };
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
     let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.bits) };
-    let needed = rows.max(1 << model.bits).max(lut_rows) + unusable;
+    let needed = rows.max(1 << shape.table_bits()).max(lut_rows).max(model.num_instances()) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {
         return Err(format!("the circuit needs {rows} rows (k = {k}), more than the supported 2^{MAX_K}"));
@@ -106,20 +107,30 @@ fn prover_cost(stats: &CircuitStats) -> u64 {
     (committed as u64 * 4 + stats.fixed_columns as u64) << stats.params.k
 }
 
-/// Chooses the circuit shape: the given width, or the cheapest of [`WIDTH_CANDIDATES`].
+/// The layout for exactly this width and number of limbs (tests pin a layout with it).
+pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32) -> Result<CircuitParams, String> {
+    smallest_k(model, width, limbs).map(|(_, s)| s.params)
+}
+
+/// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]) and
+/// one or two range-check limbs, whichever the cost model finds cheaper.
 pub fn choose_params(model: &QuantizedModel, width: Option<usize>) -> Result<CircuitParams, String> {
     if let Some(w) = width {
         if !(4..=256).contains(&w) {
             return Err(format!("--width must be between 4 and 256, got {w}"));
         }
-        return smallest_k(model, w).map(|(_, s)| s.params);
     }
+    let widths = width.map_or(WIDTH_CANDIDATES.to_vec(), |w| vec![w]);
+    // two limbs need an even bit count
+    let limb_choices: &[u32] = if model.bits % 2 == 0 { &[1, 2] } else { &[1] };
     let mut best: Option<(u64, CircuitParams)> = None;
-    for w in WIDTH_CANDIDATES {
-        let (_, s) = smallest_k(model, w)?;
-        let cost = prover_cost(&s);
-        if best.is_none_or(|(c, _)| cost < c) {
-            best = Some((cost, s.params));
+    for w in widths {
+        for &limbs in limb_choices {
+            let (_, s) = smallest_k(model, w, limbs)?;
+            let cost = prover_cost(&s);
+            if best.is_none_or(|(c, _)| cost < c) {
+                best = Some((cost, s.params));
+            }
         }
     }
     Ok(best.expect("at least one width candidate").1)

@@ -23,17 +23,32 @@ pub struct CircuitParams {
     /// Whether the comparison gadget is configured (Less, Greater, Equal, Where, ArgMax, trees).
     #[serde(default)]
     pub compare: bool,
+    /// Limbs of every range check: 1 (one cell looked up in `[0, 2^bits)`) or 2 (two cells of
+    /// `bits/2` bits, the table only `2^(bits/2)` rows). Two limbs double the rows of
+    /// requantizations and comparisons but let a small model run at a small k, or a large one
+    /// use more bits at the same k.
+    #[serde(default = "one_limb")]
+    pub limbs: u32,
+}
+
+fn one_limb() -> u32 {
+    1
 }
 
 impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1 }
     }
 }
 
 impl CircuitParams {
+    /// Bits of one limb: the range table is `[0, 2^table_bits)`.
+    pub fn table_bits(&self) -> u32 {
+        self.bits / self.limbs
+    }
+
     /// Requantizations per row: each needs 2 main cells and 3 range-checked cells.
     pub fn requant_lanes(&self) -> usize {
         1
@@ -69,7 +84,7 @@ impl CircuitParams {
     }
 
     pub fn requant_rows(&self, len: usize) -> usize {
-        len.div_ceil(self.requant_lanes())
+        len.div_ceil(self.requant_lanes()) * self.limbs as usize
     }
 
     /// Comparisons per row: 4 main cells and one range-checked cell each.
@@ -78,6 +93,6 @@ impl CircuitParams {
     }
 
     pub fn compare_rows(&self, len: usize) -> usize {
-        len.div_ceil(self.compare_lanes())
+        len.div_ceil(self.compare_lanes()) * self.limbs as usize
     }
 }

@@ -3,7 +3,7 @@
 //! wrong constant, wrong instance) is caught by the constraint meant to catch it.
 
 use super::config::ModelConfig;
-use super::cost::{choose_params, stats};
+use super::cost::{choose_params, params_for, stats};
 use super::*;
 use crate::ir::{BinaryKind, Graph, Node, Nonlinearity, Op, Tensor};
 use crate::quantize::{quantize, QuantizeOptions};
@@ -58,10 +58,19 @@ struct Setup {
     instances: Vec<Fr>,
 }
 
+/// The test graph at 8 bits: at `width` with one-limb range checks (the layout the row
+/// arithmetic of the tests below assumes), or the compiler's choice for `None`.
 fn setup(width: Option<usize>) -> Setup {
+    setup_with(width, 1)
+}
+
+fn setup_with(width: Option<usize>, limbs: u32) -> Setup {
     let graph = test_graph();
     let model = quantize(&graph, &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
-    let params = choose_params(&model, width).unwrap();
+    let params = match width {
+        Some(w) => params_for(&model, w, limbs).unwrap(),
+        None => choose_params(&model, None).unwrap(),
+    };
     let input = model.quantize_input(&SAMPLE).unwrap();
     let witness = model.evaluate(&input).unwrap();
     let outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
@@ -418,5 +427,86 @@ fn flipped_comparison_with_a_matching_witness_fails_the_range_check() {
     let cells = vec![(Col::Main(3), row, Fr::one()), (Col::Lookup(0), row, -e)];
     let failures = tamper(&s, cells);
     assert!(!has_gate_failure(&failures, "compare"), "the gate equations hold");
+    assert!(has_lookup_failure(&failures), "{failures:?}");
+}
+
+// Two-limb range checks: every checked value is `lo + 2^(bits/2)·hi`, `hi` in the row below (or,
+// for the max gadget, the next range-checked column).
+
+#[test]
+fn honest_witness_satisfies_two_limb_layouts() {
+    for width in [4, 6, 9, 16] {
+        let s = setup_with(Some(width), 2);
+        assert_eq!(s.circuit.params.limbs, 2);
+        assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()), "width {width}");
+    }
+    // the range table shrinks from 2^8 to 2^4 rows (here the function tables still set k)
+    let (one, two) = (setup(Some(6)), setup_with(Some(6), 2));
+    let (t1, t2) = (stats(&one.circuit.model, one.circuit.params).lookup_table_rows, stats(&two.circuit.model, two.circuit.params).lookup_table_rows);
+    assert_eq!(t1 - t2, 256 - 16);
+}
+
+#[test]
+fn two_limb_wrong_high_limb_fails_the_requant_gate() {
+    let s = setup_with(Some(6), 2);
+    let row = rows(&s).fc1_first_requant;
+    let v = honest_value(&s, Col::Lookup(0), row + 1) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(Col::Lookup(0), row + 1, v)]), "requant"));
+}
+
+#[test]
+fn two_limb_out_of_range_quotient_fails_the_lookup() {
+    // q' = q + 1 and u' = u - 2^bits: the gate holds when u's limbs encode u', but u' < 0
+    // forces a limb outside the 2^(bits/2) table
+    let s = setup_with(Some(6), 2);
+    let row = rows(&s).fc1_first_requant;
+    let half = 1u64 << (s.circuit.params.bits / 2);
+    let (u_hi, p, y) = (
+        honest_value(&s, Col::Lookup(0), row + 1),
+        honest_value(&s, Col::Lookup(1), row),
+        honest_value(&s, Col::Main(1), row),
+    );
+    // u' = u_lo + half·(u_hi − half): the high limb becomes negative
+    let cells = vec![(Col::Lookup(0), row + 1, u_hi - Fr::from(half)), (Col::Lookup(1), row, p + Fr::one()), (Col::Main(1), row, y + Fr::one())];
+    let failures = tamper(&s, cells);
+    assert!(!has_gate_failure(&failures, "requant"), "the gate equation itself still holds");
+    assert!(has_lookup_failure(&failures), "{failures:?}");
+}
+
+#[test]
+fn two_limb_flipped_comparison_fails_the_range_check() {
+    let s = setup_with(Some(6), 2);
+    let row = compare_row(&s);
+    let e = honest_value(&s, Col::Main(2), row);
+    // claim 0.8 <= 0.5 with the r that satisfies the gate, r = -e < 0, split as (0, r / 2^(bits/2)):
+    // the high limb is a huge field element
+    let half = Fr::from(1u64 << (s.circuit.params.bits / 2));
+    let r = -e;
+    let lo = Fr::zero();
+    let hi = r * half.invert().unwrap();
+    let failures = tamper(&s, vec![(Col::Main(3), row, Fr::one()), (Col::Lookup(0), row, lo), (Col::Lookup(0), row + 1, hi)]);
+    assert!(!has_gate_failure(&failures, "compare"), "the gate equations hold");
+    assert!(has_lookup_failure(&failures), "{failures:?}");
+}
+
+#[test]
+fn two_limb_max_below_an_element_fails_the_range_check() {
+    let s = setup_with(Some(6), 2);
+    let row = max_row(&s);
+    let (x0, x1) = (honest_value(&s, Col::Main(1), row), honest_value(&s, Col::Main(1), row + 1));
+    // claim m = x1 (the smaller one): d0 = x1 - x0 < 0, written as hi limb only
+    let half = Fr::from(1u64 << (s.circuit.params.bits / 2));
+    let cells = vec![
+        (Col::Main(0), row, x1),
+        (Col::Main(0), row + 1, x1),
+        (Col::Lookup(0), row, Fr::zero()),
+        (Col::Lookup(1), row, (x1 - x0) * half.invert().unwrap()),
+        (Col::Lookup(0), row + 1, Fr::zero()),
+        (Col::Lookup(1), row + 1, Fr::zero()),
+        (Col::Main(2), row, x1 - x0),
+        (Col::Main(2), row + 1, Fr::zero()),
+    ];
+    let failures = tamper(&s, cells);
+    assert!(!has_gate_failure(&failures, "extremum"), "the gate equations hold");
     assert!(has_lookup_failure(&failures), "{failures:?}");
 }

@@ -8,7 +8,10 @@
 //! With `off = 0`, `c = 1` forces `e ≤ −1` and `c = 0` forces `e ≥ 0`: `c = [e < 0]`. With
 //! `off = 1` the same gate proves `c = [e ≤ 0]`. As long as `|e| < 2^bits` (far below the field
 //! size), exactly one `c` satisfies the gate, so the result is never a free choice of the prover.
+//! With two limbs `r = lo + 2^(bits/2)·hi`, `hi` in the row below.
 
+use super::range::Limbs;
+use super::requant::assign_limbs;
 use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::fixed;
 use halo2_proofs::{
@@ -35,6 +38,7 @@ pub struct CompareGadget {
     cb: Column<Fixed>,
     off: Column<Fixed>,
     bits: u32,
+    limbs: Limbs,
 }
 
 /// One comparison kind of a layer: `[ca·a + cb·b < 0]` or `≤ 0`.
@@ -47,7 +51,7 @@ pub struct Comparison {
 
 impl CompareGadget {
     /// `range_checked` columns have every cell looked up in `[0, 2^bits)`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], bits: u32) -> Self {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], bits: u32, limbs: Limbs) -> Self {
         let selector = meta.selector();
         let lanes: Vec<Lane> = main.chunks_exact(4).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], e: m[2], c: m[3], r }).collect();
         let (ca, cb, off) = (fixed[0], fixed[1], fixed[2]);
@@ -57,7 +61,8 @@ impl CompareGadget {
             let one = Expression::Constant(Fr::one());
             let mut constraints = Vec::new();
             for lane in &lanes {
-                let [a, b, e, c, r] = [lane.a, lane.b, lane.e, lane.c, lane.r].map(|col| m.query_advice(col, Rotation::cur()));
+                let [a, b, e, c] = [lane.a, lane.b, lane.e, lane.c].map(|col| m.query_advice(col, Rotation::cur()));
+                let r = limbs.join(m.query_advice(lane.r, Rotation::cur()), || m.query_advice(lane.r, Rotation::next()));
                 constraints.push(q.clone() * (e.clone() - ca.clone() * a - cb.clone() * b));
                 constraints.push(q.clone() * c.clone() * (one.clone() - c.clone()));
                 let if_true = c.clone() * (off.clone() - one.clone() - e.clone());
@@ -66,11 +71,11 @@ impl CompareGadget {
             }
             constraints
         });
-        Self { selector, lanes, ca, cb, off, bits }
+        Self { selector, lanes, ca, cb, off, bits, limbs }
     }
 
     pub fn rows(&self, len: usize) -> usize {
-        len.div_ceil(self.lanes.len())
+        len.div_ceil(self.lanes.len()) * self.limbs.count as usize
     }
 
     /// The 0/1 result of `cmp` for every (already broadcast) operand pair.
@@ -78,7 +83,7 @@ impl CompareGadget {
         let first = ctx.take_rows(self.rows(pairs.len()));
         let mut out = Vec::with_capacity(pairs.len());
         for (row_index, chunk) in pairs.chunks(self.lanes.len()).enumerate() {
-            let row = first + row_index;
+            let row = first + row_index * self.limbs.count as usize;
             ctx.enable(&self.selector, row)?;
             ctx.fixed(self.ca, row, cmp.ca as i128);
             ctx.fixed(self.cb, row, cmp.cb as i128);
@@ -94,7 +99,7 @@ impl CompareGadget {
                 // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.
                 let cells = e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
                 ctx.assign(lane.e, row, e);
-                ctx.assign(lane.r, row, cells.map(|(_, r)| r));
+                assign_limbs(ctx, self.limbs, lane.r, row, cells.map(|(_, r)| r));
                 let c = ctx.assign(lane.c, row, cells.map(|(c, _)| c));
                 if lane_index < chunk.len() {
                     out.push(c);

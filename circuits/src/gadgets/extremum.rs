@@ -1,11 +1,13 @@
 //! Max (or min) of a window, one row per element:
 //!
-//! - `d = sign · (m − x)` with `d` in a range-checked column: `m ≥ x` for every element
+//! - `d = sign · (m − x)` with `d` range-checked (one cell, or two limbs side by side in two
+//!   range-checked columns): `m ≥ x` for every element
 //!   (`sign = 1`; for a min, `sign = −1` and `m ≤ x`);
 //! - `P = d · (chain · P[prev] + 1 − chain)`: the running product of the `d`s over the window,
 //!   and the last `P` is pinned to 0. A field has no zero divisors, so some `d` is 0: `m` is one
 //!   of the elements.
 
+use super::range::Limbs;
 use crate::circuit::region::{fr_from_i128, RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
@@ -21,18 +23,21 @@ pub struct ExtremumGadget {
     x: Column<Advice>,
     product: Column<Advice>,
     d: Column<Advice>,
+    d_hi: Column<Advice>,
     chain: Column<Fixed>,
     sign: Column<Fixed>,
+    limbs: Limbs,
 }
 
 impl ExtremumGadget {
-    /// `range_checked` must be a column whose every cell is looked up in `[0, 2^bits)`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: Column<Advice>, fixed: &[Column<Fixed>]) -> Self {
+    /// `range_checked` must be (at least two) columns whose every cell is looked up in the range table.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], limbs: Limbs) -> Self {
         let selector = meta.selector();
-        let (m, x, product, d, chain, sign) = (main[0], main[1], main[2], range_checked, fixed[0], fixed[1]);
+        let (m, x, product, d, d_hi, chain, sign) = (main[0], main[1], main[2], range_checked[0], range_checked[1], fixed[0], fixed[1]);
         meta.create_gate("extremum", |vc| {
             let q = vc.query_selector(selector);
-            let [m, x, p, d] = [m, x, product, d].map(|c| vc.query_advice(c, Rotation::cur()));
+            let [m, x, p] = [m, x, product].map(|c| vc.query_advice(c, Rotation::cur()));
+            let d = limbs.join(vc.query_advice(d, Rotation::cur()), || vc.query_advice(d_hi, Rotation::cur()));
             let p_prev = vc.query_advice(product, Rotation::prev());
             let [chain, sign] = [chain, sign].map(|c| vc.query_fixed(c, Rotation::cur()));
             let one = Expression::Constant(Fr::one());
@@ -41,7 +46,7 @@ impl ExtremumGadget {
                 q * (p - d * (chain.clone() * p_prev + one - chain)),
             ]
         });
-        Self { selector, m, x, product, d, chain, sign }
+        Self { selector, m, x, product, d, d_hi, chain, sign, limbs }
     }
 
     pub fn rows(&self, len: usize) -> usize {
@@ -71,7 +76,11 @@ impl ExtremumGadget {
                 m_wire.get_or_insert(m);
                 ctx.copy(x, self.x, row);
                 let d = m_value.zip(x.value).map(|(m, x)| sign * (m - x));
-                ctx.assign(self.d, row, d);
+                let parts = d.map(|d| self.limbs.split(d));
+                ctx.assign(self.d, row, parts.map(|p| p[0]));
+                if self.limbs.count == 2 {
+                    ctx.assign(self.d_hi, row, parts.map(|p| p[1]));
+                }
                 product = product.zip(d).map(|(p, d)| p * fr_from_i128(d));
                 last = Some(ctx.assign_field(self.product, row, product));
             }

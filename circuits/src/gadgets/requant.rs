@@ -9,8 +9,10 @@
 //!
 //! Multiplying by `mult` turns a remainder bound of `2^shift` into the table's `2^t`, so one
 //! table serves every shift. Since `|q| < 2^t` and `u < 2^t`, `(q, u)` is unique: `q` is exactly
-//! `round(x / 2^shift)`.
+//! `round(x / 2^shift)`. With two limbs, `u, p, n` are each `lo + 2^(t/2)·hi`, the `lo` cells
+//! in the lane's row and the `hi` cells in the row below (see `range::Limbs`).
 
+use super::range::Limbs;
 use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::{fixed, Requant};
 use halo2_proofs::{
@@ -38,6 +40,7 @@ pub struct RequantGadget {
     mult: Column<Fixed>,
     relu: Column<Fixed>,
     bits: u32,
+    limbs: Limbs,
 }
 
 impl RequantGadget {
@@ -48,6 +51,7 @@ impl RequantGadget {
         lookup: &[Column<Advice>],
         fixed: &[Column<Fixed>],
         bits: u32,
+        limbs: Limbs,
     ) -> Self {
         let selector = meta.selector();
         let lanes: Vec<Lane> = main
@@ -62,7 +66,8 @@ impl RequantGadget {
             let [half, mult, relu] = [half, mult, relu].map(|c| m.query_fixed(c, Rotation::cur()));
             let mut constraints = Vec::new();
             for lane in &lanes {
-                let [x, y, u, p, n] = [lane.x, lane.y, lane.u, lane.p, lane.n].map(|c| m.query_advice(c, Rotation::cur()));
+                let [x, y] = [lane.x, lane.y].map(|c| m.query_advice(c, Rotation::cur()));
+                let [u, p, n] = [lane.u, lane.p, lane.n].map(|c| limbs.join(m.query_advice(c, Rotation::cur()), || m.query_advice(c, Rotation::next())));
                 let one = Expression::Constant(Fr::one());
                 constraints.push(q.clone() * ((x + half.clone()) * mult.clone() - (p.clone() - n.clone()) * two_t.clone() - u));
                 constraints.push(q.clone() * p.clone() * n.clone());
@@ -70,11 +75,11 @@ impl RequantGadget {
             }
             constraints
         });
-        Self { selector, lanes, half, mult, relu, bits }
+        Self { selector, lanes, half, mult, relu, bits, limbs }
     }
 
     pub fn rows(&self, len: usize) -> usize {
-        len.div_ceil(self.lanes.len())
+        len.div_ceil(self.lanes.len()) * self.limbs.count as usize
     }
 
     /// Requantizes every wire; returns the output wires.
@@ -82,7 +87,7 @@ impl RequantGadget {
         let first = ctx.take_rows(self.rows(xs.len()));
         let mut out = Vec::with_capacity(xs.len());
         for (row_index, chunk) in xs.chunks(self.lanes.len()).enumerate() {
-            let row = first + row_index;
+            let row = first + row_index * self.limbs.count as usize;
             ctx.enable(&self.selector, row)?;
             ctx.fixed(self.half, row, fixed::requant_half(r.shift));
             ctx.fixed(self.mult, row, 1i128 << (self.bits - r.shift));
@@ -110,9 +115,18 @@ impl RequantGadget {
         let cells = x.map(|x| {
             fixed::requant(x, r.shift, self.bits, r.relu).unwrap_or_else(|q| fixed::RequantCells { x, u: 0, p: q.max(0), n: (-q).max(0), y: q })
         });
-        ctx.assign(lane.u, row, cells.map(|c| c.u));
-        ctx.assign(lane.p, row, cells.map(|c| c.p));
-        ctx.assign(lane.n, row, cells.map(|c| c.n));
+        for (column, value) in [(lane.u, cells.map(|c| c.u)), (lane.p, cells.map(|c| c.p)), (lane.n, cells.map(|c| c.n))] {
+            assign_limbs(ctx, self.limbs, column, row, value);
+        }
         ctx.assign(lane.y, row, cells.map(|c| c.y))
+    }
+}
+
+/// A range-checked value's limbs: `lo` at `row`, `hi` (with two limbs) at `row + 1`.
+pub(crate) fn assign_limbs(ctx: &mut RegionCtx, limbs: Limbs, column: halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>, row: usize, value: Value<i128>) {
+    let parts = value.map(|v| limbs.split(v));
+    ctx.assign(column, row, parts.map(|p| p[0]));
+    if limbs.count == 2 {
+        ctx.assign(column, row + 1, parts.map(|p| p[1]));
     }
 }

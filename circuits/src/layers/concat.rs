@@ -34,7 +34,7 @@ pub fn cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -> (us
         match e {
             0 => (rows, lookups),
             1.. => (rows + params.arith_rows(len), lookups),
-            _ => (rows + params.requant_rows(len), lookups + 3 * len),
+            _ => (rows + params.requant_rows(len), lookups + 3 * len * params.limbs as usize),
         }
     })
 }

@@ -63,13 +63,15 @@ pub struct NodeCost {
 
 pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -> NodeCost {
     let len = node.len();
-    let requant = |n: usize| NodeCost { rows: params.requant_rows(n), lookups: 3 * n };
+    // range-checked cells: one per limb
+    let limbs = params.limbs as usize;
+    let requant = |n: usize| NodeCost { rows: params.requant_rows(n), lookups: 3 * n * limbs };
     let base = match &node.op {
         QOp::Input | QOp::Const { .. } => NodeCost { rows: params.load_rows(len), lookups: 0 },
         QOp::Linear { k, .. } => NodeCost { rows: len * params.dot_rows(*k), lookups: 0 },
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
-        QOp::Compare { .. } => NodeCost { rows: params.compare_rows(len), lookups: len },
+        QOp::Compare { .. } => NodeCost { rows: params.compare_rows(len), lookups: len * limbs },
         QOp::Select { sources } => NodeCost { rows: select::rows(params, sources), lookups: 0 },
         QOp::MatMul { .. } => {
             let k = *model.nodes[node.inputs[0]].shape.last().unwrap_or(&1);
@@ -77,7 +79,7 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
         }
         QOp::Extremum { .. } => {
             let input = model.nodes[node.inputs[0]].len();
-            NodeCost { rows: input, lookups: input }
+            NodeCost { rows: input, lookups: input * limbs }
         }
         QOp::Concat { .. } => {
             let (rows, lookups) = concat::cost(params, model, node);

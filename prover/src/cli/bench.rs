@@ -17,8 +17,9 @@ pub struct Args {
     /// Proofs to time (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    #[arg(long, default_value_t = 12)]
-    bits: u32,
+    /// Bits of every requantized value (default: 12, or 14/16 where that keeps k).
+    #[arg(long)]
+    bits: Option<u32>,
     #[arg(long)]
     width: Option<usize>,
     /// Also verify on an in-process EVM and report gas (needs solc-js: npm ci --prefix verifier-contract).
@@ -51,7 +52,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bar.inc(1);
     };
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits, fixed_scale: None }, width: a.width };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some() };
 
     step("compiling");
     let t = Instant::now();

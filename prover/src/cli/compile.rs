@@ -16,9 +16,10 @@ pub struct Args {
     /// Fix every activation scale to 2^SCALE instead of calibrating.
     #[arg(long)]
     scale: Option<i32>,
-    /// Bits of every requantized value (|q| < 2^bits); also the range table size 2^bits.
-    #[arg(long, default_value_t = 12)]
-    bits: u32,
+    /// Bits of every requantized value (|q| < 2^bits), also the domain of function tables.
+    /// Default: 12, or 14/16 where that keeps the circuit's size (k).
+    #[arg(long)]
+    bits: Option<u32>,
     /// Main advice columns (default: the cheapest of several widths).
     #[arg(long)]
     width: Option<usize>,
@@ -28,20 +29,21 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits, fixed_scale: a.scale }, width: a.width };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some() };
     let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
     let compiled = compiled?;
     compiled.save(&a.output)?;
     let st = stats(&compiled.model, compiled.params);
     if a.json {
         print_json(&serde_json::json!({
-            "output": a.output, "k": st.params.k, "width": st.params.width, "bits": st.params.bits, "rows": st.used_rows,
+            "output": a.output, "k": st.params.k, "width": st.params.width, "bits": st.params.bits, "limbs": st.params.limbs, "rows": st.used_rows,
             "accuracy": compiled.accuracy, "compile_seconds": time.as_secs_f64(),
         }));
         return Ok(());
     }
     println!("compiled {} -> {} in {:.2}s", a.model.display(), a.output.display(), time.as_secs_f64());
-    println!("circuit: k = {}, {} of {} rows used, width {}, {}-bit range table", st.params.k, st.used_rows, st.usable_rows, st.params.width, st.params.bits);
+    let checks = if st.params.limbs == 1 { format!("{}-bit range table", st.params.bits) } else { format!("{}-bit values checked as {} limbs over a {}-bit table", st.params.bits, st.params.limbs, st.params.table_bits()) };
+    println!("circuit: k = {}, {} of {} rows used, width {}, {checks}", st.params.k, st.used_rows, st.usable_rows, st.params.width);
     println!("accuracy on {} calibration input(s), against the float reference ({}):", compiled.accuracy.samples, compiled.accuracy.reference);
     for o in &compiled.accuracy.outputs {
         println!("  {}: max abs error {:.6}, relative to the output's max |value| {:.3}%", o.name, o.max_abs_error, 100.0 * o.max_rel_error);
