@@ -161,69 +161,6 @@ def mnist_mlp():
     print(f"mnist_mlp: sample input is a {y[n_train]}, second sample a {y[n_train + 1]}")
 
 
-def compare_fixture():
-    """Comparisons, Where, Not and ArgMax/ArgMin (with ties), compared with tract."""
-    as_float = lambda src, dst: helper.make_node("Cast", [src], [dst], name=f"cast_{dst}", to=TensorProto.FLOAT)
-    nodes = [
-        helper.make_node("Greater", ["input", "c"], ["g"], name="greater"),
-        as_float("g", "greater_out"),
-        helper.make_node("LessOrEqual", ["input", "t"], ["le"], name="less_equal"),
-        helper.make_node("Not", ["le"], ["n"], name="not"),
-        as_float("n", "not_out"),
-        helper.make_node("Mul", ["input", "input"], ["sq"], name="square"),
-        helper.make_node("Less", ["input", "sq"], ["l"], name="less_computed"),
-        as_float("l", "less_out"),
-        helper.make_node("Relu", ["input"], ["r"], name="relu"),
-        helper.make_node("Equal", ["r", "input"], ["e"], name="equal"),
-        as_float("e", "equal_out"),
-        helper.make_node("GreaterOrEqual", ["sq", "t"], ["ge"], name="greater_equal"),
-        helper.make_node("Mul", ["input", "two"], ["x2"], name="double"),
-        helper.make_node("Where", ["ge", "input", "x2"], ["where_out"], name="where"),
-        helper.make_node("ArgMax", ["input"], ["am"], name="argmax", axis=1, keepdims=0),
-        as_float("am", "argmax_out"),
-        helper.make_node("ArgMax", ["input"], ["aml"], name="argmax_last", axis=1, keepdims=1, select_last_index=1),
-        as_float("aml", "argmax_last_out"),
-        helper.make_node("ArgMin", ["input"], ["amin"], name="argmin", axis=0, keepdims=1),
-        as_float("amin", "argmin_out"),
-    ]
-    outs = ["greater_out", "not_out", "less_out", "equal_out", "where_out", "argmax_out", "argmax_last_out", "argmin_out"]
-    shapes = {"argmax_out": [2], "argmax_last_out": [2, 1], "argmin_out": [1, 4]}
-    graph = helper.make_graph(
-        nodes, "ops_compare",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 4])],
-        [helper.make_tensor_value_info(o, TensorProto.FLOAT, shapes.get(o, [2, 4])) for o in outs],
-        [init("c", [[0.1, -0.2, 0.5, 0.0]]), init("t", [0.3]), init("two", [2.0])],
-    )
-    save_fixture("ops_compare.onnx", graph, 13, ir_version=8)
-    with open(os.path.join(HERE, "fixtures", "ops_compare.json"), "w") as f:
-        # ties on purpose: row 0 has its max twice, column 3 its min twice
-        json.dump({"input_data": [[0.5, 0.9, 0.9, -0.3, -0.6, 0.25, 1.5, -0.3]]}, f)
-
-
-def padded_pool_fixture():
-    """Padded MaxPool (the padding must not win: inputs are mostly negative) and padded
-    AveragePool with count_include_pad 0 and 1, compared with tract."""
-    n = lambda op, src, dst, **kw: helper.make_node(op, [src], [dst], name=dst, **kw)
-    graph = helper.make_graph(
-        [
-            n("MaxPool", "input", "maxpool_out", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
-            n("AveragePool", "input", "avg_exclude_pad_out", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
-            n("AveragePool", "input", "avg_include_pad_out", kernel_shape=[2, 2], pads=[0, 0, 1, 1], count_include_pad=1),
-        ],
-        "ops_pool_padded",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 5, 5])],
-        [
-            helper.make_tensor_value_info("maxpool_out", TensorProto.FLOAT, [1, 2, 3, 3]),
-            helper.make_tensor_value_info("avg_exclude_pad_out", TensorProto.FLOAT, [1, 2, 3, 3]),
-            helper.make_tensor_value_info("avg_include_pad_out", TensorProto.FLOAT, [1, 2, 5, 5]),
-        ],
-    )
-    save_fixture("ops_pool_padded.onnx", graph, 13, ir_version=8)
-    x = np.round(rng.uniform(-1.5, 0.25, size=50), 4)
-    with open(os.path.join(HERE, "fixtures", "ops_pool_padded.json"), "w") as f:
-        json.dump({"input_data": [x.tolist()]}, f)
-
-
 if __name__ == "__main__":
     linear_regression()
     mlp_relu()
