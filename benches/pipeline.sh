@@ -47,7 +47,7 @@ for dir in models/*/; do
   width=$(json_field "$work/$name.inspect.json" "d['circuit']['params']['width']")
   err=$(json_field "$work/$name.inspect.json" "max(o['max_abs_error'] for o in d['accuracy']['outputs'])")
   rel=$(json_field "$work/$name.inspect.json" "max(o['max_rel_error'] for o in d['accuracy']['outputs'])")
-  rows_md+="| $name | $k | $rows | $width | $advice | $fixed | $lookups | $compile_s | $setup_s | $prove_s | $((prove_rss / 1024)) | $proof_bytes | $verify_s | $(printf '%.4f' "$err") ($(printf '%.2f' "$(echo "$rel * 100" | bc -l)")%) |"$'\n'
+  rows_md+="| $name | $k | $rows | $width | $advice | $fixed | $lookups | $compile_s | $setup_s | $prove_s | $((prove_rss / 1024)) | $proof_bytes | $verify_s | $(printf '%.4f' "$err") ($(awk -v r="$rel" 'BEGIN { printf "%.2f", r * 100 }')%) |"$'\n'
   json+="{\"model\":\"$name\",\"k\":$k,\"rows\":$rows,\"width\":$width,\"advice_columns\":$advice,\"fixed_columns\":$fixed,\"lookup_arguments\":$lookups,\"compile_s\":$compile_s,\"setup_s\":$setup_s,\"prove_s\":$prove_s,\"prove_peak_rss_kib\":$prove_rss,\"proof_bytes\":$proof_bytes,\"verify_s\":$verify_s,\"max_abs_error\":$err,\"max_rel_error\":$rel},"
 done
 json="${json%,}]"

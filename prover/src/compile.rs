@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use zkinfer_circuits::quantize::quantize;
-use zkinfer_circuits::{circuit::cost::choose_params, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
+use zkinfer_circuits::circuit::visibility::ModelVisibility;
+use zkinfer_circuits::{circuit::cost::{choose_params, estimated_cost}, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
 pub const COMPILED_VERSION: u32 = 1;
@@ -80,9 +81,11 @@ pub struct CompileOptions {
     pub quantize: QuantizeOptions,
     pub width: Option<usize>,
     /// Use exactly `quantize.bits`. Otherwise `compile` also tries 14 and 16 bits and keeps the
-    /// most bits whose circuit is no larger (same k): more precision at the same proving cost,
-    /// which two-limb range checks make possible for models without lookup tables.
+    /// most bits whose circuit costs no more to prove (by the cost model's estimate): more
+    /// precision for free, which two-limb range checks make possible where rows are to spare.
     pub exact_bits: bool,
+    /// What the verifier sees of the input, the outputs and the parameters.
+    pub visibility: ModelVisibility,
 }
 
 /// Bit counts tried above the requested one when the choice is left to `compile`.
@@ -125,19 +128,19 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
     })
 }
 
-/// The quantized model and its layout at the requested bits, or at more bits when that keeps k
-/// and every calibration sample evaluates.
+/// The quantized model and its layout at the requested bits, or at more bits when that does not
+/// raise the estimated proving cost and every calibration sample evaluates.
 fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<(QuantizedModel, CircuitParams)> {
     let model = quantize(graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
-    let params = choose_params(&model, opts.width).map_err(ZkError::Compile)?;
+    let params = choose_params(&model, opts.width, opts.visibility).map_err(ZkError::Compile)?;
     if opts.exact_bits {
         return Ok((model, params));
     }
     for bits in MORE_BITS.into_iter().filter(|&b| b > opts.quantize.bits) {
         let Ok(wider) = quantize(graph, samples, &QuantizeOptions { bits, ..opts.quantize.clone() }) else { continue };
         let evaluates = samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
-        match choose_params(&wider, opts.width) {
-            Ok(p) if evaluates && p.k <= params.k => return Ok((wider, p)),
+        match choose_params(&wider, opts.width, opts.visibility) {
+            Ok(p) if evaluates && estimated_cost(&wider, p) <= estimated_cost(&model, params) => return Ok((wider, p)),
             _ => continue,
         }
     }

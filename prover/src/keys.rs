@@ -52,9 +52,22 @@ impl KeyInfo {
         }
     }
 
+    pub fn input_len(&self) -> usize {
+        self.input.shape.iter().product()
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.outputs.iter().map(|t| t.shape.iter().product::<usize>()).sum()
+    }
+
+    /// Public instances: the input part (values, a commitment, or none), then the output part.
     pub fn num_instances(&self) -> usize {
-        let len = |t: &TensorInfo| t.shape.iter().product::<usize>();
-        len(&self.input) + self.outputs.iter().map(len).sum::<usize>()
+        self.params.visibility.num_instances(self.input_len(), self.output_len())
+    }
+
+    /// Instances the input part takes (where the output part starts).
+    pub fn input_instances(&self) -> usize {
+        self.params.visibility.input.instance_len(self.input_len())
     }
 }
 

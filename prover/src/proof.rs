@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
 use std::path::Path;
 use std::sync::Arc;
+use zkinfer_circuits::circuit::visibility::Visibility;
 use zkinfer_circuits::ModelCircuit;
 
 pub const PROOF_FORMAT: &str = "zkinfer-proof";
@@ -32,14 +33,21 @@ pub struct ProofBundle {
     pub version: u32,
     pub model_name: String,
     pub model_digest: String,
-    /// Public instances as 32-byte big-endian hex (uint256 order): quantized input, then outputs.
+    /// Public instances as 32-byte big-endian hex (uint256 order): the input part, then the
+    /// output part (values, a Poseidon commitment, or nothing, per the model's visibility).
     pub instances: Vec<String>,
     /// The proof bytes, hex.
     pub proof: String,
-    /// The input the proof is about, as the circuit saw it (dequantized).
+    /// The input the proof is about, as the circuit saw it (dequantized); empty unless public.
     pub input: Vec<f64>,
-    /// Every output, dequantized from the public instances.
+    /// Every output, dequantized from the public instances; empty unless public.
     pub outputs: Vec<ProvedOutput>,
+    /// The Poseidon commitment to the quantized input, when the input is hashed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_commitment: Option<String>,
+    /// The Poseidon commitment to the quantized outputs (all, in order), when they are hashed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_commitment: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,9 +95,13 @@ pub fn fr_to_i128(v: &Fr) -> Option<i128> {
     small(v).or_else(|| small(&-*v).map(|m| -m))
 }
 
-/// Dequantized outputs described by `info`, read from the output part of the instances.
+/// Dequantized outputs described by `info`, read from the output part of the instances (none
+/// unless the outputs are public).
 pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<ProvedOutput>> {
-    let mut offset = info.input.shape.iter().product::<usize>();
+    if info.params.visibility.output != Visibility::Public {
+        return Some(vec![]);
+    }
+    let mut offset = info.input_instances();
     let mut outputs = Vec::new();
     for o in &info.outputs {
         let len: usize = o.shape.iter().product();
@@ -99,6 +111,13 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
         offset += len;
     }
     Some(outputs)
+}
+
+/// The Poseidon commitment (hex) to `input` quantized at the model's input scale: the public
+/// instance of a proof whose input is hashed.
+pub fn input_commitment(compiled: &CompiledModel, input: &[f64]) -> Result<String> {
+    let q = compiled.model.quantize_input(input)?;
+    Ok(fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&q)))
 }
 
 /// Proves one inference of `compiled` on `input` (flat floats).
@@ -117,7 +136,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
     let q_input = model.quantize_input(input)?;
     let witness = model.evaluate(&q_input)?;
     let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&q_input, &q_outputs);
+    let instances = ModelCircuit::instances(&compiled.params, &q_input, &q_outputs);
     let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
 
     let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
@@ -127,6 +146,8 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
 
     let outputs = outputs_from_instances(&key.info, &instances).expect("instances built from this model");
     let scale = model.input_node().scale;
+    let vis = compiled.params.visibility;
+    let commitment_at = |hashed: bool, index: usize| hashed.then(|| fr_to_hex(&instances[index]));
     Ok(ProofBundle {
         format: PROOF_FORMAT.into(),
         version: PROOF_VERSION,
@@ -134,7 +155,9 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         model_digest: digest,
         instances: instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
-        input: q_input.iter().map(|&q| q as f64 / 2f64.powi(scale)).collect(),
+        input: if vis.input == Visibility::Public { q_input.iter().map(|&q| q as f64 / 2f64.powi(scale)).collect() } else { vec![] },
         outputs,
+        input_commitment: commitment_at(vis.input == Visibility::Hashed, 0),
+        output_commitment: commitment_at(vis.output == Visibility::Hashed, key.info.input_instances()),
     })
 }

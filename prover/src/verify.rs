@@ -3,7 +3,8 @@
 
 use crate::error::{Result, ZkError};
 use crate::keys::VerifyingKeyFile;
-use crate::proof::{fr_from_hex, fr_to_i128, outputs_from_instances, ProofBundle};
+use crate::proof::{fr_from_hex, fr_to_hex, fr_to_i128, outputs_from_instances, ProofBundle};
+use zkinfer_circuits::circuit::visibility::Visibility;
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, Fr},
     plonk::verify_proof,
@@ -55,16 +56,25 @@ fn parse_instances(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<Vec<F
         .collect()
 }
 
-/// The human-readable input and outputs in the bundle must match the instances exactly.
+/// The human-readable input, outputs and commitments in the bundle must match the instances
+/// exactly.
 fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) -> Result<()> {
     let outputs = outputs_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an output instance is not a quantized value".into()))?;
     if outputs != bundle.outputs {
         return Err(ZkError::Rejected("the outputs written in the proof file differ from its public instances".into()));
     }
-    let n_in: usize = key.info.input.shape.iter().product();
-    let input: Option<Vec<f64>> = instances[..n_in].iter().map(|v| fr_to_i128(v).map(|q| q as f64 / 2f64.powi(key.info.input.scale))).collect();
+    let vis = key.info.params.visibility;
+    let n_in = key.info.input_instances();
+    let input: Option<Vec<f64>> = match vis.input {
+        Visibility::Public => instances[..n_in].iter().map(|v| fr_to_i128(v).map(|q| q as f64 / 2f64.powi(key.info.input.scale))).collect(),
+        _ => Some(vec![]),
+    };
     if input.as_deref() != Some(bundle.input.as_slice()) {
         return Err(ZkError::Rejected("the input written in the proof file differs from its public instances".into()));
+    }
+    let commitment = |hashed: bool, index: usize| hashed.then(|| fr_to_hex(&instances[index]));
+    if bundle.input_commitment != commitment(vis.input == Visibility::Hashed, 0) || bundle.output_commitment != commitment(vis.output == Visibility::Hashed, n_in) {
+        return Err(ZkError::Rejected("a commitment written in the proof file differs from its public instances".into()));
     }
     Ok(())
 }

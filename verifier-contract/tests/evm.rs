@@ -15,9 +15,13 @@ struct Model {
 }
 
 fn build(model: &str) -> Model {
+    build_with(model, Default::default())
+}
+
+fn build_with(model: &str, opts: zkinfer::compile::CompileOptions) -> Model {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(model);
     let samples: Vec<_> = ["input.json", "input2.json"].iter().map(|f| zkinfer::input::read_input(&dir.join(f)).unwrap()).collect();
-    let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &Default::default()).unwrap();
+    let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &opts).unwrap();
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 3).unwrap();
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
     let bundle = zkinfer::prove(&compiled, &pk, &samples[0]).unwrap();
@@ -134,4 +138,24 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
     // replaying it is refused
     let r = evm.call(consumer, submit(&proof, &inst)).unwrap();
     assert_eq!(revert_reason(&r), abi::selector("ProofReplayed()"));
+}
+
+#[test]
+fn hashed_input_verifier_checks_the_commitment_on_chain() {
+    use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
+    let visibility = ModelVisibility { input: Visibility::Hashed, ..ModelVisibility::default() };
+    let m = build_with("credit_gbt", zkinfer::compile::CompileOptions { visibility, ..Default::default() });
+    let mut evm = if m.verifier.fits_eip170() { Evm::new() } else { Evm::without_code_size_limit() };
+    let (raw, wrapper) = m.verifier.deploy(&mut evm).unwrap();
+    let proof = m.bundle.proof_bytes().unwrap();
+    let inst = instances(&m.bundle);
+    assert_eq!(inst.len(), 4, "the features' commitment, the label and two probabilities");
+    let ok = evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap();
+    assert!(returns_true(&ok));
+    println!("credit_gbt (hashed input) verify gas: {}, runtime {} bytes", ok.gas_used, m.verifier.halo2.runtime_size());
+    // another borrower's commitment in its place
+    let mut other = inst.clone();
+    other[0][31] ^= 1;
+    assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &other)).unwrap().success);
+    assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &other)).unwrap()));
 }

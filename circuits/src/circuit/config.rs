@@ -8,7 +8,7 @@
 
 use super::params::CircuitParams;
 use crate::gadgets::range::Limbs;
-use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
+use crate::gadgets::{ArithGadget, CompareGadget, PoseidonGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
@@ -31,6 +31,8 @@ pub struct ModelConfig {
     pub pair_dot: Option<PairDotGadget>,
     /// Present when the model compares values.
     pub compare: Option<CompareGadget>,
+    /// Present when the input or the outputs are hashed.
+    pub poseidon: Option<PoseidonGadget>,
     /// Present when the model has nonlinear (table) layers.
     pub lut: Option<LutGadget>,
 }
@@ -56,7 +58,8 @@ impl ModelConfig {
         let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs));
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, chain));
         let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
+        let poseidon = params.visibility.hashes().then(|| PoseidonGadget::configure(meta, &main, &fixed));
         let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed));
-        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, lut }
+        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, poseidon, lut }
     }
 }

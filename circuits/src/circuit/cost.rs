@@ -3,7 +3,8 @@
 use super::config::ModelConfig;
 use super::params::CircuitParams;
 use super::FIRST_ROW;
-use crate::gadgets::LutGadget;
+use super::visibility::{ModelVisibility, Visibility};
+use crate::gadgets::{poseidon, LutGadget};
 use crate::layers::node_cost;
 use crate::quantize::QuantizedModel;
 use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
@@ -49,15 +50,23 @@ fn constraint_system(params: CircuitParams) -> ConstraintSystem<Fr> {
     cs
 }
 
+/// Per layer, and per hashed tensor (the commitments are laid out after the layers).
 pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerStats> {
-    model
+    let mut layers: Vec<LayerStats> = model
         .nodes
         .iter()
         .map(|node| {
             let cost = node_cost(params, model, node);
             LayerStats { name: node.name.clone(), op: node.op_name.clone(), shape: node.shape.clone(), scale: node.scale, rows: cost.rows, lookups: cost.lookups }
         })
-        .collect()
+        .collect();
+    let vis = params.visibility;
+    for (kind, visibility, len) in [("input", vis.input, model.input_node().len()), ("output", vis.output, model.output_len())] {
+        if visibility == Visibility::Hashed {
+            layers.push(LayerStats { name: format!("{kind} commitment"), op: "Poseidon".into(), shape: vec![1], scale: 0, rows: poseidon::rows(len), lookups: 0 });
+        }
+    }
+    layers
 }
 
 pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
@@ -74,29 +83,38 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         lookup_arguments: cs.lookups().len(),
         lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, params.bits) } else { 0 },
         max_gate_degree: cs.degree(),
-        public_instances: model.num_instances(),
+        public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len()),
         layers,
     }
 }
 
 /// The smallest k at which the layers, the tables and the public values fit, for a given width
 /// and number of range-check limbs.
-fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32) -> Result<(u32, CircuitStats), String> {
+fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
+    if visibility.hashes() && width < 6 {
+        return Err(format!("hashing needs a width of at least 6, got {width}"));
+    }
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     let pair_dot = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
     let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs };
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
     let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.bits) };
-    let needed = rows.max(1 << shape.table_bits()).max(lut_rows).max(model.num_instances()) + unusable;
+    let instances = visibility.num_instances(model.input_node().len(), model.output_len());
+    let needed = rows.max(1 << shape.table_bits()).max(lut_rows).max(instances) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {
         return Err(format!("the circuit needs {rows} rows (k = {k}), more than the supported 2^{MAX_K}"));
     }
     let params = CircuitParams { k, ..shape };
     Ok((k, stats(model, params)))
+}
+
+/// The prover-work estimate `choose_params` minimises, for comparing layouts of two models.
+pub fn estimated_cost(model: &QuantizedModel, params: CircuitParams) -> u64 {
+    prover_cost(&stats(model, params))
 }
 
 /// Estimated prover work: every committed column costs an FFT and an MSM of size 2^k.
@@ -108,13 +126,14 @@ fn prover_cost(stats: &CircuitStats) -> u64 {
 }
 
 /// The layout for exactly this width and number of limbs (tests pin a layout with it).
-pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32) -> Result<CircuitParams, String> {
-    smallest_k(model, width, limbs).map(|(_, s)| s.params)
+pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32, visibility: ModelVisibility) -> Result<CircuitParams, String> {
+    smallest_k(model, width, limbs, visibility).map(|(_, s)| s.params)
 }
 
 /// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]) and
 /// one or two range-check limbs, whichever the cost model finds cheaper.
-pub fn choose_params(model: &QuantizedModel, width: Option<usize>) -> Result<CircuitParams, String> {
+pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility) -> Result<CircuitParams, String> {
+    visibility.validate()?;
     if let Some(w) = width {
         if !(4..=256).contains(&w) {
             return Err(format!("--width must be between 4 and 256, got {w}"));
@@ -126,7 +145,7 @@ pub fn choose_params(model: &QuantizedModel, width: Option<usize>) -> Result<Cir
     let mut best: Option<(u64, CircuitParams)> = None;
     for w in widths {
         for &limbs in limb_choices {
-            let (_, s) = smallest_k(model, w, limbs)?;
+            let (_, s) = smallest_k(model, w, limbs, visibility)?;
             let cost = prover_cost(&s);
             if best.is_none_or(|(c, _)| cost < c) {
                 best = Some((cost, s.params));

@@ -4,6 +4,7 @@ pub mod config;
 pub mod cost;
 pub mod params;
 pub mod region;
+pub mod visibility;
 #[cfg(test)]
 mod tests;
 
@@ -16,7 +17,8 @@ use halo2_proofs::{
     plonk::{Circuit, ConstraintSystem, Error},
 };
 use params::CircuitParams;
-use region::{fr_from_i128, RegionCtx};
+use region::{RegionCtx, Wire};
+use visibility::Visibility;
 use std::sync::Arc;
 
 /// Row 0 is left empty so that no gate ever reads across the start of the region.
@@ -26,8 +28,9 @@ pub(crate) const BLINDING_MARGIN: usize = 8;
 
 /// One inference of a quantized model as a halo2 circuit.
 ///
-/// Public instances (one column): the quantized input, then every output, in order. Weights are
-/// fixed columns, so the verifying key commits to the model.
+/// Public instances (one column): the input part, then the output part, each the quantized
+/// values, their Poseidon commitment or nothing, as `params.visibility` says. Weights are fixed
+/// columns, so the verifying key commits to the model.
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
     pub model: Arc<QuantizedModel>,
@@ -42,8 +45,8 @@ impl ModelCircuit {
     }
 
     /// The instance column for a quantized input and the outputs it produces.
-    pub fn instances(input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
-        input.iter().chain(outputs.iter().flatten()).map(|&v| fr_from_i128(v)).collect()
+    pub fn instances(params: &CircuitParams, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
+        params.visibility.instances(input, outputs)
     }
 }
 
@@ -73,23 +76,39 @@ impl Circuit<Fr> for ModelCircuit {
         if let Some(lut) = &config.lut {
             lut.load(&mut layouter, &self.model.luts, self.params.bits)?;
         }
-        let wires = layouter.assign_region(
+        let public = layouter.assign_region(
             || "model",
             |mut region| {
                 let mut ctx = RegionCtx::new(&mut region, FIRST_ROW);
                 let wires = layers::assign_model(&config, &mut ctx, &self.model, self.input.as_deref().map(|v| v.as_slice()))?;
+                let outputs: Vec<Wire> = wires.outputs.iter().flatten().copied().collect();
+                let vis = self.params.visibility;
+                let mut public = exposed(&config, &mut ctx, vis.input, &wires.input)?;
+                public.extend(exposed(&config, &mut ctx, vis.output, &outputs)?);
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
                 if ctx.row() + BLINDING_MARGIN > 1usize << self.params.k {
                     return Err(Error::NotEnoughRowsAvailable { current_k: self.params.k });
                 }
-                Ok(wires)
+                Ok(public)
             },
         )?;
-        let public = wires.input.iter().chain(wires.outputs.iter().flatten());
-        for (row, wire) in public.enumerate() {
-            layouter.constrain_instance(wire.cell, config.instance, row);
+        for (row, cell) in public.into_iter().enumerate() {
+            layouter.constrain_instance(cell, config.instance, row);
         }
         Ok(())
     }
+}
+
+/// The cells a tensor contributes to the instance column: its values, its commitment (hashed
+/// in the circuit here), or none.
+fn exposed(config: &ModelConfig, ctx: &mut RegionCtx, visibility: Visibility, wires: &[Wire]) -> Result<Vec<halo2_proofs::circuit::Cell>, Error> {
+    Ok(match visibility {
+        Visibility::Public => wires.iter().map(|w| w.cell).collect(),
+        Visibility::Hashed => {
+            let gadget = config.poseidon.as_ref().expect("a model with a hashed tensor is configured with the Poseidon gadget");
+            vec![gadget.assign(ctx, wires)?.0]
+        }
+        Visibility::Private | Visibility::Fixed => vec![],
+    })
 }

@@ -1,6 +1,7 @@
 //! The shape of a model circuit: what `configure` needs to rebuild the constraint system, stored
 //! beside the keys so a verifying key can be read back.
 
+use super::visibility::ModelVisibility;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct CircuitParams {
     /// use more bits at the same k.
     #[serde(default = "one_limb")]
     pub limbs: u32,
+    /// What the verifier sees of the input, the outputs and the parameters.
+    #[serde(default)]
+    pub visibility: ModelVisibility,
 }
 
 fn one_limb() -> u32 {
@@ -39,7 +43,7 @@ impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1 }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default() }
     }
 }
 

@@ -80,4 +80,19 @@ impl<'a, 'r> RegionCtx<'a, 'r> {
     pub fn constrain_constant(&mut self, wire: &Wire, value: i128) -> Result<(), halo2_proofs::plonk::Error> {
         self.region.constrain_constant(wire.cell, fr_from_i128(value))
     }
+
+    pub fn fixed_field(&mut self, column: Column<Fixed>, row: usize, value: Fr) {
+        self.region.assign_fixed(column, row, value);
+    }
+
+    /// Assigns a copy of a field-valued cell (a hash state word) and constrains it equal.
+    pub fn copy_field(&mut self, cell: Cell, value: Value<Fr>, column: Column<Advice>, row: usize) -> Cell {
+        let copy = self.region.assign_advice(column, row, value).cell();
+        self.region.constrain_equal(copy, cell);
+        copy
+    }
+
+    pub fn constrain_cell_constant(&mut self, cell: Cell, value: Fr) -> Result<(), halo2_proofs::plonk::Error> {
+        self.region.constrain_constant(cell, value)
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::config::ModelConfig;
 use super::cost::{choose_params, params_for, stats};
+use super::visibility::{ModelVisibility, Visibility};
 use super::*;
 use crate::ir::{BinaryKind, Graph, Node, Nonlinearity, Op, Tensor};
 use crate::quantize::{quantize, QuantizeOptions};
@@ -65,16 +66,20 @@ fn setup(width: Option<usize>) -> Setup {
 }
 
 fn setup_with(width: Option<usize>, limbs: u32) -> Setup {
+    setup_visible(width, limbs, ModelVisibility::default())
+}
+
+fn setup_visible(width: Option<usize>, limbs: u32, visibility: ModelVisibility) -> Setup {
     let graph = test_graph();
     let model = quantize(&graph, &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
     let params = match width {
-        Some(w) => params_for(&model, w, limbs).unwrap(),
-        None => choose_params(&model, None).unwrap(),
+        Some(w) => params_for(&model, w, limbs, visibility).unwrap(),
+        None => choose_params(&model, None, visibility).unwrap(),
     };
     let input = model.quantize_input(&SAMPLE).unwrap();
     let witness = model.evaluate(&input).unwrap();
     let outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&input, &outputs);
+    let instances = ModelCircuit::instances(&params, &input, &outputs);
     Setup { circuit: ModelCircuit::new(Arc::new(model), params, Some(input)), instances }
 }
 
@@ -509,4 +514,74 @@ fn two_limb_max_below_an_element_fails_the_range_check() {
     let failures = tamper(&s, cells);
     assert!(!has_gate_failure(&failures, "extremum"), "the gate equations hold");
     assert!(has_lookup_failure(&failures), "{failures:?}");
+}
+
+// Visibility: hashed and private tensors.
+
+fn hashed_input_private_output() -> ModelVisibility {
+    ModelVisibility { input: Visibility::Hashed, output: Visibility::Private, ..ModelVisibility::default() }
+}
+
+#[test]
+fn hashed_and_private_tensors_expose_only_the_commitment() {
+    let s = setup_visible(Some(6), 1, hashed_input_private_output());
+    assert_eq!(s.instances, vec![super::visibility::commitment(s.circuit.input.as_deref().unwrap())]);
+    assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()));
+    // both hashed: two commitments
+    let both = ModelVisibility { input: Visibility::Hashed, output: Visibility::Hashed, ..ModelVisibility::default() };
+    let s = setup_visible(Some(6), 1, both);
+    assert_eq!(s.instances.len(), 2);
+    assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()));
+}
+
+#[test]
+fn a_commitment_to_another_input_fails() {
+    let s = setup_visible(Some(6), 1, hashed_input_private_output());
+    let mut other = s.circuit.input.as_deref().unwrap().clone();
+    other[0] += 1;
+    let wrong = vec![super::visibility::commitment(&other)];
+    assert!(mock(&s.circuit, s.circuit.params, &wrong).is_err());
+}
+
+/// The first row of the input commitment (laid out after every layer).
+fn hash_row(s: &Setup) -> usize {
+    let st = stats(&s.circuit.model, s.circuit.params);
+    let layers = s.circuit.model.nodes.len();
+    assert_eq!(st.layers[layers].op, "Poseidon");
+    FIRST_ROW + st.layers[..layers].iter().map(|l| l.rows).sum::<usize>()
+}
+
+#[test]
+fn wrong_poseidon_state_fails_the_round_gate() {
+    let s = setup_visible(Some(6), 1, hashed_input_private_output());
+    // row +1 is the first full round: its state word 1 and its S-box square
+    let row = hash_row(&s) + 1;
+    let v = honest_value(&s, Col::Main(1), row + 1) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(Col::Main(1), row + 1, v)]), "poseidon full round"));
+    let v = honest_value(&s, Col::Main(3), row) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(Col::Main(3), row, v)]), "poseidon full round"));
+    // a partial round (rounds 4..61)
+    let v = honest_value(&s, Col::Main(2), row + 10) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(Col::Main(2), row + 10, v)]), "poseidon partial round"));
+}
+
+#[test]
+fn a_different_absorbed_value_fails_the_copy_or_the_absorb_gate() {
+    let s = setup_visible(Some(6), 1, hashed_input_private_output());
+    let row = hash_row(&s);
+    // the absorbed message word is a copy of an input cell
+    let m = honest_value(&s, Col::Main(3), row) + Fr::one();
+    assert!(tamper(&s, vec![(Col::Main(3), row, m)]).iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+    // the state after absorbing must be the sum
+    let v = honest_value(&s, Col::Main(0), row + 1) + Fr::one();
+    assert!(has_gate_failure(&tamper(&s, vec![(Col::Main(0), row + 1, v)]), "poseidon absorb"));
+}
+
+#[test]
+fn parameters_must_stay_fixed_and_inputs_cannot_be() {
+    let model = quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
+    let hashed_params = ModelVisibility { params: Visibility::Hashed, ..ModelVisibility::default() };
+    assert!(choose_params(&model, None, hashed_params).unwrap_err().contains("param-visibility"));
+    let fixed_input = ModelVisibility { input: Visibility::Fixed, ..ModelVisibility::default() };
+    assert!(choose_params(&model, None, fixed_input).unwrap_err().contains("input-visibility"));
 }

@@ -7,6 +7,7 @@ pub mod dot;
 pub mod extremum;
 pub mod lut;
 pub mod pair_dot;
+pub mod poseidon;
 pub mod range;
 pub mod requant;
 
@@ -16,5 +17,6 @@ pub use dot::DotGadget;
 pub use extremum::ExtremumGadget;
 pub use lut::LutGadget;
 pub use pair_dot::PairDotGadget;
+pub use poseidon::PoseidonGadget;
 pub use range::RangeTable;
 pub use requant::RequantGadget;

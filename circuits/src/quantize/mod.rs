@@ -129,11 +129,6 @@ impl QuantizedModel {
     pub fn output_len(&self) -> usize {
         self.outputs.iter().map(|&o| self.nodes[o].len()).sum()
     }
-
-    /// The public instance count: quantized input then output values.
-    pub fn num_instances(&self) -> usize {
-        self.input_node().len() + self.output_len()
-    }
 }
 
 /// Why a value could not be represented in the quantized model.

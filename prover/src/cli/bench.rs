@@ -52,7 +52,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bar.inc(1);
     };
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some() };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some(), visibility: Default::default() };
 
     step("compiling");
     let t = Instant::now();

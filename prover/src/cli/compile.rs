@@ -1,6 +1,7 @@
 use super::{print_json, progress::step};
 use std::path::PathBuf;
 use zkinfer::{compile::CompileOptions, input::read_input};
+use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
 
 #[derive(clap::Args)]
@@ -23,13 +24,24 @@ pub struct Args {
     /// Main advice columns (default: the cheapest of several widths).
     #[arg(long)]
     width: Option<usize>,
+    /// The model input: public (instances), private (witness only) or hashed (a Poseidon
+    /// commitment is the public instance).
+    #[arg(long, default_value = "public")]
+    input_visibility: Visibility,
+    /// The model outputs: public, private or hashed.
+    #[arg(long, default_value = "public")]
+    output_visibility: Visibility,
+    /// The weights: fixed (committed in the verifying key, which pins the model).
+    #[arg(long, default_value = "fixed")]
+    param_visibility: Visibility,
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
+    let visibility = ModelVisibility { input: a.input_visibility, output: a.output_visibility, params: a.param_visibility };
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some() };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some(), visibility };
     let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
     let compiled = compiled?;
     compiled.save(&a.output)?;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod calldata;
+mod commit;
 mod compile;
 mod evm_verify;
 mod gen_verifier;
@@ -35,6 +36,8 @@ enum Command {
     Prove(prove::Args),
     /// Verify a proof.
     Verify(verify::Args),
+    /// The Poseidon commitment to an input, as a hashed-input proof exposes it (hex).
+    Commit(commit::Args),
     /// Show a compiled model's circuit: k, rows, columns, lookups, per layer.
     Inspect(inspect::Args),
     /// Write the Solidity verifier of a verifying key.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Setup(a) => setup::run(a),
         Command::Prove(a) => prove::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Commit(a) => commit::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::GenVerifier(a) => gen_verifier::run(a),
         Command::Calldata(a) => calldata::run(a),

@@ -18,11 +18,19 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let (result, time) = step("verifying", a.json, || zkinfer::verify(&key, &bundle));
     result?;
     if a.json {
-        print_json(&serde_json::json!({ "verified": true, "model": bundle.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64() }));
+        print_json(&serde_json::json!({
+            "verified": true, "model": bundle.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
+            "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment,
+        }));
     } else {
         println!("verified: the proof is valid for model '{}' ({:.3}s)", bundle.model_name, time.as_secs_f64());
         for o in &bundle.outputs {
             println!("  {} = {:?}", o.name, o.values);
+        }
+        for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment)] {
+            if let Some(c) = c {
+                println!("  Poseidon commitment to the {what}: {c}");
+            }
         }
     }
     Ok(())

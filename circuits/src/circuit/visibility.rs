@@ -1,0 +1,123 @@
+//! What the verifier sees of each tensor kind (the names EZKL users know):
+//!
+//! - `public`: the values are public instances;
+//! - `private`: witness only — the proof says nothing about them beyond the model's relation;
+//! - `hashed`: one public instance, the Poseidon commitment to the values, computed in the
+//!   circuit, so a contract can check it against a commitment registered elsewhere without the
+//!   values being revealed;
+//! - `fixed` (parameters only): the weights are fixed columns, committed in the verifying key, so
+//!   the verifier (or the contract embedding it) pins the model.
+//!
+//! The public instances are the input part, then the output part (all outputs in order).
+
+use crate::circuit::region::fr_from_i128;
+use crate::gadgets::poseidon;
+use halo2_proofs::halo2curves::bn256::Fr;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    #[default]
+    Public,
+    Private,
+    Hashed,
+    Fixed,
+}
+
+impl FromStr for Visibility {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "public" => Ok(Self::Public),
+            "private" => Ok(Self::Private),
+            "hashed" => Ok(Self::Hashed),
+            "fixed" => Ok(Self::Fixed),
+            other => Err(format!("unknown visibility '{other}' (public, private, hashed or fixed)")),
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Public => "public",
+            Self::Private => "private",
+            Self::Hashed => "hashed",
+            Self::Fixed => "fixed",
+        })
+    }
+}
+
+impl Visibility {
+    /// Public instances a tensor of `len` values takes.
+    pub fn instance_len(self, len: usize) -> usize {
+        match self {
+            Self::Public => len,
+            Self::Hashed => 1,
+            Self::Private | Self::Fixed => 0,
+        }
+    }
+
+    /// The instances for these quantized values.
+    pub fn instances(self, values: &[i128]) -> Vec<Fr> {
+        match self {
+            Self::Public => values.iter().map(|&v| fr_from_i128(v)).collect(),
+            Self::Hashed => vec![commitment(values)],
+            Self::Private | Self::Fixed => vec![],
+        }
+    }
+}
+
+/// The Poseidon commitment to quantized values (each as its field element; negatives wrap).
+pub fn commitment(values: &[i128]) -> Fr {
+    let elements: Vec<Fr> = values.iter().map(|&v| fr_from_i128(v)).collect();
+    poseidon::hash(&elements)
+}
+
+/// The visibility of the model input, its outputs and its parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelVisibility {
+    pub input: Visibility,
+    pub output: Visibility,
+    pub params: Visibility,
+}
+
+impl Default for ModelVisibility {
+    fn default() -> Self {
+        Self { input: Visibility::Public, output: Visibility::Public, params: Visibility::Fixed }
+    }
+}
+
+impl ModelVisibility {
+    pub fn validate(&self) -> Result<(), String> {
+        for (kind, v) in [("input", self.input), ("output", self.output)] {
+            if v == Visibility::Fixed {
+                return Err(format!("--{kind}-visibility fixed: only parameters can be fixed (public, private or hashed)"));
+            }
+        }
+        if self.params != Visibility::Fixed {
+            return Err(format!("--param-visibility {}: parameters are fixed columns pinned by the verifying key; witness parameters are not supported yet", self.params));
+        }
+        Ok(())
+    }
+
+    /// Whether the circuit hashes anything (and so needs the Poseidon gadget).
+    pub fn hashes(&self) -> bool {
+        self.input == Visibility::Hashed || self.output == Visibility::Hashed
+    }
+
+    pub fn num_instances(&self, input_len: usize, output_len: usize) -> usize {
+        self.input.instance_len(input_len) + self.output.instance_len(output_len)
+    }
+
+    /// The public instances: the input part, then the output part.
+    pub fn instances(&self, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
+        let flat: Vec<i128> = outputs.iter().flatten().copied().collect();
+        let mut out = self.input.instances(input);
+        out.extend(self.output.instances(&flat));
+        out
+    }
+}

@@ -1,0 +1,89 @@
+//! Visibility modes end to end: a hashed input exposes only its Poseidon commitment (which
+//! `zkinfer commit` reproduces), a private output exposes nothing, and a proof cannot be moved to
+//! another input's commitment.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use zkinfer::compile::CompileOptions;
+use zkinfer::proof::{fr_to_hex, input_commitment};
+use zkinfer::{prove, verify, ZkError};
+use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
+
+fn keys_for(model: &str, visibility: ModelVisibility) -> (zkinfer::CompiledModel, zkinfer::ProvingKeyFile, zkinfer::VerifyingKeyFile) {
+    let samples = vec![sample(model, "input.json"), sample(model, "input2.json")];
+    let opts = CompileOptions { visibility, ..Default::default() };
+    let compiled = zkinfer::compile(&onnx(model), &samples, &opts).unwrap();
+    let srs = zkinfer::srs::generate_insecure(compiled.params.k, 11).unwrap();
+    let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
+    (compiled, pk, vk)
+}
+
+fn rejected(result: Result<(), ZkError>) -> String {
+    match result {
+        Err(ZkError::Rejected(why)) => why,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn hashed_input_exposes_its_commitment_and_binds_the_proof_to_it() {
+    let vis = ModelVisibility { input: Visibility::Hashed, ..ModelVisibility::default() };
+    let (compiled, pk, vk) = keys_for("credit_gbt", vis);
+    let borrower = sample("credit_gbt", "input.json");
+    let bundle = prove(&compiled, &pk, &borrower).unwrap();
+    verify(&vk, &bundle).unwrap();
+    assert!(bundle.input.is_empty(), "the features stay private");
+    let commitment = input_commitment(&compiled, &borrower).unwrap();
+    assert_eq!(bundle.input_commitment.as_deref(), Some(commitment.as_str()));
+    assert_eq!(bundle.instances[0], commitment);
+    assert_eq!(bundle.instances.len(), 1 + 3, "commitment, label, two probabilities");
+    assert!(!bundle.outputs.is_empty());
+
+    // the same proof presented as one about another borrower's committed features
+    let other = input_commitment(&compiled, &sample("credit_gbt", "input2.json")).unwrap();
+    assert_ne!(other, commitment);
+    let mut moved = bundle.clone();
+    moved.instances[0] = other.clone();
+    moved.input_commitment = Some(other);
+    assert!(rejected(verify(&vk, &moved)).contains("does not verify"));
+    // a bundle whose stated commitment disagrees with its instance
+    let mut mislabelled = bundle.clone();
+    mislabelled.input_commitment = Some(fr_to_hex(&zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::from(7u64)));
+    assert!(rejected(verify(&vk, &mislabelled)).contains("commitment"));
+}
+
+#[test]
+fn private_input_and_hashed_output_reveal_no_values() {
+    let vis = ModelVisibility { input: Visibility::Private, output: Visibility::Hashed, ..ModelVisibility::default() };
+    let (compiled, pk, vk) = keys_for("linear_regression", vis);
+    let x = sample("linear_regression", "input.json");
+    let bundle = prove(&compiled, &pk, &x).unwrap();
+    verify(&vk, &bundle).unwrap();
+    assert!(bundle.input.is_empty() && bundle.outputs.is_empty());
+    assert_eq!(bundle.instances.len(), 1);
+    // the committed output is the quantized model's output on this input
+    let model = &compiled.model;
+    let witness = model.evaluate(&model.quantize_input(&x).unwrap()).unwrap();
+    let outputs: Vec<i128> = model.outputs.iter().flat_map(|&o| witness.out[o].clone()).collect();
+    assert_eq!(bundle.output_commitment.as_deref(), Some(fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&outputs)).as_str()));
+    // another output's commitment is rejected
+    let mut wrong = bundle.clone();
+    let mut shifted = outputs.clone();
+    shifted[0] += 1;
+    let c = fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&shifted));
+    wrong.instances[0] = c.clone();
+    wrong.output_commitment = Some(c);
+    assert!(rejected(verify(&vk, &wrong)).contains("does not verify"));
+}
+
+#[test]
+fn a_proof_checked_against_the_public_layout_key_is_rejected() {
+    // same model, different visibility: a different circuit and key
+    let (_, _, public_vk) = keys_for("linear_regression", ModelVisibility::default());
+    let vis = ModelVisibility { input: Visibility::Hashed, ..ModelVisibility::default() };
+    let (compiled, pk, _) = keys_for("linear_regression", vis);
+    let bundle = prove(&compiled, &pk, &sample("linear_regression", "input.json")).unwrap();
+    assert!(verify(&public_vk, &bundle).is_err());
+}
