@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# DeFi risk score, end to end on a local chain, in one command:
+#
+#   examples/defi-risk-score/run.sh
+#
+# 1. compiles the bundled gradient-boosted credit model (models/credit_gbt) with a hashed input:
+#    the proof exposes a Poseidon commitment to the borrower's features, never the features;
+# 2. generates an (insecure, development) SRS and the keys;
+# 3. commits to two borrowers' features, as an oracle would, and proves each one's risk score;
+#    proves a second model (models/credit_logistic) on Alice's features too;
+# 4. on a fresh anvil chain: deploys the verifier and a LendingPool that pins it, registers both
+#    commitments, and has Alice raise her limit with her proof; Bob's use of Alice's proof, a replay,
+#    Bob's own high-risk proof and the other model's proof are refused. Prints the new limit and
+#    the lending transaction's gas.
+#
+# Needs: cargo, Node.js with `npm ci --prefix verifier-contract` (done here if missing).
+# ZKINFER=path/to/zkinfer skips the build; OUT=dir keeps the files (default out/defi-risk-score).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${OUT:-$root/out/defi-risk-score}
+mkdir -p "$out"
+if [ -z "${ZKINFER:-}" ]; then
+  cargo build --release --quiet -p zkinfer --manifest-path "$root/Cargo.toml"
+  ZKINFER="$root/target/release/zkinfer"
+fi
+zk() { "$ZKINFER" "$@"; }
+[ -d "$root/verifier-contract/node_modules/solc" ] || npm ci --silent --prefix "$root/verifier-contract"
+# json FILE EXPR: a field of a JSON file (EXPR in JavaScript over `d`)
+json() { node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(eval(process.argv[2]))' "$@"; }
+
+credit=$root/models/credit_gbt
+calibration=(--input "$credit/input.json" --input "$credit/input2.json" --input "$here/alice.json" --input "$here/bob.json")
+
+echo "== compile the credit model with a hashed input" >&2
+zk compile "$credit/model.onnx" "${calibration[@]}" --input-visibility hashed -o "$out/credit.zkc" --json > "$out/compile.json"
+k=$(json "$out/compile.json" "d.k")
+zk srs gen --k "$k" -o "$out/srs.bin" --json > /dev/null
+zk setup "$out/credit.zkc" --srs "$out/srs.bin" --pk "$out/pk.bin" --vk "$out/vk.bin" --json > /dev/null
+zk gen-verifier --vk "$out/vk.bin" -o "$out/Verifier.sol" --json > /dev/null
+
+echo "== the oracle's commitments, and each borrower's proof" >&2
+for who in alice bob; do
+  zk commit "$out/credit.zkc" --input "$here/$who.json" > "$out/$who.commitment"
+  zk prove "$out/credit.zkc" --pk "$out/pk.bin" --input "$here/$who.json" -o "$out/$who.proof.json" --json > "$out/$who.prove.json"
+  zk verify --vk "$out/vk.bin" --proof "$out/$who.proof.json" --json > /dev/null
+  zk calldata --proof "$out/$who.proof.json" --json > "$out/$who.calldata.json"
+done
+
+echo "== another model, proved on Alice's features" >&2
+other=$root/models/credit_logistic
+zk compile "$other/model.onnx" --input "$other/input.json" --input "$here/alice.json" --input-visibility hashed -o "$out/other.zkc" --json > /dev/null
+zk inspect "$out/other.zkc" --json > "$out/other.inspect.json"
+zk srs gen --k "$(json "$out/other.inspect.json" "d.circuit.params.k")" -o "$out/other-srs.bin" --json > /dev/null
+zk setup "$out/other.zkc" --srs "$out/other-srs.bin" --pk "$out/other-pk.bin" --vk "$out/other-vk.bin" --json > /dev/null
+zk prove "$out/other.zkc" --pk "$out/other-pk.bin" --input "$here/alice.json" -o "$out/other.proof.json" --json > /dev/null
+zk calldata --proof "$out/other.proof.json" --json > "$out/other.calldata.json"
+
+# The risk is the probability of default, output 1 ([P(repaid), P(default)]): its public
+# instance follows the commitment (1) and the label (1); the pool accepts a risk up to 0.30.
+scale=$(json "$out/alice.proof.json" "d.outputs[1].scale")
+node - "$out" "$scale" <<'JS' > "$out/settings.json"
+const fs = require('fs');
+const [out, scale] = process.argv.slice(2);
+const read = (f) => fs.readFileSync(`${out}/${f}`, 'utf8').trim();
+console.log(JSON.stringify({
+  verifier_sol: `${out}/Verifier.sol`, model_digest: JSON.parse(read('alice.proof.json')).model_digest,
+  risk_index: 3, max_risk: Math.floor(0.30 * 2 ** Number(scale)),
+  alice: { commitment: read('alice.commitment'), calldata: `${out}/alice.calldata.json` },
+  bob: { commitment: read('bob.commitment'), calldata: `${out}/bob.calldata.json` },
+  other_model: { calldata: `${out}/other.calldata.json` },
+}));
+JS
+for who in alice bob; do
+  echo "   $who: P(default) proved = $(json "$out/$who.proof.json" "d.outputs[1].values[1].toFixed(4)")" >&2
+done
+echo "== on-chain: LendingPool on a local anvil chain" >&2
+prove_s=$(json "$out/alice.prove.json" "d.prove_seconds.toFixed(2)")
+node "$here/lending.js" "$out/settings.json" | tee "$out/result.json"
+echo "(Alice's proof took ${prove_s}s; files in $out)" >&2

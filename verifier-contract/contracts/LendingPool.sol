@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.19;
+
+import "./ZkinferVerifier.sol";
+
+/// @notice A lending pool that raises a borrower's credit limit only on a zero-knowledge proof
+/// that the pinned credit-risk model, run on that borrower's features, scored them as low risk —
+/// without the features ever appearing on-chain.
+/// - Model: the verifier (whose verifying key commits to every weight) is fixed at deploy, and the
+///   zkinfer model digest is recorded beside it for audits.
+/// - Features: an oracle registers each borrower's Poseidon commitment to their quantized features
+///   (`zkinfer commit`); the proof's first public instance is that commitment, computed in the
+///   circuit (the model is compiled with `--input-visibility hashed`).
+/// - Score: the public output at `riskIndex`, a quantized probability of default (value / 2^scale);
+///   the limit is raised when it is at most `maxRisk`.
+/// - Replay: each proof is accepted once.
+contract LendingPool {
+    uint256 internal constant FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
+
+    IZkinferVerifier public immutable verifier;
+    bytes32 public immutable modelDigest;
+    uint256 public immutable riskIndex;
+    int256 public immutable maxRisk;
+    uint256 public immutable baseLimit;
+    uint256 public immutable raisedLimit;
+    address public immutable oracle;
+
+    mapping(address => uint256) public featureCommitment;
+    mapping(address => uint256) public creditLimit;
+    mapping(bytes32 => bool) public proofUsed;
+
+    event BorrowerRegistered(address indexed borrower, uint256 featureCommitment);
+    event LimitRaised(address indexed borrower, uint256 newLimit, int256 risk, bytes32 proofHash);
+
+    error NotOracle();
+    error UnknownBorrower();
+    error CommitmentMismatch();
+    error ProofReplayed();
+    error InvalidProof();
+    error RiskTooHigh(int256 risk);
+    error BadInstances();
+
+    constructor(
+        IZkinferVerifier verifier_,
+        bytes32 modelDigest_,
+        uint256 riskIndex_,
+        int256 maxRisk_,
+        uint256 baseLimit_,
+        uint256 raisedLimit_
+    ) {
+        verifier = verifier_;
+        modelDigest = modelDigest_;
+        riskIndex = riskIndex_;
+        maxRisk = maxRisk_;
+        baseLimit = baseLimit_;
+        raisedLimit = raisedLimit_;
+        oracle = msg.sender;
+    }
+
+    /// @notice The oracle vouches for a borrower's features by registering their commitment; the
+    /// borrower starts at the base limit.
+    function registerBorrower(address borrower, uint256 commitment) external {
+        if (msg.sender != oracle) revert NotOracle();
+        featureCommitment[borrower] = commitment;
+        creditLimit[borrower] = baseLimit;
+        emit BorrowerRegistered(borrower, commitment);
+    }
+
+    /// @notice Raises the caller's limit if `proof` shows the pinned model scores the caller's
+    /// registered features at a risk of at most `maxRisk`.
+    function requestLimitIncrease(bytes calldata proof, uint256[] calldata instances) external returns (uint256) {
+        uint256 commitment = featureCommitment[msg.sender];
+        if (commitment == 0) revert UnknownBorrower();
+        if (instances.length <= riskIndex) revert BadInstances();
+        if (instances[0] != commitment) revert CommitmentMismatch();
+        bytes32 proofHash = keccak256(proof);
+        if (proofUsed[proofHash]) revert ProofReplayed();
+        if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
+        int256 risk = toSigned(instances[riskIndex]);
+        if (risk > maxRisk) revert RiskTooHigh(risk);
+        proofUsed[proofHash] = true;
+        creditLimit[msg.sender] = raisedLimit;
+        emit LimitRaised(msg.sender, raisedLimit, risk, proofHash);
+        return raisedLimit;
+    }
+
+    /// @dev zkinfer encodes a negative value v as p - |v|.
+    function toSigned(uint256 v) internal pure returns (int256) {
+        return v > FIELD_MODULUS / 2 ? -int256(FIELD_MODULUS - v) : int256(v);
+    }
+}

@@ -1,0 +1,58 @@
+// Shared helpers for scripts that talk to a local anvil chain: compile with the pinned solc-js,
+// start and stop anvil (npm @foundry-rs/anvil, Osaka rules), JSON-RPC, transactions, ABI words.
+const fs = require('fs');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+const { keccak256 } = require(path.join(__dirname, '..', 'node_modules', 'js-sha3'));
+
+const here = path.join(__dirname, '..');
+const anvilBin = path.join(here, 'node_modules', '@foundry-rs', `anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`, 'bin', 'anvil');
+
+/// {name: {bytecode, runtime, abi}} for the given {file: source} map.
+function compile(sources, optimizerRuns = null) {
+  const out = execFileSync('node', [path.join(__dirname, 'solc.js')], { input: JSON.stringify({ sources, optimizer_runs: optimizerRuns }), maxBuffer: 1 << 30 });
+  const result = JSON.parse(out);
+  if (result.errors.length) throw new Error(result.errors.join('\n'));
+  return result.contracts;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/// Starts anvil on a random local port; `noSizeLimit` lifts EIP-170 (for oversized verifiers).
+async function startChain({ noSizeLimit = false } = {}) {
+  if (!fs.existsSync(anvilBin)) throw new Error(`anvil not found at ${anvilBin}: run npm ci --prefix ${here}`);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--hardfork', 'osaka', '--silent'];
+  if (noSizeLimit) args.push('--disable-code-size-limit');
+  const proc = spawn(anvilBin, args, { stdio: 'ignore' });
+  let id = 0;
+  const rpc = async (method, params = []) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) });
+    const body = await res.json();
+    if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+    return body.result;
+  };
+  for (let i = 0; ; i++) {
+    try { await rpc('eth_chainId'); break; } catch (e) { if (i > 100) { proc.kill(); throw new Error('anvil did not start'); } await sleep(100); }
+  }
+  /// Sends a transaction and waits for its receipt (status '0x1' or '0x0').
+  const send = async (from, tx) => {
+    const hash = await rpc('eth_sendTransaction', [{ from, gas: '0xf42400', ...tx }]);
+    for (let i = 0; i < 200; i++) {
+      const receipt = await rpc('eth_getTransactionReceipt', [hash]);
+      if (receipt) return receipt;
+      await sleep(50);
+    }
+    throw new Error(`no receipt for ${hash}`);
+  };
+  return { rpc, send, stop: () => proc.kill() };
+}
+
+/// A 32-byte ABI word of a non-negative integer (number, bigint, decimal or 0x string).
+const word = (n) => BigInt(n).toString(16).padStart(64, '0');
+/// A two's-complement ABI word of a signed integer.
+const signedWord = (n) => (BigInt(n) < 0n ? (2n ** 256n + BigInt(n)).toString(16) : BigInt(n).toString(16)).padStart(64, '0');
+const selector = (signature) => keccak256(signature).slice(0, 8);
+
+module.exports = { compile, startChain, word, signedWord, selector, anvilBin };
