@@ -81,7 +81,7 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         selectors: cs.num_selectors(),
         instance_columns: cs.num_instance_columns(),
         lookup_arguments: cs.lookups().len(),
-        lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, params.bits) } else { 0 },
+        lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, model.lut_domain_bits()) } else { 0 },
         max_gate_degree: cs.degree(),
         public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len()),
         layers,
@@ -101,7 +101,7 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, visibility: Mode
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
-    let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.bits) };
+    let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits()) };
     let instances = visibility.num_instances(model.input_node().len(), model.output_len());
     let needed = rows.max(1 << shape.table_bits()).max(lut_rows).max(instances) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);

@@ -74,7 +74,7 @@ impl Circuit<Fr> for ModelCircuit {
     fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         config.range.load(&mut layouter)?;
         if let Some(lut) = &config.lut {
-            lut.load(&mut layouter, &self.model.luts, self.params.bits)?;
+            lut.load(&mut layouter, &self.model.luts, self.model.lut_domain_bits())?;
         }
         let public = layouter.assign_region(
             || "model",

@@ -16,9 +16,13 @@ const MIN_SCALE: i32 = -12;
 /// Largest weight scale exponent.
 const MAX_WEIGHT_SCALE: i32 = 20;
 
+/// The largest input domain of a function table: `2^12` rows per table.
+pub const MAX_LUT_BITS: u32 = 12;
+
 #[derive(Clone, Debug)]
 pub struct QuantizeOptions {
-    /// Bits of every requantized value (and of the range-check table): `|q| < 2^bits`.
+    /// Bits of every requantized value: `|q| < 2^bits`. Tensors that feed a function table are
+    /// calibrated to `min(bits, 12)` bits, the tables' domain.
     pub bits: u32,
     /// Use this scale for every activation and constant instead of calibrating.
     pub fixed_scale: Option<i32>,
@@ -42,7 +46,8 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
     let max_abs = observed_max_abs(graph, samples)?;
     let fused_into = relu_fusions(graph);
     let bits = opts.bits as i32;
-    let scale_for = |max: f64| opts.fixed_scale.unwrap_or_else(|| calibrated_scale(max, bits));
+    let lut_bits = opts.bits.min(MAX_LUT_BITS);
+    let feeds_lut = lut_inputs(graph);
 
     let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
     let mut luts: Vec<LutSpec> = Vec::new();
@@ -57,7 +62,8 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         // A model output that nothing else reads keeps the raw scale of its sum or product: no
         // later layer needs it small, so rounding it would only add error (and rows).
         let terminal = graph.outputs.contains(&id) && consumers[id] == 1 && !relu && matches!(node.op, Op::Linear { .. } | Op::Binary(_) | Op::MatMul);
-        let want = if terminal { KEEP_RAW_SCALE } else { scale_for(target) };
+        let scale_bits = if feeds_lut[id] { lut_bits as i32 } else { bits };
+        let want = if terminal { KEEP_RAW_SCALE } else { opts.fixed_scale.unwrap_or_else(|| calibrated_scale(target, scale_bits)) };
         let in_scale = |i: usize| nodes[node.inputs[i]].scale;
         let (op, scale) = match &node.op {
             Op::Input => (QOp::Input, want),
@@ -100,7 +106,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         };
         nodes.push(QNode { name: node.name.clone(), op_name, op, inputs: node.inputs.clone(), shape: node.shape.clone(), scale });
     }
-    Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits, luts })
+    Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits, luts, lut_bits })
 }
 
 /// Per node, the largest absolute value seen over all samples.
@@ -118,6 +124,20 @@ fn observed_max_abs(graph: &Graph, samples: &[Vec<f64>]) -> Result<Vec<f64>, Str
         }
     }
     Ok(max_abs)
+}
+
+/// Whether each node's values reach a function table's input, directly or through re-wiring
+/// (Reshape, Select, a fused Relu): those are calibrated to the tables' domain.
+fn lut_inputs(graph: &Graph) -> Vec<bool> {
+    let mut feeds = vec![false; graph.nodes.len()];
+    for id in (0..graph.nodes.len()).rev() {
+        let node = &graph.nodes[id];
+        let passes = matches!(node.op, Op::Unary(_)) || (feeds[id] && matches!(node.op, Op::Reshape | Op::Select { .. } | Op::Relu));
+        if passes {
+            node.inputs.iter().for_each(|&i| feeds[i] = true);
+        }
+    }
+    feeds
 }
 
 /// For each node, the Relu it is fused with: a Linear or Binary node whose only reader is a Relu.
@@ -240,5 +260,29 @@ mod tests {
         assert_eq!(requant_to(8, 8, 12, false), (None, 8));
         assert_eq!(requant_to(8, 8, 12, true), (Some(Requant { shift: 0, relu: true }), 8));
         assert_eq!(requant_to(8, 10, 12, false), (None, 8));
+    }
+
+    #[test]
+    fn function_table_inputs_stay_within_the_table_domain() {
+        use crate::ir::{Node, Nonlinearity, Tensor};
+        let node = |name: &str, op: Op, inputs: Vec<usize>| Node { name: name.into(), op, inputs, shape: vec![1, 2] };
+        let w = Tensor::new(vec![2, 2], vec![0.5, -0.25, 1.0, 0.75]);
+        let graph = Graph {
+            nodes: vec![
+                node("x", Op::Input, vec![]),
+                node("fc", Op::Linear { weight: w.clone(), bias: None }, vec![0]),
+                node("sigmoid", Op::Unary(Nonlinearity::Sigmoid), vec![1]),
+                node("fc2", Op::Linear { weight: w, bias: None }, vec![0]),
+                node("relu", Op::Relu, vec![3]),
+            ],
+            input: 0,
+            outputs: vec![2, 4],
+        };
+        let model = quantize(&graph, &[vec![0.9, -0.4]], &QuantizeOptions { bits: 16, fixed_scale: None }).unwrap();
+        assert_eq!(model.lut_domain_bits(), 12);
+        // fc feeds the table: 12-bit headroom; fc2 (through its fused Relu) does not: 16 bits
+        assert!(model.nodes[1].scale + 4 <= model.nodes[3].scale, "{} vs {}", model.nodes[1].scale, model.nodes[3].scale);
+        // the input also feeds fc2 only through a Linear, so it is calibrated at 16 bits
+        assert!(model.nodes[0].scale >= 14);
     }
 }

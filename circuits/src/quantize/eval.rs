@@ -96,7 +96,7 @@ impl QuantizedModel {
 
     fn lookup_all(&self, node: &QNode, x: &[i128], tag: u32) -> Result<Vec<i128>, QuantError> {
         let spec = self.luts[tag as usize - 1];
-        let range = super::LutSpec::input_range(self.bits);
+        let range = super::LutSpec::input_range(self.lut_domain_bits());
         x.par_iter()
             .map(|&q| {
                 if !range.contains(&q) {
@@ -106,7 +106,7 @@ impl QuantizedModel {
                         value: from_fixed(q, spec.in_scale),
                         limit: from_fixed(range.end, spec.in_scale),
                         scale: spec.in_scale,
-                        bits: self.bits,
+                        bits: self.lut_domain_bits(),
                     });
                 }
                 Ok(spec.output(q))

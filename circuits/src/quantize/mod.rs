@@ -98,6 +98,11 @@ pub struct QuantizedModel {
     /// The nonlinear functions' tables, one per (function, input scale, output scale).
     #[serde(default)]
     pub luts: Vec<LutSpec>,
+    /// The tables' input domain, `[-2^(lut_bits-1), 2^(lut_bits-1))` (0 in files from before it
+    /// existed: then `bits`). Tables need `2^lut_bits` rows each, so they stay at 12 bits while
+    /// the other activations may use more.
+    #[serde(default)]
+    pub lut_bits: u32,
 }
 
 /// One lookup table: `q_out = round(f(q_in / 2^in_scale) * 2^out_scale)` for every
@@ -122,6 +127,11 @@ impl LutSpec {
 }
 
 impl QuantizedModel {
+    /// Bits of the function tables' input domain.
+    pub fn lut_domain_bits(&self) -> u32 {
+        if self.lut_bits == 0 { self.bits } else { self.lut_bits }
+    }
+
     pub fn input_node(&self) -> &QNode {
         &self.nodes[self.input]
     }
