@@ -29,6 +29,9 @@ pub struct KeyInfo {
     pub params: CircuitParams,
     pub input: TensorInfo,
     pub outputs: Vec<TensorInfo>,
+    /// How many parameter values the circuit holds as witness (0 for fixed parameters).
+    #[serde(default)]
+    pub witness_params: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,6 +52,7 @@ impl KeyInfo {
             params: compiled.params,
             input: info(m.input),
             outputs: m.outputs.iter().map(|&o| info(o)).collect(),
+            witness_params: if compiled.params.visibility.witness_params() { m.param_values(true).len() } else { 0 },
         }
     }
 
@@ -62,7 +66,7 @@ impl KeyInfo {
 
     /// Public instances: the input part (values, a commitment, or none), then the output part.
     pub fn num_instances(&self) -> usize {
-        self.params.visibility.num_instances(self.input_len(), self.output_len())
+        self.params.visibility.num_instances(self.input_len(), self.output_len(), self.witness_params)
     }
 
     /// Instances the input part takes (where the output part starts).

@@ -48,6 +48,9 @@ pub struct ProofBundle {
     /// The Poseidon commitment to the quantized outputs (all, in order), when they are hashed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_commitment: Option<String>,
+    /// The Poseidon commitment to the parameters, when they are hashed: what pins the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params_commitment: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,6 +116,12 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
     Some(outputs)
 }
 
+/// The Poseidon commitment (hex) to the model's parameters: the public instance of a proof whose
+/// parameters are hashed, which a contract pins to pin the model.
+pub fn params_commitment(compiled: &CompiledModel) -> String {
+    fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&compiled.model.param_values(true)))
+}
+
 /// The Poseidon commitment (hex) to `input` quantized at the model's input scale: the public
 /// instance of a proof whose input is hashed.
 pub fn input_commitment(compiled: &CompiledModel, input: &[f64]) -> Result<String> {
@@ -136,7 +145,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
     let q_input = model.quantize_input(input)?;
     let witness = model.evaluate(&q_input)?;
     let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&compiled.params, &q_input, &q_outputs);
+    let instances = ModelCircuit::instances(&compiled.params, model, &q_input, &q_outputs);
     let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
 
     let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
@@ -159,5 +168,6 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         outputs,
         input_commitment: commitment_at(vis.input == Visibility::Hashed, 0),
         output_commitment: commitment_at(vis.output == Visibility::Hashed, key.info.input_instances()),
+        params_commitment: commitment_at(vis.params == Visibility::Hashed, instances.len().saturating_sub(1)),
     })
 }

@@ -73,7 +73,10 @@ fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) 
         return Err(ZkError::Rejected("the input written in the proof file differs from its public instances".into()));
     }
     let commitment = |hashed: bool, index: usize| hashed.then(|| fr_to_hex(&instances[index]));
-    if bundle.input_commitment != commitment(vis.input == Visibility::Hashed, 0) || bundle.output_commitment != commitment(vis.output == Visibility::Hashed, n_in) {
+    let last = instances.len().saturating_sub(1);
+    let stated = [&bundle.input_commitment, &bundle.output_commitment, &bundle.params_commitment];
+    let actual = [commitment(vis.input == Visibility::Hashed, 0), commitment(vis.output == Visibility::Hashed, n_in), commitment(vis.params == Visibility::Hashed, last)];
+    if stated.iter().zip(&actual).any(|(s, a)| *s != a) {
         return Err(ZkError::Rejected("a commitment written in the proof file differs from its public instances".into()));
     }
     Ok(())

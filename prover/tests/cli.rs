@@ -272,8 +272,18 @@ fn hashed_input_through_the_cli_matches_zkinfer_commit() {
     assert_eq!(proved["input_commitment"], committed["input_commitment"]);
     let verified = succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json")), "--json"]));
     assert_eq!(verified["input_commitment"], committed["input_commitment"]);
-    // parameters cannot be witness yet: a clear error, nothing written
-    let out = zkinfer(&["compile", s(&onnx("credit_logistic")), "--input", s(&input), "--param-visibility", "hashed", "-o", s(&p("h.zkc"))]);
-    fails_with(&out, "--param-visibility hashed");
+    // hashed parameters: `zkinfer commit --params` is the commitment the proof pins
+    succeeds(&zkinfer(&["compile", s(&onnx("credit_logistic")), "--input", s(&input), "--param-visibility", "hashed", "-o", s(&p("hp.zkc")), "--json"]));
+    succeeds(&zkinfer(&["setup", s(&p("hp.zkc")), "--srs", s(&p("srs.bin")), "--pk", s(&p("hp-pk.bin")), "--vk", s(&p("hp-vk.bin")), "--json"]));
+    let proved = succeeds(&zkinfer(&["prove", s(&p("hp.zkc")), "--pk", s(&p("hp-pk.bin")), "--input", s(&input), "-o", s(&p("hp-proof.json")), "--json"]));
+    let pinned = succeeds(&zkinfer(&["commit", s(&p("hp.zkc")), "--params", "--json"]));
+    assert!(pinned["params_commitment"].is_string());
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(p("hp-proof.json")).unwrap()).unwrap();
+    assert_eq!(bundle["params_commitment"], pinned["params_commitment"]);
+    assert!(proved["proof"].is_string());
+    succeeds(&zkinfer(&["verify", "--vk", s(&p("hp-vk.bin")), "--proof", s(&p("hp-proof.json")), "--json"]));
+    // an input cannot be fixed: a clear error, nothing written
+    let out = zkinfer(&["compile", s(&onnx("credit_logistic")), "--input", s(&input), "--input-visibility", "fixed", "-o", s(&p("h.zkc"))]);
+    fails_with(&out, "--input-visibility fixed");
     assert!(!p("h.zkc").exists());
 }

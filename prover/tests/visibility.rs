@@ -1,13 +1,13 @@
 //! Visibility modes end to end: a hashed input exposes only its Poseidon commitment (which
-//! `zkinfer commit` reproduces), a private output exposes nothing, and a proof cannot be moved to
-//! another input's commitment.
+//! `zkinfer commit` reproduces), a private output exposes nothing, hashed parameters expose the
+//! commitment that pins the model, and a proof cannot be moved to another commitment.
 
 mod common;
 
 use common::*;
 use std::path::Path;
 use zkinfer::compile::CompileOptions;
-use zkinfer::proof::{fr_to_hex, input_commitment};
+use zkinfer::proof::{fr_to_hex, input_commitment, params_commitment};
 use zkinfer::{prove, verify, ZkError};
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 
@@ -86,4 +86,46 @@ fn a_proof_checked_against_the_public_layout_key_is_rejected() {
     let (compiled, pk, _) = keys_for("linear_regression", vis);
     let bundle = prove(&compiled, &pk, &sample("linear_regression", "input.json")).unwrap();
     assert!(verify(&public_vk, &bundle).is_err());
+}
+
+#[test]
+fn hashed_parameters_expose_the_commitment_that_pins_the_model() {
+    let vis = ModelVisibility { params: Visibility::Hashed, ..ModelVisibility::default() };
+    let (compiled, pk, vk) = keys_for("credit_logistic", vis);
+    let x = sample("credit_logistic", "input.json");
+    let bundle = prove(&compiled, &pk, &x).unwrap();
+    verify(&vk, &bundle).unwrap();
+    let pinned = params_commitment(&compiled);
+    assert_eq!(bundle.params_commitment.as_deref(), Some(pinned.as_str()));
+    assert_eq!(bundle.instances.last(), Some(&pinned));
+    // the outputs stay public and are still checked
+    assert_eq!(bundle.outputs.len(), 2);
+    // presented as a proof about other weights (their commitment in its place): rejected
+    let mut other = compiled.clone();
+    if let Some(zkinfer_circuits::quantize::QOp::Linear { weight, .. }) = other.model.nodes.iter_mut().map(|n| &mut n.op).find(|op| matches!(op, zkinfer_circuits::quantize::QOp::Linear { .. })) {
+        weight[0] += 1;
+    }
+    let other_commitment = params_commitment(&other);
+    assert_ne!(other_commitment, pinned);
+    let mut moved = bundle.clone();
+    *moved.instances.last_mut().unwrap() = other_commitment.clone();
+    moved.params_commitment = Some(other_commitment);
+    assert!(rejected(verify(&vk, &moved)).contains("does not verify"));
+}
+
+#[test]
+fn private_parameters_still_bind_the_public_outputs() {
+    let vis = ModelVisibility { params: Visibility::Private, ..ModelVisibility::default() };
+    let (compiled, pk, vk) = keys_for("linear_regression", vis);
+    let bundle = prove(&compiled, &pk, &sample("linear_regression", "input.json")).unwrap();
+    verify(&vk, &bundle).unwrap();
+    assert!(bundle.params_commitment.is_none());
+    assert_eq!(bundle.instances.len(), 11, "input and output only");
+    // an edited output instance (and claim) is rejected
+    let mut wrong = bundle.clone();
+    let v = zkinfer::proof::fr_from_hex(wrong.instances.last().unwrap()).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    *wrong.instances.last_mut().unwrap() = fr_to_hex(&v);
+    wrong.outputs[0].quantized[0] += 1;
+    wrong.outputs[0].values[0] = wrong.outputs[0].quantized[0] as f64 / 2f64.powi(wrong.outputs[0].scale);
+    assert!(rejected(verify(&vk, &wrong)).contains("does not verify"));
 }

@@ -61,7 +61,8 @@ pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerS
         })
         .collect();
     let vis = params.visibility;
-    for (kind, visibility, len) in [("input", vis.input, model.input_node().len()), ("output", vis.output, model.output_len())] {
+    let param_len = model.param_values(vis.witness_params()).len();
+    for (kind, visibility, len) in [("input", vis.input, model.input_node().len()), ("output", vis.output, model.output_len()), ("parameter", vis.params, param_len)] {
         if visibility == Visibility::Hashed {
             layers.push(LayerStats { name: format!("{kind} commitment"), op: "Poseidon".into(), shape: vec![1], scale: 0, rows: poseidon::rows(len), lookups: 0 });
         }
@@ -83,7 +84,7 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         lookup_arguments: cs.lookups().len(),
         lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, model.lut_domain_bits()) } else { 0 },
         max_gate_degree: cs.degree(),
-        public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len()),
+        public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(params.visibility.witness_params()).len()),
         layers,
     }
 }
@@ -95,14 +96,16 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, visibility: Mode
         return Err(format!("hashing needs a width of at least 6, got {width}"));
     }
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
-    let pair_dot = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
+    // witness weights make every Linear a product of two advice vectors
+    let linear = visibility.witness_params() && model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Linear { .. }));
+    let pair_dot = linear || model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
     let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
     let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
     let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits()) };
-    let instances = visibility.num_instances(model.input_node().len(), model.output_len());
+    let instances = visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(visibility.witness_params()).len());
     let needed = rows.max(1 << shape.table_bits()).max(lut_rows).max(instances) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {

@@ -28,9 +28,9 @@ pub(crate) const BLINDING_MARGIN: usize = 8;
 
 /// One inference of a quantized model as a halo2 circuit.
 ///
-/// Public instances (one column): the input part, then the output part, each the quantized
-/// values, their Poseidon commitment or nothing, as `params.visibility` says. Weights are fixed
-/// columns, so the verifying key commits to the model.
+/// Public instances (one column): the input part, the output part, then the parameter part,
+/// each the quantized values, their Poseidon commitment or nothing, as `params.visibility` says.
+/// Fixed parameters (the default) are fixed columns, so the verifying key commits to the model.
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
     pub model: Arc<QuantizedModel>,
@@ -45,8 +45,8 @@ impl ModelCircuit {
     }
 
     /// The instance column for a quantized input and the outputs it produces.
-    pub fn instances(params: &CircuitParams, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
-        params.visibility.instances(input, outputs)
+    pub fn instances(params: &CircuitParams, model: &QuantizedModel, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
+        params.visibility.instances(input, outputs, &model.param_values(params.visibility.witness_params()))
     }
 }
 
@@ -85,6 +85,7 @@ impl Circuit<Fr> for ModelCircuit {
                 let vis = self.params.visibility;
                 let mut public = exposed(&config, &mut ctx, vis.input, &wires.input)?;
                 public.extend(exposed(&config, &mut ctx, vis.output, &outputs)?);
+                public.extend(exposed(&config, &mut ctx, vis.params, &wires.params)?);
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
                 if ctx.row() + BLINDING_MARGIN > 1usize << self.params.k {

@@ -79,7 +79,7 @@ fn setup_visible(width: Option<usize>, limbs: u32, visibility: ModelVisibility) 
     let input = model.quantize_input(&SAMPLE).unwrap();
     let witness = model.evaluate(&input).unwrap();
     let outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&params, &input, &outputs);
+    let instances = ModelCircuit::instances(&params, &model, &input, &outputs);
     Setup { circuit: ModelCircuit::new(Arc::new(model), params, Some(input)), instances }
 }
 
@@ -578,10 +578,42 @@ fn a_different_absorbed_value_fails_the_copy_or_the_absorb_gate() {
 }
 
 #[test]
-fn parameters_must_stay_fixed_and_inputs_cannot_be() {
+fn inputs_and_outputs_cannot_be_fixed() {
     let model = quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
-    let hashed_params = ModelVisibility { params: Visibility::Hashed, ..ModelVisibility::default() };
-    assert!(choose_params(&model, None, hashed_params).unwrap_err().contains("param-visibility"));
     let fixed_input = ModelVisibility { input: Visibility::Fixed, ..ModelVisibility::default() };
     assert!(choose_params(&model, None, fixed_input).unwrap_err().contains("input-visibility"));
+}
+
+// Witness parameters: every weight, bias and constant is an advice cell.
+
+#[test]
+fn hashed_parameters_pin_every_weight() {
+    let vis = ModelVisibility { output: Visibility::Private, params: Visibility::Hashed, ..ModelVisibility::default() };
+    let s = setup_visible(Some(6), 1, vis);
+    assert!(s.circuit.params.pair_dot, "witness weights are multiplied with the pair-dot gadget");
+    assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()));
+    // the prover swaps in one different weight: a consistent witness for that model, but its
+    // parameters no longer hash to the pinned commitment (the outputs are private, so nothing else
+    // could catch it)
+    let mut other = (*s.circuit.model).clone();
+    let crate::quantize::QOp::Linear { weight, .. } = &mut other.nodes[1].op else { panic!("node 1 is fc1") };
+    weight[0] += 1;
+    let swapped = ModelCircuit::new(Arc::new(other.clone()), s.circuit.params, s.circuit.input.as_deref().cloned());
+    assert!(mock(&swapped, s.circuit.params, &s.instances).is_err());
+    // against the commitment to its own weights it verifies: the commitment is what binds
+    let input = s.circuit.input.as_deref().unwrap();
+    let own = ModelCircuit::instances(&s.circuit.params, &other, input, &[]);
+    assert_ne!(own, s.instances);
+    assert_eq!(mock(&swapped, s.circuit.params, &own), Ok(()));
+}
+
+#[test]
+fn a_wrong_witness_weight_cell_fails_the_parameter_hash_or_the_dot_product() {
+    let vis = ModelVisibility { params: Visibility::Hashed, ..ModelVisibility::default() };
+    let s = setup_visible(Some(6), 1, vis);
+    // fc1's weights are the first cells loaded after the input: row FIRST_ROW + input rows
+    let row = FIRST_ROW + stats(&s.circuit.model, s.circuit.params).layers[0].rows;
+    let v = honest_value(&s, Col::Main(0), row) + Fr::one();
+    let failures = tamper(&s, vec![(Col::Main(0), row, v)]);
+    assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })), "{failures:?}");
 }

@@ -8,7 +8,12 @@
 //! - `fixed` (parameters only): the weights are fixed columns, committed in the verifying key, so
 //!   the verifier (or the contract embedding it) pins the model.
 //!
-//! The public instances are the input part, then the output part (all outputs in order).
+//! Parameters that are not `fixed` (every `Linear`'s weights and bias, every constant tensor)
+//! are advice cells, and a `Linear` multiplies two advice vectors; `private` parameters are then
+//! any the prover likes, so only `hashed` (or `public`) ones pin the model.
+//!
+//! The public instances are the input part, the output part (all outputs in order), then the
+//! parameter part.
 
 use crate::circuit::region::fr_from_i128;
 use crate::gadgets::poseidon;
@@ -98,26 +103,29 @@ impl ModelVisibility {
                 return Err(format!("--{kind}-visibility fixed: only parameters can be fixed (public, private or hashed)"));
             }
         }
-        if self.params != Visibility::Fixed {
-            return Err(format!("--param-visibility {}: parameters are fixed columns pinned by the verifying key; witness parameters are not supported yet", self.params));
-        }
         Ok(())
+    }
+
+    /// Whether the weights are advice cells (any parameter visibility but `fixed`).
+    pub fn witness_params(&self) -> bool {
+        self.params != Visibility::Fixed
     }
 
     /// Whether the circuit hashes anything (and so needs the Poseidon gadget).
     pub fn hashes(&self) -> bool {
-        self.input == Visibility::Hashed || self.output == Visibility::Hashed
+        [self.input, self.output, self.params].contains(&Visibility::Hashed)
     }
 
-    pub fn num_instances(&self, input_len: usize, output_len: usize) -> usize {
-        self.input.instance_len(input_len) + self.output.instance_len(output_len)
+    pub fn num_instances(&self, input_len: usize, output_len: usize, param_len: usize) -> usize {
+        self.input.instance_len(input_len) + self.output.instance_len(output_len) + self.params.instance_len(param_len)
     }
 
-    /// The public instances: the input part, then the output part.
-    pub fn instances(&self, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
+    /// The public instances: the input part, the output part, then the parameter part.
+    pub fn instances(&self, input: &[i128], outputs: &[Vec<i128>], params: &[i128]) -> Vec<Fr> {
         let flat: Vec<i128> = outputs.iter().flatten().copied().collect();
         let mut out = self.input.instances(input);
         out.extend(self.output.instances(&flat));
+        out.extend(self.params.instances(params));
         out
     }
 }

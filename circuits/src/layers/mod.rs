@@ -19,21 +19,24 @@ use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 
-/// The wires of the model's input and of its outputs (in output order), for the instance column.
+/// The wires of the model's input, its outputs (in output order) and, for witness parameters,
+/// every parameter (in `QuantizedModel::param_values` order), for the instance column.
 pub struct ModelWires {
     pub input: Vec<Wire>,
     pub outputs: Vec<Vec<Wire>>,
+    pub params: Vec<Wire>,
 }
 
 /// Lays out every node of `model`. `input` is the quantized input (None during keygen).
 pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, input: Option<&[i128]>) -> Result<ModelWires, Error> {
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(model.nodes.len());
+    let mut params: Vec<Wire> = Vec::new();
     for node in &model.nodes {
         let arg = |i: usize| &wires[node.inputs[i]];
         let out = match &node.op {
             QOp::Input => input::assign(cfg, ctx, node.len(), input)?,
-            QOp::Const { values } => constant::assign(cfg, ctx, values)?,
-            QOp::Linear { .. } => linear::assign(cfg, ctx, node, arg(0))?,
+            QOp::Const { values } => constant::assign(cfg, ctx, values, &mut params)?,
+            QOp::Linear { .. } => linear::assign(cfg, ctx, node, arg(0), &mut params)?,
             QOp::Binary { .. } => binary::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
@@ -51,7 +54,7 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
         wires.push(out);
     }
     let outputs = model.outputs.iter().map(|&o| wires[o].clone()).collect();
-    Ok(ModelWires { input: wires.swap_remove(model.input), outputs })
+    Ok(ModelWires { input: wires.swap_remove(model.input), outputs, params })
 }
 
 /// Rows and range-checked cells one node takes under `params`.
@@ -68,7 +71,7 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
     let requant = |n: usize| NodeCost { rows: params.requant_rows(n), lookups: 3 * n * limbs };
     let base = match &node.op {
         QOp::Input | QOp::Const { .. } => NodeCost { rows: params.load_rows(len), lookups: 0 },
-        QOp::Linear { k, .. } => NodeCost { rows: len * params.dot_rows(*k), lookups: 0 },
+        QOp::Linear { k, n, .. } => NodeCost { rows: linear::rows(params, *k, *n, len), lookups: 0 },
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },
         QOp::Lut { .. } => NodeCost { rows: len, lookups: len },
         QOp::Compare { .. } => NodeCost { rows: params.compare_rows(len), lookups: len * limbs },

@@ -136,6 +136,20 @@ impl QuantizedModel {
         &self.nodes[self.input]
     }
 
+    /// Every parameter value, in layout order: each constant tensor, and (when `with_linear`,
+    /// i.e. witness parameters) each `Linear`'s weights `[k, n]` row-major, then its bias.
+    pub fn param_values(&self, with_linear: bool) -> Vec<i128> {
+        let mut values = Vec::new();
+        for node in &self.nodes {
+            match &node.op {
+                QOp::Const { values: v } => values.extend(v.iter().map(|&x| x as i128)),
+                QOp::Linear { weight, bias, .. } if with_linear => values.extend(weight.iter().chain(bias).map(|&x| x as i128)),
+                _ => {}
+            }
+        }
+        values
+    }
+
     pub fn output_len(&self) -> usize {
         self.outputs.iter().map(|&o| self.nodes[o].len()).sum()
     }

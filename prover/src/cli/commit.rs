@@ -6,21 +6,26 @@ use zkinfer::{input::read_input, CompiledModel};
 pub struct Args {
     /// The compiled model (its input scale decides the quantized values that are hashed).
     model: PathBuf,
-    /// The input, `{"input_data": [[...]]}`.
-    #[arg(long)]
-    input: PathBuf,
+    /// The input, `{"input_data": [[...]]}`: print its commitment.
+    #[arg(long, required_unless_present = "params")]
+    input: Option<PathBuf>,
+    /// Print the commitment to the model's parameters instead (for `--param-visibility hashed`).
+    #[arg(long, conflicts_with = "input")]
+    params: bool,
     #[arg(long)]
     json: bool,
 }
 
-/// The Poseidon commitment a proof with `--input-visibility hashed` exposes for this input: what
-/// an oracle registers on-chain so that a contract can bind a proof to data it never sees.
+/// The Poseidon commitment a proof with hashed input (or parameters) exposes: what an oracle
+/// registers on-chain for a borrower's features, or what a contract pins to pin the model.
 pub fn run(a: Args) -> anyhow::Result<()> {
     let compiled = CompiledModel::load(&a.model)?;
-    let input = read_input(&a.input)?;
-    let commitment = zkinfer::proof::input_commitment(&compiled, &input)?;
+    let (what, commitment) = match &a.input {
+        Some(path) => ("input_commitment", zkinfer::proof::input_commitment(&compiled, &read_input(path)?)?),
+        None => ("params_commitment", zkinfer::proof::params_commitment(&compiled)),
+    };
     if a.json {
-        print_json(&serde_json::json!({ "input_commitment": commitment }));
+        print_json(&serde_json::json!({ what: commitment }));
     } else {
         println!("{commitment}");
     }

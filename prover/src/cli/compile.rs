@@ -31,7 +31,8 @@ pub struct Args {
     /// The model outputs: public, private or hashed.
     #[arg(long, default_value = "public")]
     output_visibility: Visibility,
-    /// The weights: fixed (committed in the verifying key, which pins the model).
+    /// The weights and constants: fixed (fixed columns committed in the verifying key, which pins
+    /// the model), hashed (witness, with their Poseidon commitment public), private or public.
     #[arg(long, default_value = "fixed")]
     param_visibility: Visibility,
     #[arg(long)]

@@ -36,7 +36,7 @@ enum Command {
     Prove(prove::Args),
     /// Verify a proof.
     Verify(verify::Args),
-    /// The Poseidon commitment to an input, as a hashed-input proof exposes it (hex).
+    /// The Poseidon commitment to an input (or to the parameters), as a hashed proof exposes it.
     Commit(commit::Args),
     /// Show a compiled model's circuit: k, rows, columns, lookups, per layer.
     Inspect(inspect::Args),

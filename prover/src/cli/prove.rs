@@ -29,7 +29,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let (reference, source) = float_reference(&compiled, &input);
     if a.json {
         print_json(&serde_json::json!({
-            "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "float_reference": reference, "reference_source": source,
+            "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment, "float_reference": reference, "reference_source": source,
             "proof_bytes": bundle.proof.len() / 2, "prove_seconds": prove_time.as_secs_f64(), "key_load_seconds": load_time.as_secs_f64(),
         }));
         return Ok(());
@@ -38,7 +38,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if bundle.outputs.is_empty() {
         println!("the outputs are {}: the proof file does not contain them", compiled.params.visibility.output);
     }
-    for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment)] {
+    for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment), ("parameters", &bundle.params_commitment)] {
         if let Some(c) = c {
             println!("Poseidon commitment to the {what} (a public instance): {c}");
         }

@@ -20,14 +20,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if a.json {
         print_json(&serde_json::json!({
             "verified": true, "model": bundle.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
-            "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment,
+            "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
         }));
     } else {
         println!("verified: the proof is valid for model '{}' ({:.3}s)", bundle.model_name, time.as_secs_f64());
         for o in &bundle.outputs {
             println!("  {} = {:?}", o.name, o.values);
         }
-        for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment)] {
+        for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment), ("parameters", &bundle.params_commitment)] {
             if let Some(c) = c {
                 println!("  Poseidon commitment to the {what}: {c}");
             }
