@@ -22,6 +22,8 @@ pub struct Args {
     bits: Option<u32>,
     #[arg(long)]
     width: Option<usize>,
+    #[command(flatten)]
+    visibility: super::compile::VisibilityArgs,
     /// Also verify on an in-process EVM and report gas (needs solc-js: npm ci --prefix verifier-contract).
     #[arg(long)]
     evm: bool,
@@ -52,7 +54,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bar.inc(1);
     };
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some(), visibility: Default::default() };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some(), visibility: a.visibility.get() };
 
     step("compiling");
     let t = Instant::now();

@@ -24,6 +24,15 @@ pub struct Args {
     /// Main advice columns (default: the cheapest of several widths).
     #[arg(long)]
     width: Option<usize>,
+    #[command(flatten)]
+    visibility: VisibilityArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+/// What the verifier sees of each tensor kind (also taken by `bench`).
+#[derive(clap::Args)]
+pub struct VisibilityArgs {
     /// The model input: public (instances), private (witness only) or hashed (a Poseidon
     /// commitment is the public instance).
     #[arg(long, default_value = "public")]
@@ -35,12 +44,16 @@ pub struct Args {
     /// the model), hashed (witness, with their Poseidon commitment public), private or public.
     #[arg(long, default_value = "fixed")]
     param_visibility: Visibility,
-    #[arg(long)]
-    json: bool,
+}
+
+impl VisibilityArgs {
+    pub fn get(&self) -> ModelVisibility {
+        ModelVisibility { input: self.input_visibility, output: self.output_visibility, params: self.param_visibility }
+    }
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let visibility = ModelVisibility { input: a.input_visibility, output: a.output_visibility, params: a.param_visibility };
+    let visibility = a.visibility.get();
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
     let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some(), visibility };
     let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
