@@ -33,7 +33,7 @@ credit=$root/models/credit_gbt
 calibration=(--input "$credit/input.json" --input "$credit/input2.json" --input "$here/alice.json" --input "$here/bob.json")
 
 echo "== compile the credit model with a hashed input" >&2
-zk compile "$credit/model.onnx" "${calibration[@]}" --input-visibility hashed -o "$out/credit.zkc" --json > "$out/compile.json"
+zk compile "$credit/model.onnx" "${calibration[@]}" --input-visibility hashed --optimize verifier -o "$out/credit.zkc" --json > "$out/compile.json"
 k=$(json "$out/compile.json" "d.k")
 zk srs gen --k "$k" -o "$out/srs.bin" --json > /dev/null
 zk setup "$out/credit.zkc" --srs "$out/srs.bin" --pk "$out/pk.bin" --vk "$out/vk.bin" --json > /dev/null

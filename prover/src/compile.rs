@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use zkinfer_circuits::quantize::quantize;
 use zkinfer_circuits::circuit::visibility::ModelVisibility;
-use zkinfer_circuits::{circuit::cost::{choose_params, estimated_cost}, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
+use zkinfer_circuits::{circuit::cost::{choose_params, estimated_cost, Objective}, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
 pub const COMPILED_VERSION: u32 = 1;
@@ -86,6 +86,8 @@ pub struct CompileOptions {
     pub exact_bits: bool,
     /// What the verifier sees of the input, the outputs and the parameters.
     pub visibility: ModelVisibility,
+    /// What the layout minimises: proving work (default) or the on-chain verifier.
+    pub objective: Objective,
 }
 
 /// Bit counts tried above the requested one when the choice is left to `compile`.
@@ -132,15 +134,15 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
 /// raise the estimated proving cost and every calibration sample evaluates.
 fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<(QuantizedModel, CircuitParams)> {
     let model = quantize(graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
-    let params = choose_params(&model, opts.width, opts.visibility).map_err(ZkError::Compile)?;
+    let params = choose_params(&model, opts.width, opts.visibility, opts.objective).map_err(ZkError::Compile)?;
     if opts.exact_bits {
         return Ok((model, params));
     }
     for bits in MORE_BITS.into_iter().filter(|&b| b > opts.quantize.bits) {
         let Ok(wider) = quantize(graph, samples, &QuantizeOptions { bits, ..opts.quantize.clone() }) else { continue };
         let evaluates = samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
-        match choose_params(&wider, opts.width, opts.visibility) {
-            Ok(p) if evaluates && estimated_cost(&wider, p) <= estimated_cost(&model, params) => return Ok((wider, p)),
+        match choose_params(&wider, opts.width, opts.visibility, opts.objective) {
+            Ok(p) if evaluates && estimated_cost(&wider, p, opts.objective) <= estimated_cost(&model, params, opts.objective) => return Ok((wider, p)),
             _ => continue,
         }
     }

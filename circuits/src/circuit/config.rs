@@ -1,7 +1,7 @@
 //! Column layout of the model circuit.
 //!
 //! - `width` main advice columns (equality-enabled): gadget inputs and outputs;
-//! - 3 range-checked advice columns per requantization lane (one or two limbs per checked value);
+//! - 3 or 1 range-checked advice columns (one or two limbs per checked value);
 //! - `width` fixed columns: dot-product weights (last: bias), reused as per-row coefficients by
 //!   the arithmetic and requantization gates, which never share a row with a dot product;
 //! - one fixed `chain` column, one constants column, one instance column, one table column.
@@ -42,7 +42,7 @@ impl ModelConfig {
         assert!(params.width >= 4, "circuit width must be at least 4");
         let main: Vec<_> = (0..params.width).map(|_| meta.advice_column()).collect();
         main.iter().for_each(|&c| meta.enable_equality(c));
-        let lookup: Vec<_> = (0..3 * params.requant_lanes()).map(|_| meta.advice_column()).collect();
+        let lookup: Vec<_> = (0..params.range_columns).map(|_| meta.advice_column()).collect();
         let fixed: Vec<_> = (0..params.width).map(|_| meta.fixed_column()).collect();
         let chain = meta.fixed_column();
         let constants = meta.fixed_column();

@@ -91,16 +91,20 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
 
 /// The smallest k at which the layers, the tables and the public values fit, for a given width
 /// and number of range-check limbs.
-fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
+fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
     if visibility.hashes() && width < 6 {
         return Err(format!("hashing needs a width of at least 6, got {width}"));
+    }
+    let has_extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
+    if range_columns == 1 && limbs == 2 && has_extremum {
+        return Err("a two-limb max needs three range-checked columns".into());
     }
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     // witness weights make every Linear a product of two advice vectors
     let linear = visibility.witness_params() && model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Linear { .. }));
     let pair_dot = linear || model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
     let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility };
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
@@ -115,27 +119,64 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, visibility: Mode
     Ok((k, stats(model, params)))
 }
 
-/// The prover-work estimate `choose_params` minimises, for comparing layouts of two models.
-pub fn estimated_cost(model: &QuantizedModel, params: CircuitParams) -> u64 {
-    prover_cost(&stats(model, params))
+/// What `choose_params` minimises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Objective {
+    /// The prover's work: `2^k × committed columns`.
+    #[default]
+    Prover,
+    /// The on-chain verifier: fewest commitments (each an elliptic-curve multiplication in the
+    /// verifier and more generated code), then the prover's work.
+    Verifier,
+}
+
+impl std::str::FromStr for Objective {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "prover" => Ok(Self::Prover),
+            "verifier" => Ok(Self::Verifier),
+            other => Err(format!("unknown objective '{other}' (prover or verifier)")),
+        }
+    }
+}
+
+/// The cost a layout has under `objective`; lower is better.
+fn cost_of(stats: &CircuitStats, objective: Objective) -> (u64, u64) {
+    let prover = prover_cost(stats);
+    match objective {
+        Objective::Prover => (prover, 0),
+        Objective::Verifier => (committed_columns(stats) as u64 + stats.fixed_columns as u64, prover),
+    }
+}
+
+/// The estimate `choose_params` minimises, for comparing layouts of two quantizations.
+pub fn estimated_cost(model: &QuantizedModel, params: CircuitParams, objective: Objective) -> (u64, u64) {
+    cost_of(&stats(model, params), objective)
+}
+
+/// Columns the prover commits to: advice, three per lookup argument, the permutation products.
+fn committed_columns(stats: &CircuitStats) -> usize {
+    let chunk = stats.max_gate_degree.saturating_sub(2).max(1);
+    let permutation = (stats.params.width + 1).div_ceil(chunk);
+    stats.advice_columns + 3 * stats.lookup_arguments + permutation
 }
 
 /// Estimated prover work: every committed column costs an FFT and an MSM of size 2^k.
 fn prover_cost(stats: &CircuitStats) -> u64 {
-    let chunk = stats.max_gate_degree.saturating_sub(2).max(1);
-    let permutation = (stats.params.width + 1).div_ceil(chunk);
-    let committed = stats.advice_columns + 3 * stats.lookup_arguments + permutation;
-    (committed as u64 * 4 + stats.fixed_columns as u64) << stats.params.k
+    (committed_columns(stats) as u64 * 4 + stats.fixed_columns as u64) << stats.params.k
 }
 
 /// The layout for exactly this width and number of limbs (tests pin a layout with it).
-pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32, visibility: ModelVisibility) -> Result<CircuitParams, String> {
-    smallest_k(model, width, limbs, visibility).map(|(_, s)| s.params)
+pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Result<CircuitParams, String> {
+    smallest_k(model, width, limbs, range_columns, visibility).map(|(_, s)| s.params)
 }
 
-/// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]) and
-/// one or two range-check limbs, whichever the cost model finds cheaper.
-pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility) -> Result<CircuitParams, String> {
+/// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]), one or
+/// two range-check limbs and three or one range-checked columns, whichever the cost model finds
+/// cheaper.
+pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Result<CircuitParams, String> {
     visibility.validate()?;
     if let Some(w) = width {
         if !(4..=256).contains(&w) {
@@ -145,13 +186,20 @@ pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: M
     let widths = width.map_or(WIDTH_CANDIDATES.to_vec(), |w| vec![w]);
     // two limbs need an even bit count
     let limb_choices: &[u32] = if model.bits % 2 == 0 { &[1, 2] } else { &[1] };
-    let mut best: Option<(u64, CircuitParams)> = None;
+    let mut best: Option<((u64, u64), CircuitParams)> = None;
+    let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     for w in widths {
         for &limbs in limb_choices {
-            let (_, s) = smallest_k(model, w, limbs, visibility)?;
-            let cost = prover_cost(&s);
-            if best.is_none_or(|(c, _)| cost < c) {
-                best = Some((cost, s.params));
+            for range_columns in [3, 1] {
+                // a two-limb max keeps its limbs side by side
+                if range_columns == 1 && limbs == 2 && extremum {
+                    continue;
+                }
+                let (_, s) = smallest_k(model, w, limbs, range_columns, visibility)?;
+                let cost = cost_of(&s, objective);
+                if best.is_none_or(|(c, _)| cost < c) {
+                    best = Some((cost, s.params));
+                }
             }
         }
     }

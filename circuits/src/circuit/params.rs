@@ -33,17 +33,26 @@ pub struct CircuitParams {
     /// What the verifier sees of the input, the outputs and the parameters.
     #[serde(default)]
     pub visibility: ModelVisibility,
+    /// Range-checked advice columns: 3 (a requantization's `u, p, n` side by side) or 1 (one
+    /// under the other: three times the rows, but two lookup arguments fewer, which makes proofs
+    /// and on-chain verifiers smaller).
+    #[serde(default = "three_columns")]
+    pub range_columns: usize,
 }
 
 fn one_limb() -> u32 {
     1
 }
 
+fn three_columns() -> usize {
+    3
+}
+
 impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default() }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3 }
     }
 }
 
@@ -53,7 +62,7 @@ impl CircuitParams {
         self.bits / self.limbs
     }
 
-    /// Requantizations per row: each needs 2 main cells and 3 range-checked cells.
+    /// Requantizations per row group: each needs 2 main cells and 3 range-checked cells.
     pub fn requant_lanes(&self) -> usize {
         1
     }
@@ -88,12 +97,12 @@ impl CircuitParams {
     }
 
     pub fn requant_rows(&self, len: usize) -> usize {
-        len.div_ceil(self.requant_lanes()) * self.limbs as usize
+        len.div_ceil(self.requant_lanes()) * self.limbs as usize * (3 / self.range_columns)
     }
 
     /// Comparisons per row: 4 main cells and one range-checked cell each.
     pub fn compare_lanes(&self) -> usize {
-        (self.width / 4).min(3 * self.requant_lanes())
+        (self.width / 4).min(self.range_columns)
     }
 
     pub fn compare_rows(&self, len: usize) -> usize {

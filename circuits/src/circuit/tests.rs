@@ -70,11 +70,15 @@ fn setup_with(width: Option<usize>, limbs: u32) -> Setup {
 }
 
 fn setup_visible(width: Option<usize>, limbs: u32, visibility: ModelVisibility) -> Setup {
+    setup_layout(width, limbs, 3, visibility)
+}
+
+fn setup_layout(width: Option<usize>, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Setup {
     let graph = test_graph();
     let model = quantize(&graph, &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
     let params = match width {
-        Some(w) => params_for(&model, w, limbs, visibility).unwrap(),
-        None => choose_params(&model, None, visibility).unwrap(),
+        Some(w) => params_for(&model, w, limbs, range_columns, visibility).unwrap(),
+        None => choose_params(&model, None, visibility, Default::default()).unwrap(),
     };
     let input = model.quantize_input(&SAMPLE).unwrap();
     let witness = model.evaluate(&input).unwrap();
@@ -581,7 +585,7 @@ fn a_different_absorbed_value_fails_the_copy_or_the_absorb_gate() {
 fn inputs_and_outputs_cannot_be_fixed() {
     let model = quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
     let fixed_input = ModelVisibility { input: Visibility::Fixed, ..ModelVisibility::default() };
-    assert!(choose_params(&model, None, fixed_input).unwrap_err().contains("input-visibility"));
+    assert!(choose_params(&model, None, fixed_input, Default::default()).unwrap_err().contains("input-visibility"));
 }
 
 // Witness parameters: every weight, bias and constant is an advice cell.
@@ -616,4 +620,44 @@ fn a_wrong_witness_weight_cell_fails_the_parameter_hash_or_the_dot_product() {
     let v = honest_value(&s, Col::Main(0), row) + Fr::one();
     let failures = tamper(&s, vec![(Col::Main(0), row, v)]);
     assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })), "{failures:?}");
+}
+
+// One range-checked column: a requantization's u, p, n one under the other.
+
+#[test]
+fn honest_witness_satisfies_one_column_layouts() {
+    for width in [4, 6, 9, 16] {
+        let s = setup_layout(Some(width), 1, 1, ModelVisibility::default());
+        assert_eq!(s.circuit.params.range_columns, 1);
+        assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()), "width {width}");
+    }
+    let (three, one) = (setup(Some(6)), setup_layout(Some(6), 1, 1, ModelVisibility::default()));
+    let (s3, s1) = (stats(&three.circuit.model, three.circuit.params), stats(&one.circuit.model, one.circuit.params));
+    assert_eq!(s3.lookup_arguments - s1.lookup_arguments, 2);
+    assert_eq!(s3.advice_columns - s1.advice_columns, 2);
+    // the test graph has a max: two limbs need the limbs side by side
+    let model = quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
+    assert!(params_for(&model, 6, 2, 1, ModelVisibility::default()).is_err());
+}
+
+#[test]
+fn one_column_out_of_range_quotient_fails_the_lookup() {
+    // the attack of `out_of_range_quotient_fails_the_lookup`, with u, p, n at rows r, r+1, r+2
+    let s = setup_layout(Some(6), 1, 1, ModelVisibility::default());
+    let row = rows(&s).fc1_first_requant;
+    let two_t = Fr::from(1u64 << s.circuit.params.bits);
+    let (u, p, n, y) = (
+        honest_value(&s, Col::Lookup(0), row),
+        honest_value(&s, Col::Lookup(0), row + 1),
+        honest_value(&s, Col::Lookup(0), row + 2),
+        honest_value(&s, Col::Main(1), row),
+    );
+    assert_eq!(n, Fr::zero(), "the first fc1 output is positive for this sample");
+    let cells = vec![(Col::Lookup(0), row, u - two_t), (Col::Lookup(0), row + 1, p + Fr::one()), (Col::Main(1), row, y + Fr::one())];
+    let failures = tamper(&s, cells);
+    assert!(!has_gate_failure(&failures, "requant"), "the gate equation itself still holds");
+    assert!(has_lookup_failure(&failures), "{failures:?}");
+    // and a wrong negative part fails the gate
+    let failures = tamper(&s, vec![(Col::Lookup(0), row + 2, Fr::one())]);
+    assert!(has_gate_failure(&failures, "requant"));
 }

@@ -30,10 +30,13 @@ pub struct ExtremumGadget {
 }
 
 impl ExtremumGadget {
-    /// `range_checked` must be (at least two) columns whose every cell is looked up in the range table.
+    /// `range_checked` are columns whose every cell is looked up in the range table (two are
+    /// needed for two limbs, which sit side by side).
     pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], limbs: Limbs) -> Self {
         let selector = meta.selector();
-        let (m, x, product, d, d_hi, chain, sign) = (main[0], main[1], main[2], range_checked[0], range_checked[1], fixed[0], fixed[1]);
+        assert!(limbs.count == 1 || range_checked.len() >= 2, "a two-limb max needs two range-checked columns");
+        let d_hi = range_checked[range_checked.len().min(2) - 1];
+        let (m, x, product, d, chain, sign) = (main[0], main[1], main[2], range_checked[0], fixed[0], fixed[1]);
         meta.create_gate("extremum", |vc| {
             let q = vc.query_selector(selector);
             let [m, x, p] = [m, x, product].map(|c| vc.query_advice(c, Rotation::cur()));

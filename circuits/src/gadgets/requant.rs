@@ -22,14 +22,13 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
-/// The columns of one requantization in a row.
+/// The cells of one requantization: `x, y` in the lane's row; `u, p, n` each in a range-checked
+/// column at a row offset (side by side with three columns, one under the other with one).
 #[derive(Clone, Copy, Debug)]
 struct Lane {
     x: Column<Advice>,
     y: Column<Advice>,
-    u: Column<Advice>,
-    p: Column<Advice>,
-    n: Column<Advice>,
+    checked: [(Column<Advice>, usize); 3],
 }
 
 #[derive(Clone, Debug)]
@@ -44,7 +43,7 @@ pub struct RequantGadget {
 }
 
 impl RequantGadget {
-    /// `main` provides `x, y` pairs, `lookup` (range-checked columns) `u, p, n` triples.
+    /// `main` provides `x, y`; `lookup` (range-checked columns, three or one) holds `u, p, n`.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         main: &[Column<Advice>],
@@ -54,11 +53,9 @@ impl RequantGadget {
         limbs: Limbs,
     ) -> Self {
         let selector = meta.selector();
-        let lanes: Vec<Lane> = main
-            .chunks_exact(2)
-            .zip(lookup.chunks_exact(3))
-            .map(|(m, l)| Lane { x: m[0], y: m[1], u: l[0], p: l[1], n: l[2] })
-            .collect();
+        let stride = limbs.count as usize;
+        let checked: [(Column<Advice>, usize); 3] = if lookup.len() >= 3 { [(lookup[0], 0), (lookup[1], 0), (lookup[2], 0)] } else { [(lookup[0], 0), (lookup[0], stride), (lookup[0], 2 * stride)] };
+        let lanes = vec![Lane { x: main[0], y: main[1], checked }];
         let (half, mult, relu) = (fixed[0], fixed[1], fixed[2]);
         let two_t = Expression::Constant(Fr::from(1u64 << bits));
         meta.create_gate("requant", |m| {
@@ -67,7 +64,7 @@ impl RequantGadget {
             let mut constraints = Vec::new();
             for lane in &lanes {
                 let [x, y] = [lane.x, lane.y].map(|c| m.query_advice(c, Rotation::cur()));
-                let [u, p, n] = [lane.u, lane.p, lane.n].map(|c| limbs.join(m.query_advice(c, Rotation::cur()), || m.query_advice(c, Rotation::next())));
+                let [u, p, n] = lane.checked.map(|(c, at)| limbs.join(m.query_advice(c, Rotation(at as i32)), || m.query_advice(c, Rotation(at as i32 + 1))));
                 let one = Expression::Constant(Fr::one());
                 constraints.push(q.clone() * ((x + half.clone()) * mult.clone() - (p.clone() - n.clone()) * two_t.clone() - u));
                 constraints.push(q.clone() * p.clone() * n.clone());
@@ -78,8 +75,13 @@ impl RequantGadget {
         Self { selector, lanes, half, mult, relu, bits, limbs }
     }
 
+    /// Rows one group of lanes takes: the deepest range-checked cell's offset, plus its limbs.
+    fn group_rows(&self) -> usize {
+        self.lanes[0].checked.iter().map(|&(_, at)| at).max().unwrap_or(0) + self.limbs.count as usize
+    }
+
     pub fn rows(&self, len: usize) -> usize {
-        len.div_ceil(self.lanes.len()) * self.limbs.count as usize
+        len.div_ceil(self.lanes.len()) * self.group_rows()
     }
 
     /// Requantizes every wire; returns the output wires.
@@ -87,7 +89,7 @@ impl RequantGadget {
         let first = ctx.take_rows(self.rows(xs.len()));
         let mut out = Vec::with_capacity(xs.len());
         for (row_index, chunk) in xs.chunks(self.lanes.len()).enumerate() {
-            let row = first + row_index * self.limbs.count as usize;
+            let row = first + row_index * self.group_rows();
             ctx.enable(&self.selector, row)?;
             ctx.fixed(self.half, row, fixed::requant_half(r.shift));
             ctx.fixed(self.mult, row, 1i128 << (self.bits - r.shift));
@@ -115,8 +117,9 @@ impl RequantGadget {
         let cells = x.map(|x| {
             fixed::requant(x, r.shift, self.bits, r.relu).unwrap_or_else(|q| fixed::RequantCells { x, u: 0, p: q.max(0), n: (-q).max(0), y: q })
         });
-        for (column, value) in [(lane.u, cells.map(|c| c.u)), (lane.p, cells.map(|c| c.p)), (lane.n, cells.map(|c| c.n))] {
-            assign_limbs(ctx, self.limbs, column, row, value);
+        let values = [cells.map(|c| c.u), cells.map(|c| c.p), cells.map(|c| c.n)];
+        for ((column, at), value) in lane.checked.into_iter().zip(values) {
+            assign_limbs(ctx, self.limbs, column, row + at, value);
         }
         ctx.assign(lane.y, row, cells.map(|c| c.y))
     }

@@ -24,6 +24,9 @@ pub struct Args {
     width: Option<usize>,
     #[command(flatten)]
     visibility: super::compile::VisibilityArgs,
+    /// What the circuit layout minimises: prover or verifier.
+    #[arg(long, default_value = "prover")]
+    optimize: zkinfer_circuits::circuit::cost::Objective,
     /// Also verify on an in-process EVM and report gas (needs solc-js: npm ci --prefix verifier-contract).
     #[arg(long)]
     evm: bool,
@@ -54,7 +57,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bar.inc(1);
     };
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some(), visibility: a.visibility.get() };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some(), visibility: a.visibility.get(), objective: a.optimize };
 
     step("compiling");
     let t = Instant::now();

@@ -2,6 +2,7 @@ use super::{print_json, progress::step};
 use std::path::PathBuf;
 use zkinfer::{compile::CompileOptions, input::read_input};
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
+use zkinfer_circuits::circuit::cost::Objective;
 use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
 
 #[derive(clap::Args)]
@@ -26,6 +27,10 @@ pub struct Args {
     width: Option<usize>,
     #[command(flatten)]
     visibility: VisibilityArgs,
+    /// What the circuit layout minimises: `prover` (proving time and memory) or `verifier` (fewest
+    /// commitments: cheaper on-chain verification and a smaller Solidity verifier).
+    #[arg(long, default_value = "prover")]
+    optimize: Objective,
     #[arg(long)]
     json: bool,
 }
@@ -55,7 +60,7 @@ impl VisibilityArgs {
 pub fn run(a: Args) -> anyhow::Result<()> {
     let visibility = a.visibility.get();
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some(), visibility };
+    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some(), visibility, objective: a.optimize };
     let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
     let compiled = compiled?;
     compiled.save(&a.output)?;
