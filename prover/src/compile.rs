@@ -80,9 +80,9 @@ pub struct OutputAccuracy {
 pub struct CompileOptions {
     pub quantize: QuantizeOptions,
     pub width: Option<usize>,
-    /// Use exactly `quantize.bits`. Otherwise `compile` also tries 14 and 16 bits and keeps the
-    /// most bits whose circuit costs no more to prove (by the cost model's estimate): more
-    /// precision for free, which two-limb range checks make possible where rows are to spare.
+    /// Use exactly `quantize.bits`. Otherwise `compile` also tries 16 and 14 bits and keeps the
+    /// most bits whose circuit costs at most 10% more (by the cost model's estimate): more
+    /// precision almost for free, which two-limb range checks make possible where rows are spare.
     pub exact_bits: bool,
     /// What the verifier sees of the input, the outputs and the parameters.
     pub visibility: ModelVisibility,
@@ -130,8 +130,8 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
     })
 }
 
-/// The quantized model and its layout at the requested bits, or at more bits when that does not
-/// raise the estimated proving cost and every calibration sample evaluates.
+/// The quantized model and its layout at the requested bits, or at more bits when that raises
+/// the estimated cost by at most 10% and every calibration sample evaluates.
 fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<(QuantizedModel, CircuitParams)> {
     let model = quantize(graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
     let params = choose_params(&model, opts.width, opts.visibility, opts.objective).map_err(ZkError::Compile)?;
@@ -142,11 +142,22 @@ fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptio
         let Ok(wider) = quantize(graph, samples, &QuantizeOptions { bits, ..opts.quantize.clone() }) else { continue };
         let evaluates = samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
         match choose_params(&wider, opts.width, opts.visibility, opts.objective) {
-            Ok(p) if evaluates && estimated_cost(&wider, p, opts.objective) <= estimated_cost(&model, params, opts.objective) => return Ok((wider, p)),
+            Ok(p) if evaluates && within_tolerance(estimated_cost(&wider, p, opts.objective), estimated_cost(&model, params, opts.objective), opts.objective) => return Ok((wider, p)),
             _ => continue,
         }
     }
     Ok((model, params))
+}
+
+/// Whether a layout's cost is at most 10% above the base's: the price `compile` pays by default
+/// for more bits of precision. For the verifier objective the verifier itself must not grow;
+/// only the prover's work (the secondary term) may.
+fn within_tolerance(wider: (u64, u64), base: (u64, u64), objective: Objective) -> bool {
+    let close = |a: u64, b: u64| a as f64 <= b as f64 * 1.10;
+    match objective {
+        Objective::Prover => close(wider.0, base.0),
+        Objective::Verifier => wider.0 < base.0 || (wider.0 == base.0 && close(wider.1, base.1)),
+    }
 }
 
 /// The file stem, or the folder's name for files all called `model.onnx`.

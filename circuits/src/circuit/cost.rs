@@ -39,6 +39,10 @@ pub struct CircuitStats {
     pub lookup_arguments: usize,
     pub lookup_table_rows: usize,
     pub max_gate_degree: usize,
+    /// Distinct (column, rotation) queries: each is an evaluation in the proof and in the
+    /// on-chain verifier's code.
+    #[serde(default)]
+    pub queries: usize,
     pub public_instances: usize,
     pub layers: Vec<LayerStats>,
 }
@@ -84,6 +88,7 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         lookup_arguments: cs.lookups().len(),
         lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, model.lut_domain_bits()) } else { 0 },
         max_gate_degree: cs.degree(),
+        queries: cs.advice_queries().len() + cs.fixed_queries().len() + cs.instance_queries().len(),
         public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(params.visibility.witness_params()).len()),
         layers,
     }
@@ -95,10 +100,7 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: u
     if visibility.hashes() && width < 6 {
         return Err(format!("hashing needs a width of at least 6, got {width}"));
     }
-    let has_extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
-    if range_columns == 1 && limbs == 2 && has_extremum {
-        return Err("a two-limb max needs three range-checked columns".into());
-    }
+
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     // witness weights make every Linear a product of two advice vectors
     let linear = visibility.witness_params() && model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Linear { .. }));
@@ -126,8 +128,8 @@ pub enum Objective {
     /// The prover's work: `2^k × committed columns`.
     #[default]
     Prover,
-    /// The on-chain verifier: fewest commitments (each an elliptic-curve multiplication in the
-    /// verifier and more generated code), then the prover's work.
+    /// The on-chain verifier: fewest commitments and queried evaluations (elliptic-curve
+    /// multiplications and generated code in the verifier), then the prover's work.
     Verifier,
 }
 
@@ -147,7 +149,7 @@ fn cost_of(stats: &CircuitStats, objective: Objective) -> (u64, u64) {
     let prover = prover_cost(stats);
     match objective {
         Objective::Prover => (prover, 0),
-        Objective::Verifier => (committed_columns(stats) as u64 + stats.fixed_columns as u64, prover),
+        Objective::Verifier => ((committed_columns(stats) + stats.fixed_columns + stats.queries) as u64, prover),
     }
 }
 
@@ -187,14 +189,9 @@ pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: M
     // two limbs need an even bit count
     let limb_choices: &[u32] = if model.bits % 2 == 0 { &[1, 2] } else { &[1] };
     let mut best: Option<((u64, u64), CircuitParams)> = None;
-    let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
     for w in widths {
         for &limbs in limb_choices {
             for range_columns in [3, 1] {
-                // a two-limb max keeps its limbs side by side
-                if range_columns == 1 && limbs == 2 && extremum {
-                    continue;
-                }
                 let (_, s) = smallest_k(model, w, limbs, range_columns, visibility)?;
                 let cost = cost_of(&s, objective);
                 if best.is_none_or(|(c, _)| cost < c) {

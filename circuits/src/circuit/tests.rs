@@ -635,9 +635,33 @@ fn honest_witness_satisfies_one_column_layouts() {
     let (s3, s1) = (stats(&three.circuit.model, three.circuit.params), stats(&one.circuit.model, one.circuit.params));
     assert_eq!(s3.lookup_arguments - s1.lookup_arguments, 2);
     assert_eq!(s3.advice_columns - s1.advice_columns, 2);
-    // the test graph has a max: two limbs need the limbs side by side
-    let model = quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
-    assert!(params_for(&model, 6, 2, 1, ModelVisibility::default()).is_err());
+    // two limbs stacked in the one column, the max gadget's included
+    for width in [4, 6, 9] {
+        let s = setup_layout(Some(width), 2, 1, ModelVisibility::default());
+        assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()), "two limbs, width {width}");
+    }
+}
+
+#[test]
+fn one_column_two_limb_max_below_an_element_fails_the_range_check() {
+    // as `two_limb_max_below_an_element_fails_the_range_check`, the high limb in the row below
+    let s = setup_layout(Some(6), 2, 1, ModelVisibility::default());
+    let row = max_row(&s);
+    let (x0, x1) = (honest_value(&s, Col::Main(1), row), honest_value(&s, Col::Main(1), row + 2));
+    let half = Fr::from(1u64 << (s.circuit.params.bits / 2));
+    let cells = vec![
+        (Col::Main(0), row, x1),
+        (Col::Main(0), row + 2, x1),
+        (Col::Lookup(0), row, Fr::zero()),
+        (Col::Lookup(0), row + 1, (x1 - x0) * half.invert().unwrap()),
+        (Col::Lookup(0), row + 2, Fr::zero()),
+        (Col::Lookup(0), row + 3, Fr::zero()),
+        (Col::Main(2), row, x1 - x0),
+        (Col::Main(2), row + 2, Fr::zero()),
+    ];
+    let failures = tamper(&s, cells);
+    assert!(!has_gate_failure(&failures, "extremum"), "the gate equations hold");
+    assert!(has_lookup_failure(&failures), "{failures:?}");
 }
 
 #[test]

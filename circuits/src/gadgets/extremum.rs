@@ -23,25 +23,26 @@ pub struct ExtremumGadget {
     x: Column<Advice>,
     product: Column<Advice>,
     d: Column<Advice>,
-    d_hi: Column<Advice>,
+    /// Where `d`'s high limb sits: the next range-checked column in the same row, or (with one
+    /// range-checked column) the row below, in which case each element takes two rows.
+    d_hi: (Column<Advice>, usize),
     chain: Column<Fixed>,
     sign: Column<Fixed>,
     limbs: Limbs,
 }
 
 impl ExtremumGadget {
-    /// `range_checked` are columns whose every cell is looked up in the range table (two are
-    /// needed for two limbs, which sit side by side).
+    /// `range_checked` are columns whose every cell is looked up in the range table.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], limbs: Limbs) -> Self {
         let selector = meta.selector();
-        assert!(limbs.count == 1 || range_checked.len() >= 2, "a two-limb max needs two range-checked columns");
-        let d_hi = range_checked[range_checked.len().min(2) - 1];
+        let d_hi = if range_checked.len() >= 2 { (range_checked[1], 0) } else { (range_checked[0], 1) };
+        let stride = Self::stride_of(limbs, d_hi);
         let (m, x, product, d, chain, sign) = (main[0], main[1], main[2], range_checked[0], fixed[0], fixed[1]);
         meta.create_gate("extremum", |vc| {
             let q = vc.query_selector(selector);
             let [m, x, p] = [m, x, product].map(|c| vc.query_advice(c, Rotation::cur()));
-            let d = limbs.join(vc.query_advice(d, Rotation::cur()), || vc.query_advice(d_hi, Rotation::cur()));
-            let p_prev = vc.query_advice(product, Rotation::prev());
+            let d = limbs.join(vc.query_advice(d, Rotation::cur()), || vc.query_advice(d_hi.0, Rotation(d_hi.1 as i32)));
+            let p_prev = vc.query_advice(product, Rotation(-(stride as i32)));
             let [chain, sign] = [chain, sign].map(|c| vc.query_fixed(c, Rotation::cur()));
             let one = Expression::Constant(Fr::one());
             vec![
@@ -52,13 +53,23 @@ impl ExtremumGadget {
         Self { selector, m, x, product, d, d_hi, chain, sign, limbs }
     }
 
+    /// Rows per element: 2 when a two-limb `d` is stacked in one column.
+    fn stride_of(limbs: Limbs, d_hi: (Column<Advice>, usize)) -> usize {
+        if limbs.count == 2 { 1 + d_hi.1 } else { 1 }
+    }
+
+    fn stride(&self) -> usize {
+        Self::stride_of(self.limbs, self.d_hi)
+    }
+
     pub fn rows(&self, len: usize) -> usize {
-        len
+        len * self.stride()
     }
 
     /// The max (`is_max`) or min of each consecutive window of `window` wires.
     pub fn assign(&self, ctx: &mut RegionCtx, xs: &[Wire], window: usize, is_max: bool) -> Result<Vec<Wire>, Error> {
-        let first = ctx.take_rows(xs.len());
+        let first = ctx.take_rows(self.rows(xs.len()));
+        let stride = self.stride();
         let sign: i128 = if is_max { 1 } else { -1 };
         let mut out = Vec::with_capacity(xs.len() / window.max(1));
         for (w, chunk) in xs.chunks(window).enumerate() {
@@ -68,7 +79,7 @@ impl ExtremumGadget {
             let mut product = Value::known(Fr::one());
             let mut last = None;
             for (i, x) in chunk.iter().enumerate() {
-                let row = first + w * window + i;
+                let row = first + (w * window + i) * stride;
                 ctx.enable(&self.selector, row)?;
                 ctx.fixed(self.chain, row, (i > 0) as i128);
                 ctx.fixed(self.sign, row, sign);
@@ -82,7 +93,7 @@ impl ExtremumGadget {
                 let parts = d.map(|d| self.limbs.split(d));
                 ctx.assign(self.d, row, parts.map(|p| p[0]));
                 if self.limbs.count == 2 {
-                    ctx.assign(self.d_hi, row, parts.map(|p| p[1]));
+                    ctx.assign(self.d_hi.0, row + self.d_hi.1, parts.map(|p| p[1]));
                 }
                 product = product.zip(d).map(|(p, d)| p * fr_from_i128(d));
                 last = Some(ctx.assign_field(self.product, row, product));

@@ -82,7 +82,9 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
         }
         QOp::Extremum { .. } => {
             let input = model.nodes[node.inputs[0]].len();
-            NodeCost { rows: input, lookups: input * limbs }
+            // a two-limb difference stacked in the one range-checked column takes a second row
+            let stride = if limbs == 2 && params.range_columns == 1 { 2 } else { 1 };
+            NodeCost { rows: input * stride, lookups: input * limbs }
         }
         QOp::Concat { .. } => {
             let (rows, lookups) = concat::cost(params, model, node);
