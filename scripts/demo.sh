@@ -52,8 +52,10 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     echo "   (one unrolled step per public value: it has $("$zk" inspect "$work/model.zkc" --json | sed -n 's/.*"public_instances": \([0-9]*\).*/\1/p'))."
     echo "   Showing the on-chain check with the bundled linear regression instead:"
     lr="$work/linear_regression"; mkdir -p "$lr"
-    "$zk" compile models/linear_regression/model.onnx --input models/linear_regression/input.json --input models/linear_regression/input2.json -o "$lr/model.zkc" >/dev/null
-    "$zk" setup "$lr/model.zkc" --srs "$work/srs.bin" --pk "$lr/pk.bin" --vk "$lr/vk.bin" >/dev/null
+    "$zk" compile models/linear_regression/model.onnx --input models/linear_regression/input.json --input models/linear_regression/input2.json --optimize verifier -o "$lr/model.zkc" >/dev/null
+    lk=$("$zk" inspect "$lr/model.zkc" --json | sed -n 's/.*"k": \([0-9]*\).*/\1/p' | head -n1)
+    "$zk" srs gen --k "$lk" -o "$lr/srs.bin" 2>/dev/null
+    "$zk" setup "$lr/model.zkc" --srs "$lr/srs.bin" --pk "$lr/pk.bin" --vk "$lr/vk.bin" >/dev/null
     "$zk" prove "$lr/model.zkc" --pk "$lr/pk.bin" --input models/linear_regression/input.json -o "$lr/proof.json" >/dev/null
     onchain "$lr"
   fi
