@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-pipeline benchmark over every bundled model: compile, setup, prove (median of N runs),
 # verify; records k, rows, columns, times, peak RSS of proving, proof size and the error against
-# tract. Writes docs/benchmarks.md and docs/benchmarks.json.
+# the float reference. Writes docs/benchmarks.md and docs/benchmarks.json.
 #
 #   benches/pipeline.sh [runs]     (default 3 proofs per model)
 set -euo pipefail
@@ -57,8 +57,9 @@ cat > docs/benchmarks.md <<MD
 
 Produced by \`benches/pipeline.sh $runs\` on $(nproc) cores, $(date -u +%Y-%m-%d). Whole-process
 figures from GNU time; prove time and peak RSS are the median of $runs proofs. Times in seconds,
-RSS in MiB. Error: largest absolute difference between the quantized circuit's output and tract's
-float output over the calibration inputs (relative to the output's largest magnitude).
+RSS in MiB. Error: largest absolute difference between the quantized circuit's output and the
+float reference (tract's run, or onnxruntime outputs recorded beside the scikit-learn models) over
+the calibration inputs (relative to the output's largest magnitude).
 
 | model | k | rows | width | advice | fixed | lookups | compile | setup | prove | prove RSS | proof B | verify | max abs error |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
