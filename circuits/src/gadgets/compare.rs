@@ -11,7 +11,6 @@
 //! With two limbs `r = lo + 2^(bits/2)·hi`, `hi` in the row below.
 
 use super::range::Limbs;
-use super::requant::assign_limbs;
 use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::fixed;
 use halo2_proofs::{
@@ -99,7 +98,7 @@ impl CompareGadget {
                 // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.
                 let cells = e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
                 ctx.assign(lane.e, row, e);
-                assign_limbs(ctx, self.limbs, lane.r, row, cells.map(|(_, r)| r));
+                self.limbs.assign(ctx, lane.r, row, cells.map(|(_, r)| r));
                 let c = ctx.assign(lane.c, row, cells.map(|(c, _)| c));
                 if lane_index < chunk.len() {
                     out.push(c);

@@ -7,6 +7,7 @@
 //! same either way; two limbs trade a second cell per check for a table small enough that it no
 //! longer sets the circuit's size.
 
+use crate::circuit::region::RegionCtx;
 use halo2_proofs::{
     circuit::{Layouter, Value},
     halo2curves::bn256::Fr,
@@ -67,6 +68,16 @@ impl Limbs {
             [v, 0]
         } else {
             [v.rem_euclid(1 << self.bits), v.div_euclid(1 << self.bits)]
+        }
+    }
+
+    /// Assigns a range-checked value's limbs: `lo` at `row`, `hi` (with two limbs) at `row + 1`
+    /// of the same column.
+    pub fn assign(&self, ctx: &mut RegionCtx, column: Column<Advice>, row: usize, value: Value<i128>) {
+        let parts = value.map(|v| self.split(v));
+        ctx.assign(column, row, parts.map(|p| p[0]));
+        if self.count == 2 {
+            ctx.assign(column, row + 1, parts.map(|p| p[1]));
         }
     }
 

@@ -119,17 +119,8 @@ impl RequantGadget {
         });
         let values = [cells.map(|c| c.u), cells.map(|c| c.p), cells.map(|c| c.n)];
         for ((column, at), value) in lane.checked.into_iter().zip(values) {
-            assign_limbs(ctx, self.limbs, column, row + at, value);
+            self.limbs.assign(ctx, column, row + at, value);
         }
         ctx.assign(lane.y, row, cells.map(|c| c.y))
-    }
-}
-
-/// A range-checked value's limbs: `lo` at `row`, `hi` (with two limbs) at `row + 1`.
-pub(crate) fn assign_limbs(ctx: &mut RegionCtx, limbs: Limbs, column: halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>, row: usize, value: Value<i128>) {
-    let parts = value.map(|v| limbs.split(v));
-    ctx.assign(column, row, parts.map(|p| p[0]));
-    if limbs.count == 2 {
-        ctx.assign(column, row + 1, parts.map(|p| p[1]));
     }
 }
