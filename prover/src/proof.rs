@@ -71,6 +71,11 @@ impl ProofBundle {
         files::read_versioned_json(path, "proof", PROOF_FORMAT, PROOF_VERSION)
     }
 
+    /// The stated commitments with what each commits to: the input, the outputs, the parameters.
+    pub fn commitments(&self) -> [(&'static str, &Option<String>); 3] {
+        [("input", &self.input_commitment), ("outputs", &self.output_commitment), ("parameters", &self.params_commitment)]
+    }
+
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
         hex::decode(self.proof.trim_start_matches("0x")).map_err(|e| ZkError::Rejected(format!("the proof is not valid hex ({e})")))
     }
@@ -116,6 +121,18 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
     Some(outputs)
 }
 
+/// The commitments among the instances described by `info` (input, outputs, parameters, in the
+/// order of [`ProofBundle::commitments`]); `None` for a part that is not hashed.
+pub fn commitments_from_instances(info: &KeyInfo, instances: &[Fr]) -> [Option<String>; 3] {
+    let vis = info.params.visibility;
+    let at = |hashed: bool, index: usize| (hashed && index < instances.len()).then(|| fr_to_hex(&instances[index]));
+    [
+        at(vis.input == Visibility::Hashed, 0),
+        at(vis.output == Visibility::Hashed, info.input_instances()),
+        at(vis.params == Visibility::Hashed, instances.len().saturating_sub(1)),
+    ]
+}
+
 /// The Poseidon commitment (hex) to the model's parameters: the public instance of a proof whose
 /// parameters are hashed, which a contract pins to pin the model.
 pub fn params_commitment(compiled: &CompiledModel) -> String {
@@ -156,7 +173,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
     let outputs = outputs_from_instances(&key.info, &instances).expect("instances built from this model");
     let scale = model.input_node().scale;
     let vis = compiled.params.visibility;
-    let commitment_at = |hashed: bool, index: usize| hashed.then(|| fr_to_hex(&instances[index]));
+    let [input_commitment, output_commitment, params_commitment] = commitments_from_instances(&key.info, &instances);
     Ok(ProofBundle {
         format: PROOF_FORMAT.into(),
         version: PROOF_VERSION,
@@ -166,8 +183,8 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         proof: hex::encode(proof),
         input: if vis.input == Visibility::Public { q_input.iter().map(|&q| q as f64 / 2f64.powi(scale)).collect() } else { vec![] },
         outputs,
-        input_commitment: commitment_at(vis.input == Visibility::Hashed, 0),
-        output_commitment: commitment_at(vis.output == Visibility::Hashed, key.info.input_instances()),
-        params_commitment: commitment_at(vis.params == Visibility::Hashed, instances.len().saturating_sub(1)),
+        input_commitment,
+        output_commitment,
+        params_commitment,
     })
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{Result, ZkError};
 use crate::keys::VerifyingKeyFile;
-use crate::proof::{fr_from_hex, fr_to_hex, fr_to_i128, outputs_from_instances, ProofBundle};
+use crate::proof::{commitments_from_instances, fr_from_hex, fr_to_i128, outputs_from_instances, ProofBundle};
 use zkinfer_circuits::circuit::visibility::Visibility;
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, Fr},
@@ -72,11 +72,8 @@ fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) 
     if input.as_deref() != Some(bundle.input.as_slice()) {
         return Err(ZkError::Rejected("the input written in the proof file differs from its public instances".into()));
     }
-    let commitment = |hashed: bool, index: usize| hashed.then(|| fr_to_hex(&instances[index]));
-    let last = instances.len().saturating_sub(1);
-    let stated = [&bundle.input_commitment, &bundle.output_commitment, &bundle.params_commitment];
-    let actual = [commitment(vis.input == Visibility::Hashed, 0), commitment(vis.output == Visibility::Hashed, n_in), commitment(vis.params == Visibility::Hashed, last)];
-    if stated.iter().zip(&actual).any(|(s, a)| *s != a) {
+    let actual = commitments_from_instances(&key.info, instances);
+    if bundle.commitments().iter().zip(&actual).any(|((_, stated), a)| *stated != a) {
         return Err(ZkError::Rejected("a commitment written in the proof file differs from its public instances".into()));
     }
     Ok(())

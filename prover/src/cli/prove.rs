@@ -38,7 +38,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if bundle.outputs.is_empty() {
         println!("the outputs are {}: the proof file does not contain them", compiled.params.visibility.output);
     }
-    for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment), ("parameters", &bundle.params_commitment)] {
+    for (what, c) in bundle.commitments() {
         if let Some(c) = c {
             println!("Poseidon commitment to the {what} (a public instance): {c}");
         }

@@ -27,7 +27,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         for o in &bundle.outputs {
             println!("  {} = {:?}", o.name, o.values);
         }
-        for (what, c) in [("input", &bundle.input_commitment), ("outputs", &bundle.output_commitment), ("parameters", &bundle.params_commitment)] {
+        for (what, c) in bundle.commitments() {
             if let Some(c) = c {
                 println!("  Poseidon commitment to the {what}: {c}");
             }
