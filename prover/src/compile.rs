@@ -149,14 +149,15 @@ fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptio
     Ok((model, params))
 }
 
-/// Whether a layout's cost is at most 10% above the base's: the price `compile` pays by default
-/// for more bits of precision. For the verifier objective the verifier itself must not grow;
-/// only the prover's work (the secondary term) may.
+/// Whether a layout's cost is close enough to the base's to take the extra bits: the price
+/// `compile` pays by default for precision. For the prover objective, at most 10% more work.
+/// For the verifier objective, a verifier at most 2% dearer (a queried limb or two) and at most
+/// four times the prover's work (two more k) — bits matter to a score a contract acts on.
 fn within_tolerance(wider: (u64, u64), base: (u64, u64), objective: Objective) -> bool {
-    let close = |a: u64, b: u64| a as f64 <= b as f64 * 1.10;
+    let within = |a: u64, b: u64, factor: f64| a as f64 <= b as f64 * factor;
     match objective {
-        Objective::Prover => close(wider.0, base.0),
-        Objective::Verifier => wider.0 < base.0 || (wider.0 == base.0 && close(wider.1, base.1)),
+        Objective::Prover => within(wider.0, base.0, 1.10),
+        Objective::Verifier => within(wider.0, base.0, 1.02) && within(wider.1, base.1, 4.0),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::srs::{self, Srs};
 use halo2_proofs::{
     poly::commitment::Params,
     halo2curves::bn256::G1Affine,
-    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    plonk::{keygen_pk, keygen_vk_custom, ProvingKey, VerifyingKey},
     SerdeFormat,
 };
 use serde::{Deserialize, Serialize};
@@ -91,7 +91,9 @@ pub struct VerifyingKeyFile {
 pub fn setup(compiled: &CompiledModel, srs: Srs, srs_path: &Path) -> Result<(ProvingKeyFile, VerifyingKeyFile)> {
     let srs = srs::fit(srs, compiled.params.k, srs_path)?;
     let circuit = ModelCircuit::new(Arc::new(compiled.model.clone()), compiled.params, None);
-    let vk = keygen_vk(&srs, &circuit).map_err(|e| ZkError::Compile(format!("verifying key generation failed: {e:?}")))?;
+    // selector compression folds the gadgets' selectors (never on the same row) into a few fixed
+    // columns: fewer commitments in the verifying key, so a cheaper on-chain verifier
+    let vk = keygen_vk_custom(&srs, &circuit, true).map_err(|e| ZkError::Compile(format!("verifying key generation failed: {e:?}")))?;
     let pk = keygen_pk(&srs, vk.clone(), &circuit).map_err(|e| ZkError::Compile(format!("proving key generation failed: {e:?}")))?;
     let info = KeyInfo::of(compiled);
     let vk_file = VerifyingKeyFile { info: info.clone(), srs: srs.clone(), vk };

@@ -25,6 +25,7 @@ type MainnetEvm = revm::handler::MainnetEvm<revm::handler::MainnetContext<InMemo
 pub struct Evm {
     evm: MainnetEvm,
     nonce: u64,
+    gas_limit: u64,
     pub sender: Address,
 }
 
@@ -42,10 +43,15 @@ impl Evm {
     /// A chain without EIP-170/EIP-3860 code-size limits: for checking what an oversized verifier
     /// accepts and measuring its gas; mainnet would refuse to deploy it.
     pub fn without_code_size_limit() -> Self {
-        Self::with_cfg(|cfg| {
+        let mut evm = Self::with_cfg(|cfg| {
             cfg.limit_contract_code_size = Some(usize::MAX);
             cfg.limit_contract_initcode_size = Some(usize::MAX);
-        })
+            // deploying 100 KB of code costs more than Osaka's per-transaction cap (EIP-7825)
+            cfg.tx_gas_limit_cap = Some(u64::MAX);
+        });
+        evm.gas_limit = 1_000_000_000;
+        evm.evm.ctx.block.gas_limit = evm.gas_limit;
+        evm
     }
 
     fn with_cfg(adjust: impl FnOnce(&mut revm::context::CfgEnv)) -> Self {
@@ -59,11 +65,11 @@ impl Evm {
             sender,
             revm::state::AccountInfo { balance: U256::from(10u128.pow(24)), ..Default::default() },
         );
-        Self { evm, nonce: 0, sender }
+        Self { evm, nonce: 0, gas_limit: 16_000_000, sender }
     }
 
     fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
-        let tx = TxEnv { caller: self.sender, gas_limit: 16_000_000, kind, data: data.into(), nonce: self.nonce, gas_price: 0, ..Default::default() };
+        let tx = TxEnv { caller: self.sender, gas_limit: self.gas_limit, kind, data: data.into(), nonce: self.nonce, gas_price: 0, ..Default::default() };
         let result = self.evm.transact_commit(tx).map_err(|e| format!("transaction invalid: {e:?}"))?;
         self.nonce += 1;
         Ok(result)

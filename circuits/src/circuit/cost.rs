@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 
 /// Widths the compiler tries when none is given.
 pub const WIDTH_CANDIDATES: [usize; 7] = [6, 9, 12, 16, 24, 32, 48];
+/// Narrower widths the verifier objective also tries: every main column is an advice
+/// commitment, a fixed weight commitment and a permutation commitment in the proof.
+pub const NARROW_WIDTHS: [usize; 3] = [3, 4, 5];
 /// The largest circuit we accept (2^26 rows is already far beyond this machine's memory).
 pub const MAX_K: u32 = 26;
 
@@ -39,6 +42,10 @@ pub struct CircuitStats {
     pub lookup_arguments: usize,
     pub lookup_table_rows: usize,
     pub max_gate_degree: usize,
+    /// Columns in the permutation argument (equality-enabled): one commitment each in the
+    /// verifying key.
+    #[serde(default)]
+    pub permutation_columns: usize,
     /// Distinct (column, rotation) queries: each is an evaluation in the proof and in the
     /// on-chain verifier's code.
     #[serde(default)]
@@ -86,8 +93,9 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         selectors: cs.num_selectors(),
         instance_columns: cs.num_instance_columns(),
         lookup_arguments: cs.lookups().len(),
-        lookup_table_rows: (1 << params.table_bits()) + if params.luts > 0 { LutGadget::table_rows(params.luts, model.lut_domain_bits()) } else { 0 },
+        lookup_table_rows: if params.range_checks { 1 << params.table_bits() } else { 0 } + if params.luts > 0 { LutGadget::table_rows(params.luts, model.lut_domain_bits()) } else { 0 },
         max_gate_degree: cs.degree(),
+        permutation_columns: cs.permutation().get_columns().len(),
         queries: cs.advice_queries().len() + cs.fixed_queries().len() + cs.instance_queries().len(),
         public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(params.visibility.witness_params()).len()),
         layers,
@@ -97,8 +105,9 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
 /// The smallest k at which the layers, the tables and the public values fit, for a given width
 /// and number of range-check limbs.
 fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
-    if visibility.hashes() && width < 6 {
-        return Err(format!("hashing needs a width of at least 6, got {width}"));
+    let min = min_width(model, visibility);
+    if width < min {
+        return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4), got {width}"));
     }
 
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
@@ -106,19 +115,35 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: u
     let linear = visibility.witness_params() && model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Linear { .. }));
     let pair_dot = linear || model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
     let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns };
+    let range_checks = crate::layers::needs_range_checks(model);
+    let constants = crate::layers::needs_constants(model, visibility);
+    let arith = crate::layers::needs_arith(model, visibility);
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, range_checks, constants, arith, min_degree: 0 };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
     let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits()) };
     let instances = visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(visibility.witness_params()).len());
-    let needed = rows.max(1 << shape.table_bits()).max(lut_rows).max(instances) + unusable;
+    let range_rows = if range_checks { 1 << shape.table_bits() } else { 0 };
+    let needed = rows.max(range_rows).max(lut_rows).max(instances) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {
         return Err(format!("the circuit needs {rows} rows (k = {k}), more than the supported 2^{MAX_K}"));
     }
     let params = CircuitParams { k, ..shape };
     Ok((k, stats(model, params)))
+}
+
+/// The narrowest width the gadgets this model uses fit in.
+pub fn min_width(model: &QuantizedModel, visibility: ModelVisibility) -> usize {
+    let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
+    if visibility.hashes() {
+        6
+    } else if compare {
+        4
+    } else {
+        super::config::MIN_WIDTH
+    }
 }
 
 /// What `choose_params` minimises.
@@ -149,7 +174,7 @@ fn cost_of(stats: &CircuitStats, objective: Objective) -> (u64, u64) {
     let prover = prover_cost(stats);
     match objective {
         Objective::Prover => (prover, 0),
-        Objective::Verifier => ((committed_columns(stats) + stats.fixed_columns + stats.queries) as u64, prover),
+        Objective::Verifier => (verifier_cost(stats), prover),
     }
 }
 
@@ -158,11 +183,28 @@ pub fn estimated_cost(model: &QuantizedModel, params: CircuitParams, objective: 
     cost_of(&stats(model, params), objective)
 }
 
+/// Permutation product columns: each holds `degree - 2` permuted columns.
+fn permutation_products(stats: &CircuitStats) -> usize {
+    let chunk = stats.max_gate_degree.saturating_sub(2).max(1);
+    stats.permutation_columns.div_ceil(chunk)
+}
+
 /// Columns the prover commits to: advice, three per lookup argument, the permutation products.
 fn committed_columns(stats: &CircuitStats) -> usize {
-    let chunk = stats.max_gate_degree.saturating_sub(2).max(1);
-    let permutation = (stats.params.width + 1).div_ceil(chunk);
-    stats.advice_columns + 3 * stats.lookup_arguments + permutation
+    stats.advice_columns + 3 * stats.lookup_arguments + permutation_products(stats)
+}
+
+/// The on-chain verifier's work in rough gas: every commitment (proof or verifying key) is an
+/// elliptic-curve multiplication plus calldata, every evaluation calldata plus field arithmetic.
+/// Selectors count as one fixed column each (an upper bound: halo2 may combine them).
+pub fn verifier_cost(stats: &CircuitStats) -> u64 {
+    let products = permutation_products(stats);
+    let quotient_chunks = stats.max_gate_degree.saturating_sub(1);
+    let commitments = committed_columns(stats) + stats.fixed_columns + stats.selectors + stats.permutation_columns + quotient_chunks;
+    // product columns open at x and ωx, all but the last also at the last usable row;
+    // a lookup opens its product at x and ωx, its permuted input at x and ω⁻¹x, its table at x
+    let evaluations = stats.queries + stats.permutation_columns + 3 * products - 1 + 5 * stats.lookup_arguments;
+    (commitments * 7_000 + evaluations * 700) as u64
 }
 
 /// Estimated prover work: every committed column costs an FFT and an MSM of size 2^k.
@@ -176,26 +218,39 @@ pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32, range_column
 }
 
 /// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]), one or
-/// two range-check limbs and three or one range-checked columns, whichever the cost model finds
-/// cheaper.
+/// two range-check limbs, three or one range-checked columns and, for the verifier, a floor on
+/// the degree — whichever the cost model finds cheaper.
 pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Result<CircuitParams, String> {
     visibility.validate()?;
     if let Some(w) = width {
-        if !(4..=256).contains(&w) {
-            return Err(format!("--width must be between 4 and 256, got {w}"));
+        if !(super::config::MIN_WIDTH..=256).contains(&w) {
+            return Err(format!("--width must be between {} and 256, got {w}", super::config::MIN_WIDTH));
         }
     }
-    let widths = width.map_or(WIDTH_CANDIDATES.to_vec(), |w| vec![w]);
+    let min = min_width(model, visibility);
+    let candidates = match objective {
+        Objective::Prover => WIDTH_CANDIDATES.to_vec(),
+        Objective::Verifier => NARROW_WIDTHS.iter().chain(&WIDTH_CANDIDATES).copied().collect(),
+    };
+    let widths = width.map_or_else(|| candidates.into_iter().filter(|&w| w >= min).collect(), |w| vec![w]);
     // two limbs need an even bit count
     let limb_choices: &[u32] = if model.bits % 2 == 0 { &[1, 2] } else { &[1] };
+    // 0: the gates' own degree
+    let degree_floors: &[usize] = match objective {
+        Objective::Prover => &[0],
+        Objective::Verifier => &[0, 4, 5],
+    };
     let mut best: Option<((u64, u64), CircuitParams)> = None;
     for w in widths {
         for &limbs in limb_choices {
             for range_columns in [3, 1] {
                 let (_, s) = smallest_k(model, w, limbs, range_columns, visibility)?;
-                let cost = cost_of(&s, objective);
-                if best.is_none_or(|(c, _)| cost < c) {
-                    best = Some((cost, s.params));
+                for &min_degree in degree_floors {
+                    let s = if min_degree == 0 { s.clone() } else { stats(model, CircuitParams { min_degree, ..s.params }) };
+                    let cost = cost_of(&s, objective);
+                    if best.is_none_or(|(c, _)| cost < c) {
+                        best = Some((cost, s.params));
+                    }
                 }
             }
         }

@@ -72,7 +72,9 @@ impl Circuit<Fr> for ModelCircuit {
     }
 
     fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
-        config.range.load(&mut layouter)?;
+        if let Some(range) = &config.range {
+            range.load(&mut layouter)?;
+        }
         if let Some(lut) = &config.lut {
             lut.load(&mut layouter, &self.model.luts, self.model.lut_domain_bits())?;
         }

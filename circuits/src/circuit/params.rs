@@ -38,6 +38,29 @@ pub struct CircuitParams {
     /// and on-chain verifiers smaller).
     #[serde(default = "three_columns")]
     pub range_columns: usize,
+    /// Whether the range table, its checked columns and the requantization gate exist. A model
+    /// with no requantization, comparison or max (a linear model with a raw-scale output) needs
+    /// none; leaving them out saves a lookup argument (three commitments) and a table column.
+    #[serde(default = "yes")]
+    pub range_checks: bool,
+    /// Whether a constants column exists, for cells pinned to constants (constant tensors,
+    /// padding zeros, the max gadget's closing zero, the hash's initial state). Without one,
+    /// the permutation has one column fewer.
+    #[serde(default = "yes")]
+    pub constants: bool,
+    /// Whether the element-wise arithmetic gate exists (Add/Sub/Mul, Concat's exact rescale, a
+    /// witness-weight bias). Its degree-4 gate needs a selector column of its own.
+    #[serde(default = "yes")]
+    pub arith: bool,
+    /// A floor on the constraint system's degree (0: the gates' own). A higher degree adds a
+    /// quotient chunk but packs more columns into each permutation product, and lets more
+    /// selectors share a column: the verifier objective tries a few.
+    #[serde(default)]
+    pub min_degree: usize,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one_limb() -> u32 {
@@ -52,7 +75,7 @@ impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3 }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3, range_checks: true, constants: true, arith: true, min_degree: 0 }
     }
 }
 

@@ -685,3 +685,66 @@ fn one_column_out_of_range_quotient_fails_the_lookup() {
     let failures = tamper(&s, vec![(Col::Lookup(0), row + 2, Fr::one())]);
     assert!(has_gate_failure(&failures, "requant"));
 }
+
+/// x[1,5] -> Linear(5->2) -> out: a raw-scale output, so no range check, constant or arithmetic
+/// gate — the leanest layout the verifier objective picks.
+fn linear_only() -> Setup {
+    let w = Tensor::new(vec![5, 2], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6]);
+    let graph = Graph {
+        nodes: vec![node("x", Op::Input, vec![], vec![1, 5]), node("fc", Op::Linear { weight: w, bias: Some(Tensor::new(vec![2], vec![0.1, -0.2])) }, vec![0], vec![1, 2])],
+        input: 0,
+        outputs: vec![1],
+    };
+    let sample = [0.8, -1.2, 0.5, 2.0, -0.3];
+    let model = quantize(&graph, &[sample.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
+    let params = choose_params(&model, None, ModelVisibility::default(), super::cost::Objective::Verifier).unwrap();
+    let input = model.quantize_input(&sample).unwrap();
+    let witness = model.evaluate(&input).unwrap();
+    let outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
+    let instances = ModelCircuit::instances(&params, &model, &input, &outputs);
+    Setup { circuit: ModelCircuit::new(Arc::new(model), params, Some(input)), instances }
+}
+
+#[test]
+fn lean_layout_leaves_out_unused_gadgets() {
+    let s = linear_only();
+    let p = s.circuit.params;
+    assert_eq!(p.width, 3);
+    assert!(!p.range_checks && !p.constants && !p.arith, "{p:?}");
+    let st = stats(&s.circuit.model, p);
+    assert_eq!((st.lookup_arguments, st.lookup_table_rows), (0, 0));
+    // the three main columns and the instance column in the permutation, no constants column
+    assert_eq!(st.permutation_columns, 4);
+    assert_eq!(mock(&s.circuit, p, &s.instances), Ok(()));
+}
+
+#[test]
+fn lean_layout_wrong_running_sum_fails_the_dot_gate() {
+    let s = linear_only();
+    // the input takes ceil(5 / 3) = 2 rows; the first output's sum then takes ceil(5 / 2) = 3
+    let first = FIRST_ROW + 2;
+    let acc = Col::Main(2);
+    for row in [first, first + 1] {
+        let v = honest_value(&s, acc, row) + Fr::one();
+        assert!(has_gate_failure(&tamper(&s, vec![(acc, row, v)]), "dot"), "row {row}");
+    }
+}
+
+#[test]
+fn lean_layout_wrong_public_output_fails() {
+    let s = linear_only();
+    let mut instances = s.instances.clone();
+    *instances.last_mut().unwrap() += Fr::one();
+    let failures = mock(&s.circuit, s.circuit.params, &instances).unwrap_err();
+    assert!(failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+#[test]
+fn degree_floors_keep_the_honest_witness_valid() {
+    let s = setup(Some(4));
+    for min_degree in [4, 5, 6] {
+        let params = CircuitParams { min_degree, ..s.circuit.params };
+        let circuit = ModelCircuit { params, ..s.circuit.clone() };
+        assert_eq!(mock(&circuit, params, &s.instances), Ok(()), "degree {min_degree}");
+    }
+}

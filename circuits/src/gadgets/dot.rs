@@ -1,48 +1,42 @@
 //! Dot product with fixed weights, `width - 1` multiply-adds per row:
 //!
-//! `acc = chain * acc[prev] + bias + sum_i x_i * w_i`
+//! `acc = acc[prev] + bias + sum_i x_i * w_i` (without `acc[prev]` on a sum's first row)
 //!
 //! `x_i` are advice copies of the input activations, `w_i` and `bias` are fixed cells (the
-//! weights are baked into the circuit and committed once, at keygen), and `chain` is 0 on a sum's
-//! first row and 1 after. One sum takes `ceil(len / (width - 1))` consecutive rows.
+//! weights are baked into the circuit and committed once, at keygen). One sum takes
+//! `ceil(len / (width - 1))` consecutive rows, chained by [`RunningSum`].
 
+use super::RunningSum;
 use crate::circuit::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Error, Fixed},
     poly::Rotation,
 };
 
 #[derive(Clone, Debug)]
 pub struct DotGadget {
-    selector: Selector,
+    rows: RunningSum,
     inputs: Vec<Column<Advice>>,
     acc: Column<Advice>,
     weights: Vec<Column<Fixed>>,
     bias: Column<Fixed>,
-    chain: Column<Fixed>,
 }
 
 impl DotGadget {
     /// Uses all `main` columns but the last as inputs, the last as the running sum, and the
     /// `fixed` column under each input for its weight (the last one holds the bias).
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], fixed: &[Column<Fixed>], chain: Column<Fixed>) -> Self {
-        let selector = meta.selector();
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], fixed: &[Column<Fixed>]) -> Self {
+        let rows = RunningSum::configure(meta);
         let (inputs, acc) = (main[..main.len() - 1].to_vec(), main[main.len() - 1]);
         let (weights, bias) = (fixed[..fixed.len() - 1].to_vec(), fixed[fixed.len() - 1]);
         meta.create_gate("dot", |m| {
-            let q = m.query_selector(selector);
-            let acc_cur = m.query_advice(acc, Rotation::cur());
-            let acc_prev = m.query_advice(acc, Rotation::prev());
-            let chain = m.query_fixed(chain, Rotation::cur());
             let bias = m.query_fixed(bias, Rotation::cur());
-            let sum = inputs.iter().zip(&weights).fold(Expression::Constant(Fr::zero()), |s, (&x, &w)| {
-                s + m.query_advice(x, Rotation::cur()) * m.query_fixed(w, Rotation::cur())
-            });
-            vec![q * (acc_cur - chain * acc_prev - bias - sum)]
+            let sum = inputs.iter().zip(&weights).fold(bias, |s, (&x, &w)| s + m.query_advice(x, Rotation::cur()) * m.query_fixed(w, Rotation::cur()));
+            rows.constraints(m, acc, sum)
         });
-        Self { selector, inputs, acc, weights, bias, chain }
+        Self { rows, inputs, acc, weights, bias }
     }
 
     /// Rows one dot product of `len` terms takes.
@@ -59,8 +53,7 @@ impl DotGadget {
         let mut acc_wire = None;
         for r in 0..self.rows(inputs.len()) {
             let row = first + r;
-            ctx.enable(&self.selector, row)?;
-            ctx.fixed(self.chain, row, (r > 0) as i128);
+            self.rows.enable(ctx, row, r)?;
             ctx.fixed(self.bias, row, if r == 0 { bias as i128 } else { 0 });
             let start = (r * per_row).min(inputs.len());
             let end = ((r + 1) * per_row).min(inputs.len());

@@ -10,6 +10,7 @@ pub mod pair_dot;
 pub mod poseidon;
 pub mod range;
 pub mod requant;
+pub mod running_sum;
 
 pub use arith::ArithGadget;
 pub use compare::{CompareGadget, Comparison};
@@ -20,3 +21,4 @@ pub use pair_dot::PairDotGadget;
 pub use poseidon::PoseidonGadget;
 pub use range::RangeTable;
 pub use requant::RequantGadget;
+pub use running_sum::RunningSum;

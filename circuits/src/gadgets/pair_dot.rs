@@ -1,40 +1,36 @@
 //! Dot product of two advice vectors, `(width − 1) / 2` pairs per row:
 //!
-//! `acc = chain · acc[prev] + Σ a_i · b_i`
+//! `acc = acc[prev] + Σ a_i · b_i` (without `acc[prev]` on a sum's first row)
 //!
-//! for products of two computed tensors (attention's `Q·Kᵀ` and `P·V`). `chain` is the dot
-//! gadget's fixed column, which this gadget's rows reuse.
+//! for products of two computed tensors (attention's `Q·Kᵀ` and `P·V`), chained by
+//! [`RunningSum`].
 
+use super::RunningSum;
 use crate::circuit::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Error, Expression},
     poly::Rotation,
 };
 
 #[derive(Clone, Debug)]
 pub struct PairDotGadget {
-    selector: Selector,
+    rows: RunningSum,
     pairs: Vec<[Column<Advice>; 2]>,
     acc: Column<Advice>,
-    chain: Column<Fixed>,
 }
 
 impl PairDotGadget {
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], chain: Column<Fixed>) -> Self {
-        let selector = meta.selector();
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>]) -> Self {
+        let rows = RunningSum::configure(meta);
         let acc = main[main.len() - 1];
         let pairs: Vec<[Column<Advice>; 2]> = main[..main.len() - 1].chunks_exact(2).map(|c| [c[0], c[1]]).collect();
         meta.create_gate("pair dot", |m| {
-            let q = m.query_selector(selector);
-            let acc_cur = m.query_advice(acc, Rotation::cur());
-            let acc_prev = m.query_advice(acc, Rotation::prev());
-            let chain = m.query_fixed(chain, Rotation::cur());
             let sum = pairs.iter().fold(Expression::Constant(Fr::zero()), |s, [a, b]| s + m.query_advice(*a, Rotation::cur()) * m.query_advice(*b, Rotation::cur()));
-            vec![q * (acc_cur - chain * acc_prev - sum)]
+            rows.constraints(m, acc, sum)
         });
-        Self { selector, pairs, acc, chain }
+        Self { rows, pairs, acc }
     }
 
     pub fn rows(&self, len: usize) -> usize {
@@ -49,8 +45,7 @@ impl PairDotGadget {
         let mut acc_wire = None;
         for r in 0..rows {
             let row = first + r;
-            ctx.enable(&self.selector, row)?;
-            ctx.fixed(self.chain, row, (r > 0) as i128);
+            self.rows.enable(ctx, row, r)?;
             let chunk = &pairs[(r * self.pairs.len()).min(pairs.len())..((r + 1) * self.pairs.len()).min(pairs.len())];
             for ([ca, cb], (a, b)) in self.pairs.iter().zip(chunk) {
                 ctx.copy(a, *ca, row);

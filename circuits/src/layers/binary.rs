@@ -12,9 +12,9 @@ pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, no
     let ia = broadcast_source_indices(&model.nodes[node.inputs[0]].shape, &node.shape);
     let ib = broadcast_source_indices(&model.nodes[node.inputs[1]].shape, &node.shape);
     let pairs: Vec<(Wire, Wire)> = ia.iter().zip(&ib).map(|(&i, &j)| (a[i], b[j])).collect();
-    let raw = cfg.arith.assign(ctx, &pairs, *coeffs)?;
+    let raw = cfg.arith().assign(ctx, &pairs, *coeffs)?;
     match requant {
-        Some(r) => cfg.requant.assign(ctx, &raw, *r),
+        Some(r) => cfg.requant().assign(ctx, &raw, *r),
         None => Ok(raw),
     }
 }

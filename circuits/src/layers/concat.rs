@@ -17,9 +17,9 @@ pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, no
             0 => wires.to_vec(),
             1.. => {
                 let pairs: Vec<(Wire, Wire)> = wires.iter().map(|w| (*w, *w)).collect();
-                cfg.arith.assign(ctx, &pairs, BinaryCoeffs { ca: 1 << e, cb: 0, mul: 0 })?
+                cfg.arith().assign(ctx, &pairs, BinaryCoeffs { ca: 1 << e, cb: 0, mul: 0 })?
             }
-            _ => cfg.requant.assign(ctx, wires, Requant { shift: (-e) as u32, relu: false })?,
+            _ => cfg.requant().assign(ctx, wires, Requant { shift: (-e) as u32, relu: false })?,
         });
     }
     let shapes: Vec<&[usize]> = node.inputs.iter().map(|&i| model.nodes[i].shape.as_slice()).collect();

@@ -14,7 +14,7 @@ pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, node: &QNode, x: &[Wire], 
     let QOp::Linear { k, n, weight, bias, requant, .. } = &node.op else { unreachable!("linear::assign on {}", node.op_name) };
     let raw = if cfg.params.visibility.witness_params() { witness_weights(cfg, ctx, x, *k, *n, weight, bias, params)? } else { fixed_weights(cfg, ctx, x, *k, *n, weight, bias)? };
     match requant {
-        Some(r) => cfg.requant.assign(ctx, &raw, *r),
+        Some(r) => cfg.requant().assign(ctx, &raw, *r),
         None => Ok(raw),
     }
 }
@@ -57,5 +57,5 @@ fn witness_weights(cfg: &ModelConfig, ctx: &mut RegionCtx, x: &[Wire], k: usize,
         }
     }
     let pairs: Vec<(Wire, Wire)> = sums.into_iter().zip(with_bias).collect();
-    cfg.arith.assign(ctx, &pairs, BinaryCoeffs { ca: 1, cb: 1, mul: 0 })
+    cfg.arith().assign(ctx, &pairs, BinaryCoeffs { ca: 1, cb: 1, mul: 0 })
 }

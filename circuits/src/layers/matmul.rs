@@ -13,7 +13,7 @@ pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, no
     let pairs = matmul_pairs(&model.nodes[node.inputs[0]].shape, &model.nodes[node.inputs[1]].shape);
     let raw = pairs.iter().map(|p| gadget.assign(ctx, &p.iter().map(|&(i, j)| (a[i], b[j])).collect::<Vec<_>>())).collect::<Result<Vec<_>, _>>()?;
     match requant {
-        Some(r) => cfg.requant.assign(ctx, &raw, *r),
+        Some(r) => cfg.requant().assign(ctx, &raw, *r),
         None => Ok(raw),
     }
 }

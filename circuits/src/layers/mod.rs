@@ -15,6 +15,7 @@ mod select;
 
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
+use crate::circuit::visibility::ModelVisibility;
 use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
@@ -55,6 +56,39 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
     }
     let outputs = model.outputs.iter().map(|&o| wires[o].clone()).collect();
     Ok(ModelWires { input: wires.swap_remove(model.input), outputs, params })
+}
+
+/// Whether any node range-checks a value: a requantization, a comparison, a max, or a Concat
+/// that rescales down. Without one the circuit has no range table.
+pub fn needs_range_checks(model: &QuantizedModel) -> bool {
+    model.nodes.iter().any(|n| {
+        n.op.requant().is_some()
+            || matches!(n.op, QOp::Compare { .. } | QOp::Extremum { .. })
+            || matches!(&n.op, QOp::Concat { rescale, .. } if rescale.iter().any(|&e| e < 0))
+    })
+}
+
+/// Whether any layer uses the arithmetic gate: Add/Sub/Mul, a Concat that rescales up, or a
+/// Linear with witness weights (its bias).
+pub fn needs_arith(model: &QuantizedModel, visibility: ModelVisibility) -> bool {
+    model.nodes.iter().any(|n| match &n.op {
+        QOp::Binary { .. } => true,
+        QOp::Concat { rescale, .. } => rescale.iter().any(|&e| e > 0),
+        QOp::Linear { .. } => visibility.witness_params(),
+        _ => false,
+    })
+}
+
+/// Whether any cell is pinned to a constant: a constant tensor with fixed parameters, a padding
+/// zero, a max's closing zero, or a hash's initial state and padding.
+pub fn needs_constants(model: &QuantizedModel, visibility: ModelVisibility) -> bool {
+    visibility.hashes()
+        || model.nodes.iter().any(|n| match &n.op {
+            QOp::Const { .. } => !visibility.witness_params(),
+            QOp::Select { sources } => sources.iter().any(Option::is_none),
+            QOp::Extremum { .. } => true,
+            _ => false,
+        })
 }
 
 /// Rows and range-checked cells one node takes under `params`.

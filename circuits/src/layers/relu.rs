@@ -6,5 +6,5 @@ use crate::quantize::Requant;
 use halo2_proofs::plonk::Error;
 
 pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, x: &[Wire], r: Requant) -> Result<Vec<Wire>, Error> {
-    cfg.requant.assign(ctx, x, r)
+    cfg.requant().assign(ctx, x, r)
 }
