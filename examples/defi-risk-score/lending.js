@@ -32,7 +32,7 @@ async function main() {
     'Verifier.sol': verifierSource,
     'ZkinferVerifier.sol': read(path.join(contractsDir, 'ZkinferVerifier.sol')),
     'LendingPool.sol': read(path.join(contractsDir, 'LendingPool.sol')),
-  }, null);
+  });
   const runtimeBytes = contracts.Halo2Verifier.runtime.length / 2;
   const oversized = runtimeBytes > 24576;
   const chain = await startChain({ noSizeLimit: oversized });

@@ -64,14 +64,20 @@ impl KeyInfo {
         self.outputs.iter().map(|t| t.shape.iter().product::<usize>()).sum()
     }
 
-    /// Public instances: the input part (values, a commitment, or none), then the output part.
+    /// Public instances: the input part (values, packed values, a commitment, or none), then the
+    /// output part, then the parameter part.
     pub fn num_instances(&self) -> usize {
-        self.params.visibility.num_instances(self.input_len(), self.output_len(), self.witness_params)
+        self.params.num_instances(self.input_len(), self.output_len(), self.witness_params)
     }
 
     /// Instances the input part takes (where the output part starts).
     pub fn input_instances(&self) -> usize {
-        self.params.visibility.input.instance_len(self.input_len())
+        self.params.public_parts()[0].len(self.input_len())
+    }
+
+    /// Instances the output part takes.
+    pub fn output_instances(&self) -> usize {
+        self.params.public_parts()[1].len(self.output_len())
     }
 }
 

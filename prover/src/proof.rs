@@ -109,16 +109,27 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
     if info.params.visibility.output != Visibility::Public {
         return Some(vec![]);
     }
-    let mut offset = info.input_instances();
+    let start = info.input_instances();
+    let part = instances.get(start..start + info.output_instances())?;
+    let flat = info.params.public_parts()[1].decode(part, info.output_len(), fr_to_i128)?;
+    let mut offset = 0;
     let mut outputs = Vec::new();
     for o in &info.outputs {
         let len: usize = o.shape.iter().product();
-        let q: Vec<i64> = instances.get(offset..offset + len)?.iter().map(|v| fr_to_i128(v).map(|q| q as i64)).collect::<Option<_>>()?;
+        let q: Vec<i64> = flat[offset..offset + len].iter().map(|&q| q as i64).collect();
         let values = q.iter().map(|&v| v as f64 / 2f64.powi(o.scale)).collect();
         outputs.push(ProvedOutput { name: o.name.clone(), shape: o.shape.clone(), scale: o.scale, quantized: q, values });
         offset += len;
     }
     Some(outputs)
+}
+
+/// The quantized input the input part of the instances shows (none unless it is public).
+pub fn input_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<i128>> {
+    if info.params.visibility.input != Visibility::Public {
+        return Some(vec![]);
+    }
+    info.params.public_parts()[0].decode(instances.get(..info.input_instances())?, info.input_len(), fr_to_i128)
 }
 
 /// The commitments among the instances described by `info` (input, outputs, parameters, in the

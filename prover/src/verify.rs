@@ -3,8 +3,7 @@
 
 use crate::error::{Result, ZkError};
 use crate::keys::VerifyingKeyFile;
-use crate::proof::{commitments_from_instances, fr_from_hex, fr_to_i128, outputs_from_instances, ProofBundle};
-use zkinfer_circuits::circuit::visibility::Visibility;
+use crate::proof::{commitments_from_instances, fr_from_hex, input_from_instances, outputs_from_instances, ProofBundle};
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, Fr},
     plonk::verify_proof,
@@ -63,12 +62,8 @@ fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) 
     if outputs != bundle.outputs {
         return Err(ZkError::Rejected("the outputs written in the proof file differ from its public instances".into()));
     }
-    let vis = key.info.params.visibility;
-    let n_in = key.info.input_instances();
-    let input: Option<Vec<f64>> = match vis.input {
-        Visibility::Public => instances[..n_in].iter().map(|v| fr_to_i128(v).map(|q| q as f64 / 2f64.powi(key.info.input.scale))).collect(),
-        _ => Some(vec![]),
-    };
+    let scale = 2f64.powi(key.info.input.scale);
+    let input: Option<Vec<f64>> = input_from_instances(&key.info, instances).map(|q| q.iter().map(|&q| q as f64 / scale).collect());
     if input.as_deref() != Some(bundle.input.as_slice()) {
         return Err(ZkError::Rejected("the input written in the proof file differs from its public instances".into()));
     }

@@ -9,11 +9,22 @@ const here = path.join(__dirname, '..');
 const anvilBin = path.join(here, 'node_modules', '@foundry-rs', `anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`, 'bin', 'anvil');
 
 /// {name: {bytecode, runtime, abi}} for the given {file: source} map.
-function compile(sources, optimizerRuns = null) {
-  const out = execFileSync('node', [path.join(__dirname, 'solc.js')], { input: JSON.stringify({ sources, optimizer_runs: optimizerRuns }), maxBuffer: 1 << 30 });
+// How zkinfer compiles generated verifiers (as the Rust side's VERIFIER_OPTIMIZER): the
+// opcode-level optimizer only, tuned for gas, or for size when the verifier would exceed EIP-170.
+const VERIFIER_OPTIMIZER = [{ runs: 100000, yul: false }, { runs: 1, yul: false }];
+const EIP170_LIMIT = 24576;
+
+function compileWith(sources, optimizer) {
+  const out = execFileSync('node', [path.join(__dirname, 'solc.js')], { input: JSON.stringify({ sources, optimizer }), maxBuffer: 1 << 30 });
   const result = JSON.parse(out);
   if (result.errors.length) throw new Error(result.errors.join('\n'));
   return result.contracts;
+}
+
+function compile(sources) {
+  const forGas = compileWith(sources, VERIFIER_OPTIMIZER[0]);
+  const verifier = forGas.Halo2Verifier;
+  return verifier && verifier.runtime.length / 2 > EIP170_LIMIT ? compileWith(sources, VERIFIER_OPTIMIZER[1]) : forGas;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -55,4 +66,4 @@ const word = (n) => BigInt(n).toString(16).padStart(64, '0');
 const signedWord = (n) => (BigInt(n) < 0n ? (2n ** 256n + BigInt(n)).toString(16) : BigInt(n).toString(16)).padStart(64, '0');
 const selector = (signature) => keccak256(signature).slice(0, 8);
 
-module.exports = { compile, startChain, word, signedWord, selector, anvilBin };
+module.exports = { compile, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin };

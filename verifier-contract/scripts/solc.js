@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles Solidity with the pinned solc-js (npm "solc", works offline) through its standard-JSON
-// interface. Reads {"sources": {"File.sol": "source"}, "optimizer_runs": N | null} on stdin and
-// prints {"contracts": {"Name": {"bytecode": hex, "runtime": hex, "abi": [...]}}, "errors": [...]}.
+// interface. Reads {"sources": {"File.sol": "source"}, "optimizer": {"runs": N, "yul": bool} | null}
+// on stdin ("yul": false keeps only the opcode-level passes, which the generated verifier's deep
+// assembly survives) and prints {"contracts": {"Name": {"bytecode": hex, "runtime": hex, "abi": [...]}}, "errors": [...]}.
 const path = require('path');
 const solc = require(path.join(__dirname, '..', 'node_modules', 'solc'));
 
@@ -11,12 +12,12 @@ process.stdin.on('data', (d) => (raw += d));
 process.stdin.on('end', () => {
   const request = JSON.parse(raw);
   const sources = Object.fromEntries(Object.entries(request.sources).map(([f, content]) => [f, { content }]));
-  const runs = request.optimizer_runs;
+  const opt = request.optimizer;
   const input = {
     language: 'Solidity',
     sources,
     settings: {
-      optimizer: runs == null ? { enabled: false } : { enabled: true, runs },
+      optimizer: opt == null ? { enabled: false } : { enabled: true, runs: opt.runs, details: opt.yul ? undefined : { yul: false } },
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
     },
   };

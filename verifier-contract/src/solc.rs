@@ -50,16 +50,36 @@ pub fn tooling_dir() -> PathBuf {
     std::env::var_os("ZKINFER_SOLC_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf())
 }
 
+/// How solc optimizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optimizer {
+    Off,
+    /// The full optimizer (Yul and opcode passes), tuned for `runs` calls.
+    Full { runs: u32 },
+    /// Only the opcode-level passes (deduplication, common subexpressions, constants): the
+    /// generated verifier's single deep assembly block runs the Yul optimizer out of stack.
+    OpcodeOnly { runs: u32 },
+}
+
+impl Optimizer {
+    fn request(self) -> serde_json::Value {
+        match self {
+            Self::Off => serde_json::Value::Null,
+            Self::Full { runs } => serde_json::json!({ "runs": runs, "yul": true }),
+            Self::OpcodeOnly { runs } => serde_json::json!({ "runs": runs, "yul": false }),
+        }
+    }
+}
+
 /// Compiles `sources` (file name → source) and returns every contract by name.
-/// `optimizer_runs: None` compiles without the optimizer.
-pub fn compile(sources: &[(&str, &str)], optimizer_runs: Option<u32>) -> Result<HashMap<String, Compiled>, SolcError> {
+pub fn compile(sources: &[(&str, &str)], optimizer: Optimizer) -> Result<HashMap<String, Compiled>, SolcError> {
     let dir = tooling_dir();
     if !dir.join("node_modules/solc/package.json").exists() {
         return Err(SolcError::NotInstalled(dir.display().to_string()));
     }
     let request = serde_json::json!({
         "sources": sources.iter().map(|(f, s)| (f.to_string(), serde_json::Value::String(s.to_string()))).collect::<serde_json::Map<_, _>>(),
-        "optimizer_runs": optimizer_runs,
+        "optimizer": optimizer.request(),
     });
     let mut child = Command::new("node")
         .arg(dir.join("scripts/solc.js"))
@@ -81,6 +101,6 @@ pub fn compile(sources: &[(&str, &str)], optimizer_runs: Option<u32>) -> Result<
 }
 
 /// Compiles and returns one named contract.
-pub fn compile_contract(sources: &[(&str, &str)], name: &str, optimizer_runs: Option<u32>) -> Result<Compiled, SolcError> {
-    compile(sources, optimizer_runs)?.remove(name).ok_or_else(|| SolcError::Missing(name.to_string()))
+pub fn compile_contract(sources: &[(&str, &str)], name: &str, optimizer: Optimizer) -> Result<Compiled, SolcError> {
+    compile(sources, optimizer)?.remove(name).ok_or_else(|| SolcError::Missing(name.to_string()))
 }

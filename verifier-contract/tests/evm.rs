@@ -5,13 +5,15 @@
 use std::path::Path;
 use zkinfer::proof::fr_from_hex;
 use zkinfer_verifier_contract::abi::{self, encode_call, Token};
-use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, WRAPPER_SOURCE};
+use zkinfer_circuits::circuit::public::PublicPart;
+use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, PACKING_SOURCE, WRAPPER_SOURCE};
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::solc;
 
 struct Model {
     bundle: zkinfer::ProofBundle,
     verifier: VerifierArtifacts,
+    compiled: zkinfer::CompiledModel,
 }
 
 fn build(model: &str) -> Model {
@@ -26,7 +28,7 @@ fn build_with(model: &str, opts: zkinfer::compile::CompileOptions) -> Model {
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
     let bundle = zkinfer::prove(&compiled, &pk, &samples[0]).unwrap();
     let verifier = VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances()).unwrap();
-    Model { bundle, verifier }
+    Model { bundle, verifier, compiled }
 }
 
 fn instances(bundle: &zkinfer::ProofBundle) -> Vec<[u8; 32]> {
@@ -43,55 +45,110 @@ fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
     b
 }
 
+fn for_the_verifier() -> zkinfer::compile::CompileOptions {
+    zkinfer::compile::CompileOptions { objective: zkinfer_circuits::circuit::cost::Objective::Verifier, ..Default::default() }
+}
+
+/// Deploys `m`'s verifier (without the size limit when it exceeds EIP-170) and checks that it
+/// accepts the proof and rejects a tampered proof, a wrong public value and `other`'s proof,
+/// both raw (revert) and through `verifyProof` (false). Returns the valid call's gas.
+fn accepts_only_its_own_valid_proof(m: &Model, other: &Model) -> u64 {
+    let mut evm = if m.verifier.fits_eip170() { Evm::new() } else { Evm::without_code_size_limit() };
+    let (raw, wrapper) = m.verifier.deploy(&mut evm).unwrap();
+    let proof = m.bundle.proof_bytes().unwrap();
+    let inst = instances(&m.bundle);
+    let name = &m.bundle.model_name;
+
+    let ok = evm.call(raw, abi::raw_verifier_call(&proof, &inst)).unwrap();
+    assert!(ok.success, "valid proof rejected by {name}");
+    assert!(returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap()), "{name}");
+
+    // tampered proof: a commitment byte and an evaluation byte
+    for at in [40, proof.len() - 40] {
+        assert!(!evm.call(raw, abi::raw_verifier_call(&flip(&proof, at), &inst)).unwrap().success, "{name}");
+        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&flip(&proof, at), &inst)).unwrap()), "{name}");
+    }
+    // wrong public output (a valid field element, off by one; packed, the lowest value of the
+    // last word)
+    let mut wrong = inst.clone();
+    let last = wrong.len() - 1;
+    let v = fr_from_hex(m.bundle.instances.last().unwrap()).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    wrong[last] = hex::decode(&zkinfer::proof::fr_to_hex(&v)[2..]).unwrap().try_into().unwrap();
+    assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &wrong)).unwrap().success, "{name}");
+    assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &wrong)).unwrap()), "{name}");
+    // another model's proof and instances
+    let (other_proof, other_inst) = (other.bundle.proof_bytes().unwrap(), instances(&other.bundle));
+    assert!(!evm.call(raw, abi::raw_verifier_call(&other_proof, &other_inst)).unwrap().success, "{name}");
+    assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&other_proof, &other_inst)).unwrap()), "{name}");
+    ok.gas_used
+}
+
 #[test]
-fn small_models_verifiers_fit_eip170_and_mainnet_refuses_larger_ones() {
-    let m = build("linear_regression");
-    assert!(m.verifier.fits_eip170(), "runtime {} bytes", m.verifier.halo2.runtime_size());
-    // --optimize verifier trades rows for commitments: the scikit-learn credit model's and the
-    // Relu MLP's verifiers then fit
-    let opts = zkinfer::compile::CompileOptions { objective: zkinfer_circuits::circuit::cost::Objective::Verifier, ..Default::default() };
-    let credit = build_with("credit_gbt", opts.clone());
-    assert!(credit.verifier.fits_eip170(), "credit_gbt runtime {} bytes", credit.verifier.halo2.runtime_size());
-    let mlp = build_with("mlp_relu", opts);
-    assert!(mlp.verifier.fits_eip170(), "mlp_relu runtime {} bytes", mlp.verifier.halo2.runtime_size());
-    let big = build("logistic_regression");
+fn verifiers_accept_valid_proofs_and_reject_bad_ones() {
+    // the default (prover) layouts; oversized verifiers are checked without the size limit
+    let models = [build("linear_regression"), build("logistic_regression"), build("mlp_relu"), build("credit_gbt")];
+    for (i, m) in models.iter().enumerate() {
+        accepts_only_its_own_valid_proof(m, &models[(i + 1) % models.len()]);
+    }
+    let big = build("mnist_mlp");
     if !big.verifier.fits_eip170() {
         assert!(big.verifier.deploy(&mut Evm::new()).is_err(), "revm enforces EIP-170 like mainnet");
     }
 }
 
-#[test]
-fn verifiers_accept_valid_proofs_and_reject_bad_ones() {
-    let models = [build("linear_regression"), build("logistic_regression"), build("mlp_relu"), build("credit_gbt")];
-    for (i, m) in models.iter().enumerate() {
-        let other = &models[(i + 1) % models.len()];
-        // oversized verifiers (docs/verifier.md) are still checked for soundness, without the limit
-        let mut evm = if m.verifier.fits_eip170() { Evm::new() } else { Evm::without_code_size_limit() };
-        let (raw, wrapper) = m.verifier.deploy(&mut evm).unwrap();
-        let proof = m.bundle.proof_bytes().unwrap();
-        let inst = instances(&m.bundle);
-
-        let ok = evm.call(raw, abi::raw_verifier_call(&proof, &inst)).unwrap();
-        assert!(ok.success, "valid proof rejected by {}", m.bundle.model_name);
-        assert!(returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap()));
-
-        // tampered proof: a commitment byte and an evaluation byte
-        for at in [40, proof.len() - 40] {
-            assert!(!evm.call(raw, abi::raw_verifier_call(&flip(&proof, at), &inst)).unwrap().success);
-            assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&flip(&proof, at), &inst)).unwrap()));
+/// Every bundled model compiled for the verifier (`--optimize verifier`: lean layout, packed
+/// public values): its verifier fits EIP-170 and accepts only its own valid proof.
+fn every_model_fits_eip170_and_verifies(models: &[&str]) {
+    let built: Vec<Model> = models.iter().map(|m| build_with(m, for_the_verifier())).collect();
+    for (i, m) in built.iter().enumerate() {
+        assert!(m.verifier.fits_eip170(), "{}: runtime {} bytes", models[i], m.verifier.halo2.runtime_size());
+        let gas = accepts_only_its_own_valid_proof(m, &built[(i + 1) % built.len()]);
+        println!("{}: {} instances, verify gas {gas}, runtime {} bytes", models[i], m.bundle.instances.len(), m.verifier.halo2.runtime_size());
+        if let PublicPart::Packed(p) = m.compiled.params.public_parts()[0] {
+            packed_input_reads_back_on_chain(m, p.slot_bits());
         }
-        // wrong public output (a valid field element, off by one)
-        let mut wrong = inst.clone();
-        let last = wrong.len() - 1;
-        let v = fr_from_hex(m.bundle.instances.last().unwrap()).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
-        wrong[last] = hex::decode(&zkinfer::proof::fr_to_hex(&v)[2..]).unwrap().try_into().unwrap();
-        assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &wrong)).unwrap().success);
-        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &wrong)).unwrap()));
-        // another model's proof and instances
-        let (other_proof, other_inst) = (other.bundle.proof_bytes().unwrap(), instances(&other.bundle));
-        assert!(!evm.call(raw, abi::raw_verifier_call(&other_proof, &other_inst)).unwrap().success);
-        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&other_proof, &other_inst)).unwrap()));
     }
+}
+
+/// `ZkinferPacking.unpack` on the proof's instances gives back its quantized input.
+fn packed_input_reads_back_on_chain(m: &Model, slot_bits: u32) {
+    let probe = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.19;\nimport \"ZkinferPacking.sol\";\ncontract Probe {\n  function value(uint256[] calldata instances, uint256 slotBits, uint256 index) external pure returns (int256) {\n    return ZkinferPacking.unpack(instances, 0, slotBits, index);\n  }\n}\n";
+    let compiled = solc::compile_contract(&[("ZkinferPacking.sol", PACKING_SOURCE), ("Probe.sol", probe)], "Probe", solc::Optimizer::Full { runs: 200 }).unwrap();
+    let mut evm = Evm::new();
+    let probe = evm.deploy(compiled.creation_bytes()).unwrap();
+    let input = m.compiled.model.quantize_input(&m.bundle.input).unwrap();
+    let inst = instances(&m.bundle);
+    for index in [0, input.len() / 2, input.len() - 1] {
+        let call = encode_call("value(uint256[],uint256,uint256)", &[Token::Words(inst.clone()), Token::uint(slot_bits as u64), Token::uint(index as u64)]);
+        let out = evm.call(probe, call).unwrap();
+        assert!(out.success);
+        let v = i128::from_be_bytes(out.output[16..32].try_into().unwrap());
+        assert_eq!(v, input[index], "{} input #{index}", m.bundle.model_name);
+    }
+}
+
+// two halves, so that the test harness runs them on both cores
+const PART_ONE: [&str; 5] = ["cnn_maxpool", "mnist_mlp", "credit_logistic", "linear_regression", "mlp_relu"];
+const PART_TWO: [&str; 5] = ["cnn_avgpool", "attention", "mlp_activations", "logistic_regression", "credit_gbt"];
+
+#[test]
+fn bundled_models_for_the_verifier_part_one() {
+    every_model_fits_eip170_and_verifies(&PART_ONE);
+}
+
+#[test]
+fn bundled_models_for_the_verifier_part_two() {
+    every_model_fits_eip170_and_verifies(&PART_TWO);
+}
+
+#[test]
+fn the_two_parts_cover_every_bundled_model() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let mut bundled: Vec<String> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().join("model.onnx").exists()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut tested: Vec<String> = PART_ONE.iter().chain(&PART_TWO).map(|s| s.to_string()).collect();
+    bundled.sort();
+    tested.sort();
+    assert_eq!(bundled, tested);
 }
 
 fn revert_reason(r: &CallResult) -> [u8; 4] {
@@ -104,7 +161,7 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
     let m = build("linear_regression");
     let mut evm = Evm::new();
     let (_, wrapper) = m.verifier.deploy(&mut evm).unwrap();
-    let consumer = solc::compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE), ("RiskScoreConsumer.sol", CONSUMER_SOURCE)], "RiskScoreConsumer", Some(200)).unwrap();
+    let consumer = solc::compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE), ("RiskScoreConsumer.sol", CONSUMER_SOURCE)], "RiskScoreConsumer", solc::Optimizer::Full { runs: 200 }).unwrap();
     let n_inputs = 10u64;
     let mut creation = consumer.creation_bytes();
     creation.extend(abi::encode(&[Token::address(wrapper), Token::uint(n_inputs), Token::uint(n_inputs)]));

@@ -9,15 +9,18 @@
 
 use super::params::CircuitParams;
 use crate::gadgets::range::Limbs;
-use crate::gadgets::{ArithGadget, CompareGadget, PoseidonGadget, DotGadget, ExtremumGadget, LutGadget, PairDotGadget, RangeTable, RequantGadget};
+use super::public::PublicPart;
+use crate::gadgets::lut::FoldedRange;
+use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PackGadget, PairDotGadget, PoseidonGadget, RangeTable, RequantGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
 };
 
-/// The narrowest layout: the arithmetic gate's `(a, b, c)` lane and the requantization's three
-/// coefficient columns need three columns.
-pub const MIN_WIDTH: usize = 3;
+/// The narrowest layout: a dot product's input and running sum, a requantization's or a table
+/// lookup's input and output. The arithmetic gate's `(a, b, c)` lane (and the pair-dot and max
+/// gadgets) need three; see `cost::min_width`.
+pub const MIN_WIDTH: usize = 2;
 
 #[derive(Clone, Debug)]
 pub struct ModelConfig {
@@ -26,7 +29,8 @@ pub struct ModelConfig {
     /// Range-checked columns (`u, p, n` of each requantization lane).
     pub lookup: Vec<Column<Advice>>,
     pub instance: Column<Instance>,
-    /// Present when the model range-checks values (requantizations, comparisons, max).
+    /// Present when the model range-checks values (requantizations, comparisons, max) and the
+    /// check is not folded into the function lookup.
     pub range: Option<RangeTable>,
     pub dot: DotGadget,
     arith: Option<ArithGadget>,
@@ -41,12 +45,15 @@ pub struct ModelConfig {
     pub poseidon: Option<PoseidonGadget>,
     /// Present when the model has nonlinear (table) layers.
     pub lut: Option<LutGadget>,
+    /// Present when the input (or the output) is packed into few instances.
+    pub pack_input: Option<PackGadget>,
+    pub pack_output: Option<PackGadget>,
 }
 
 impl ModelConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self {
         assert!(params.width >= MIN_WIDTH, "circuit width must be at least {MIN_WIDTH}");
-        assert!(params.range_checks || !(params.extremum || params.compare), "max and comparisons need range checks");
+        assert!(params.range_checks || !(params.extremum || params.compare || params.pack_input > 0 || params.pack_output > 0), "max, comparisons and packing need range checks");
         if params.min_degree > 0 {
             meta.set_minimum_degree(params.min_degree);
         }
@@ -63,7 +70,9 @@ impl ModelConfig {
         meta.enable_equality(instance);
 
         let limbs = Limbs::new(params.bits, params.limbs);
-        let range = params.range_checks.then(|| RangeTable::configure(meta, params.table_bits(), &lookup));
+        assert!(!params.folded_range || params.can_fold_range(), "range checks fold only into function tables, from one column");
+        // folded, the function lookup checks the one range-checked column
+        let range = (params.range_checks && !params.folded_range).then(|| RangeTable::configure(meta, params.table_bits(), &lookup));
         let dot = DotGadget::configure(meta, &main, &fixed);
         let arith = params.arith.then(|| ArithGadget::configure(meta, &main, &fixed));
         let requant = params.range_checks.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
@@ -71,8 +80,19 @@ impl ModelConfig {
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main));
         let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let poseidon = params.visibility.hashes().then(|| PoseidonGadget::configure(meta, &main, &fixed));
-        let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed));
-        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, poseidon, lut }
+        let folded = params.folded_range.then(|| FoldedRange { column: lookup[0], bits: params.table_bits() });
+        let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed, folded));
+        let packing = |part: PublicPart| match part {
+            PublicPart::Packed(p) => Some(p),
+            _ => None,
+        };
+        let [input_part, output_part, _] = params.public_parts();
+        let pack_input = packing(input_part).map(|p| PackGadget::configure(meta, &main, lookup[0], &fixed, p));
+        let pack_output = packing(output_part).map(|p| match &pack_input {
+            Some(g) if g.packing() == p => g.clone(),
+            _ => PackGadget::configure(meta, &main, lookup[0], &fixed, p),
+        });
+        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, poseidon, lut, pack_input, pack_output }
     }
 
     /// The arithmetic gadget; configured whenever a layer adds, subtracts or multiplies.

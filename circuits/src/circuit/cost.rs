@@ -4,7 +4,8 @@ use super::config::ModelConfig;
 use super::params::CircuitParams;
 use super::FIRST_ROW;
 use super::visibility::{ModelVisibility, Visibility};
-use crate::gadgets::{poseidon, LutGadget};
+use super::public::PublicPart;
+use crate::gadgets::{poseidon, LutGadget, PackGadget};
 use crate::layers::node_cost;
 use crate::quantize::QuantizedModel;
 use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const WIDTH_CANDIDATES: [usize; 7] = [6, 9, 12, 16, 24, 32, 48];
 /// Narrower widths the verifier objective also tries: every main column is an advice
 /// commitment, a fixed weight commitment and a permutation commitment in the proof.
-pub const NARROW_WIDTHS: [usize; 3] = [3, 4, 5];
+pub const NARROW_WIDTHS: [usize; 4] = [2, 3, 4, 5];
 /// The largest circuit we accept (2^26 rows is already far beyond this machine's memory).
 pub const MAX_K: u32 = 26;
 
@@ -73,9 +74,15 @@ pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerS
         .collect();
     let vis = params.visibility;
     let param_len = model.param_values(vis.witness_params()).len();
-    for (kind, visibility, len) in [("input", vis.input, model.input_node().len()), ("output", vis.output, model.output_len()), ("parameter", vis.params, param_len)] {
-        if visibility == Visibility::Hashed {
-            layers.push(LayerStats { name: format!("{kind} commitment"), op: "Poseidon".into(), shape: vec![1], scale: 0, rows: poseidon::rows(len), lookups: 0 });
+    let lens = [model.input_node().len(), model.output_len(), param_len];
+    for ((kind, part), len) in ["input", "output", "parameter"].into_iter().zip(params.public_parts()).zip(lens) {
+        match part {
+            PublicPart::Commitment => layers.push(LayerStats { name: format!("{kind} commitment"), op: "Poseidon".into(), shape: vec![1], scale: 0, rows: poseidon::rows(len), lookups: 0 }),
+            PublicPart::Packed(p) => {
+                let rows = PackGadget::rows(&p, len);
+                layers.push(LayerStats { name: format!("{kind} packing"), op: "Pack".into(), shape: vec![p.words(len)], scale: 0, rows, lookups: rows });
+            }
+            PublicPart::Values | PublicPart::Nothing => {}
         }
     }
     layers
@@ -93,21 +100,56 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         selectors: cs.num_selectors(),
         instance_columns: cs.num_instance_columns(),
         lookup_arguments: cs.lookups().len(),
-        lookup_table_rows: if params.range_checks { 1 << params.table_bits() } else { 0 } + if params.luts > 0 { LutGadget::table_rows(params.luts, model.lut_domain_bits()) } else { 0 },
+        lookup_table_rows: table_rows(model, &params).into_iter().sum(),
         max_gate_degree: cs.degree(),
         permutation_columns: cs.permutation().get_columns().len(),
         queries: cs.advice_queries().len() + cs.fixed_queries().len() + cs.instance_queries().len(),
-        public_instances: params.visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(params.visibility.witness_params()).len()),
+        public_instances: params.num_instances(model.input_node().len(), model.output_len(), model.param_values(params.visibility.witness_params()).len()),
         layers,
     }
 }
 
-/// The smallest k at which the layers, the tables and the public values fit, for a given width
-/// and number of range-check limbs.
-fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
+/// Rows of the range table and of the function table (the range entries inside the latter when
+/// folded); each must fit the circuit.
+fn table_rows(model: &QuantizedModel, params: &CircuitParams) -> [usize; 2] {
+    let range_rows = if params.range_checks { 1 << params.table_bits() } else { 0 };
+    let folded = params.folded_range.then(|| params.table_bits());
+    let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits(), folded) };
+    if params.folded_range {
+        [0, lut_rows]
+    } else {
+        [range_rows, lut_rows]
+    }
+}
+
+/// The choices `choose_params` searches over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub width: usize,
+    /// Range-check limbs, 1 or 2.
+    pub limbs: u32,
+    /// Range-checked columns, 3 or 1.
+    pub range_columns: usize,
+    /// Pack the public input and outputs into few instances where their values are bounded.
+    pub pack: bool,
+    /// Fold the range check into the function lookup (where `CircuitParams::can_fold_range`).
+    pub fold: bool,
+}
+
+/// Slot bits of a packed input value and of a packed output value (0: not packed).
+fn packing_slots(model: &QuantizedModel, visibility: ModelVisibility) -> (u32, u32) {
+    let slot = |bits: Option<u32>| bits.map(super::public::Packing::slot_for).filter(|&s| s <= super::public::MAX_SLOT_BITS).unwrap_or(0);
+    let input = if visibility.input == Visibility::Public { slot(Some(model.bits)) } else { 0 };
+    let output = if visibility.output == Visibility::Public { slot(model.output_magnitude_bits()) } else { 0 };
+    (input, output)
+}
+
+/// The smallest k at which the layers, the tables and the public values fit, for a given layout.
+fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
+    let Layout { width, limbs, range_columns, pack, fold } = layout;
     let min = min_width(model, visibility);
     if width < min {
-        return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4), got {width}"));
+        return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4, arithmetic, max and products of activations 3), got {width}"));
     }
 
     let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
@@ -115,16 +157,17 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: u
     let linear = visibility.witness_params() && model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Linear { .. }));
     let pair_dot = linear || model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
     let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
-    let range_checks = crate::layers::needs_range_checks(model);
+    let (pack_input, pack_output) = if pack { packing_slots(model, visibility) } else { (0, 0) };
+    let range_checks = crate::layers::needs_range_checks(model) || pack_input > 0 || pack_output > 0;
     let constants = crate::layers::needs_constants(model, visibility);
     let arith = crate::layers::needs_arith(model, visibility);
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, range_checks, constants, arith, min_degree: 0 };
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, range_checks, constants, arith, min_degree: 0, folded_range: false, pack_input, pack_output };
+    let shape = CircuitParams { folded_range: fold && shape.can_fold_range(), ..shape };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
-    let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits()) };
-    let instances = visibility.num_instances(model.input_node().len(), model.output_len(), model.param_values(visibility.witness_params()).len());
-    let range_rows = if range_checks { 1 << shape.table_bits() } else { 0 };
+    let instances = shape.num_instances(model.input_node().len(), model.output_len(), model.param_values(visibility.witness_params()).len());
+    let [range_rows, lut_rows] = table_rows(model, &shape);
     let needed = rows.max(range_rows).max(lut_rows).max(instances) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {
@@ -136,11 +179,14 @@ fn smallest_k(model: &QuantizedModel, width: usize, limbs: u32, range_columns: u
 
 /// The narrowest width the gadgets this model uses fit in.
 pub fn min_width(model: &QuantizedModel, visibility: ModelVisibility) -> usize {
-    let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
+    let has = |f: fn(&crate::quantize::QOp) -> bool| model.nodes.iter().any(|n| f(&n.op));
+    let linear = visibility.witness_params() && has(|op| matches!(op, crate::quantize::QOp::Linear { .. }));
     if visibility.hashes() {
         6
-    } else if compare {
+    } else if has(|op| matches!(op, crate::quantize::QOp::Compare { .. })) {
         4
+    } else if linear || crate::layers::needs_arith(model, visibility) || has(|op| matches!(op, crate::quantize::QOp::MatMul { .. } | crate::quantize::QOp::Extremum { .. })) {
+        3
     } else {
         super::config::MIN_WIDTH
     }
@@ -196,15 +242,16 @@ fn committed_columns(stats: &CircuitStats) -> usize {
 
 /// The on-chain verifier's work in rough gas: every commitment (proof or verifying key) is an
 /// elliptic-curve multiplication plus calldata, every evaluation calldata plus field arithmetic.
-/// Selectors count as one fixed column each (an upper bound: halo2 may combine them).
+/// Selectors count as half a fixed column each: keygen compresses those never on the same row.
 pub fn verifier_cost(stats: &CircuitStats) -> u64 {
     let products = permutation_products(stats);
     let quotient_chunks = stats.max_gate_degree.saturating_sub(1);
-    let commitments = committed_columns(stats) + stats.fixed_columns + stats.selectors + stats.permutation_columns + quotient_chunks;
+    let commitments = committed_columns(stats) + stats.fixed_columns + stats.selectors.div_ceil(2) + stats.permutation_columns + quotient_chunks;
     // product columns open at x and ωx, all but the last also at the last usable row;
     // a lookup opens its product at x and ωx, its permuted input at x and ω⁻¹x, its table at x
     let evaluations = stats.queries + stats.permutation_columns + 3 * products - 1 + 5 * stats.lookup_arguments;
-    (commitments * 7_000 + evaluations * 700) as u64
+    // a public instance is calldata and a Lagrange basis evaluation
+    (commitments * 7_000 + evaluations * 700 + stats.public_instances * 450) as u64
 }
 
 /// Estimated prover work: every committed column costs an FFT and an MSM of size 2^k.
@@ -213,13 +260,13 @@ fn prover_cost(stats: &CircuitStats) -> u64 {
 }
 
 /// The layout for exactly this width and number of limbs (tests pin a layout with it).
-pub fn params_for(model: &QuantizedModel, width: usize, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Result<CircuitParams, String> {
-    smallest_k(model, width, limbs, range_columns, visibility).map(|(_, s)| s.params)
+pub fn params_for(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> Result<CircuitParams, String> {
+    smallest_k(model, layout, visibility).map(|(_, s)| s.params)
 }
 
 /// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]), one or
-/// two range-check limbs, three or one range-checked columns and, for the verifier, a floor on
-/// the degree — whichever the cost model finds cheaper.
+/// two range-check limbs, three or one range-checked columns and, for the verifier, packed
+/// public values and a floor on the degree — whichever the cost model finds cheaper.
 pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Result<CircuitParams, String> {
     visibility.validate()?;
     if let Some(w) = width {
@@ -234,24 +281,30 @@ pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: M
     };
     let widths = width.map_or_else(|| candidates.into_iter().filter(|&w| w >= min).collect(), |w| vec![w]);
     // two limbs need an even bit count
-    let limb_choices: &[u32] = if model.bits % 2 == 0 { &[1, 2] } else { &[1] };
+    let limb_choices: &[u32] = if model.bits.is_multiple_of(2) { &[1, 2] } else { &[1] };
     // 0: the gates' own degree
     let degree_floors: &[usize] = match objective {
         Objective::Prover => &[0],
         Objective::Verifier => &[0, 4, 5],
     };
+    // packing only ever saves the verifier work
+    let pack_choices: &[bool] = match objective {
+        Objective::Prover => &[false],
+        Objective::Verifier => &[false, true],
+    };
+    let layouts = widths.iter().flat_map(|&width| {
+        limb_choices.iter().flat_map(move |&limbs| {
+            [3, 1].into_iter().flat_map(move |range_columns| pack_choices.iter().flat_map(move |&pack| [false, true].map(|fold| Layout { width, limbs, range_columns, pack, fold })))
+        })
+    });
     let mut best: Option<((u64, u64), CircuitParams)> = None;
-    for w in widths {
-        for &limbs in limb_choices {
-            for range_columns in [3, 1] {
-                let (_, s) = smallest_k(model, w, limbs, range_columns, visibility)?;
-                for &min_degree in degree_floors {
-                    let s = if min_degree == 0 { s.clone() } else { stats(model, CircuitParams { min_degree, ..s.params }) };
-                    let cost = cost_of(&s, objective);
-                    if best.is_none_or(|(c, _)| cost < c) {
-                        best = Some((cost, s.params));
-                    }
-                }
+    for layout in layouts {
+        let (_, s) = smallest_k(model, layout, visibility)?;
+        for &min_degree in degree_floors {
+            let s = if min_degree == 0 { s.clone() } else { stats(model, CircuitParams { min_degree, ..s.params }) };
+            let cost = cost_of(&s, objective);
+            if best.is_none_or(|(c, _)| cost < c) {
+                best = Some((cost, s.params));
             }
         }
     }

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod cost;
 pub mod params;
+pub mod public;
 pub mod region;
 pub mod visibility;
 #[cfg(test)]
@@ -18,7 +19,8 @@ use halo2_proofs::{
 };
 use params::CircuitParams;
 use region::{RegionCtx, Wire};
-use visibility::Visibility;
+use crate::gadgets::PackGadget;
+use public::PublicPart;
 use std::sync::Arc;
 
 /// Row 0 is left empty so that no gate ever reads across the start of the region.
@@ -46,7 +48,7 @@ impl ModelCircuit {
 
     /// The instance column for a quantized input and the outputs it produces.
     pub fn instances(params: &CircuitParams, model: &QuantizedModel, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
-        params.visibility.instances(input, outputs, &model.param_values(params.visibility.witness_params()))
+        params.instances(input, outputs, &model.param_values(params.visibility.witness_params()))
     }
 }
 
@@ -84,10 +86,10 @@ impl Circuit<Fr> for ModelCircuit {
                 let mut ctx = RegionCtx::new(&mut region, FIRST_ROW);
                 let wires = layers::assign_model(&config, &mut ctx, &self.model, self.input.as_deref().map(|v| v.as_slice()))?;
                 let outputs: Vec<Wire> = wires.outputs.iter().flatten().copied().collect();
-                let vis = self.params.visibility;
-                let mut public = exposed(&config, &mut ctx, vis.input, &wires.input)?;
-                public.extend(exposed(&config, &mut ctx, vis.output, &outputs)?);
-                public.extend(exposed(&config, &mut ctx, vis.params, &wires.params)?);
+                let [input_part, output_part, params_part] = self.params.public_parts();
+                let mut public = exposed(&config, &mut ctx, input_part, config.pack_input.as_ref(), &wires.input)?;
+                public.extend(exposed(&config, &mut ctx, output_part, config.pack_output.as_ref(), &outputs)?);
+                public.extend(exposed(&config, &mut ctx, params_part, None, &wires.params)?);
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
                 if ctx.row() + BLINDING_MARGIN > 1usize << self.params.k {
@@ -103,15 +105,16 @@ impl Circuit<Fr> for ModelCircuit {
     }
 }
 
-/// The cells a tensor contributes to the instance column: its values, its commitment (hashed
-/// in the circuit here), or none.
-fn exposed(config: &ModelConfig, ctx: &mut RegionCtx, visibility: Visibility, wires: &[Wire]) -> Result<Vec<halo2_proofs::circuit::Cell>, Error> {
-    Ok(match visibility {
-        Visibility::Public => wires.iter().map(|w| w.cell).collect(),
-        Visibility::Hashed => {
+/// The cells a tensor contributes to the instance column: its values, the words packing them,
+/// its commitment (hashed in the circuit here), or none.
+fn exposed(config: &ModelConfig, ctx: &mut RegionCtx, part: PublicPart, packer: Option<&PackGadget>, wires: &[Wire]) -> Result<Vec<halo2_proofs::circuit::Cell>, Error> {
+    Ok(match part {
+        PublicPart::Values => wires.iter().map(|w| w.cell).collect(),
+        PublicPart::Packed(_) => packer.expect("a packed tensor is configured with the packing gadget").assign(ctx, wires)?,
+        PublicPart::Commitment => {
             let gadget = config.poseidon.as_ref().expect("a model with a hashed tensor is configured with the Poseidon gadget");
             vec![gadget.assign(ctx, wires)?.0]
         }
-        Visibility::Private | Visibility::Fixed => vec![],
+        PublicPart::Nothing => vec![],
     })
 }

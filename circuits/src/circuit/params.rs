@@ -57,6 +57,16 @@ pub struct CircuitParams {
     /// selectors share a column: the verifier objective tries a few.
     #[serde(default)]
     pub min_degree: usize,
+    /// Whether the range check joins the function-table lookup (one range-checked column and
+    /// function tables; see `gadgets::lut`).
+    #[serde(default)]
+    pub folded_range: bool,
+    /// Slot bits of a packed input value (0: one instance per value; see `public`).
+    #[serde(default)]
+    pub pack_input: u32,
+    /// Slot bits of a packed output value (0: one instance per value).
+    #[serde(default)]
+    pub pack_output: u32,
 }
 
 fn yes() -> bool {
@@ -75,11 +85,17 @@ impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3, range_checks: true, constants: true, arith: true, min_degree: 0 }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3, range_checks: true, constants: true, arith: true, min_degree: 0, folded_range: false, pack_input: 0, pack_output: 0 }
     }
 }
 
 impl CircuitParams {
+    /// Whether range checks can fold into the function lookup: one range-checked column, and
+    /// function tables to fold into.
+    pub fn can_fold_range(&self) -> bool {
+        self.range_checks && self.range_columns == 1 && self.luts > 0
+    }
+
     /// Bits of one limb: the range table is `[0, 2^table_bits)`.
     pub fn table_bits(&self) -> u32 {
         self.bits / self.limbs

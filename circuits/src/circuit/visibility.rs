@@ -56,26 +56,6 @@ impl fmt::Display for Visibility {
     }
 }
 
-impl Visibility {
-    /// Public instances a tensor of `len` values takes.
-    pub fn instance_len(self, len: usize) -> usize {
-        match self {
-            Self::Public => len,
-            Self::Hashed => 1,
-            Self::Private | Self::Fixed => 0,
-        }
-    }
-
-    /// The instances for these quantized values.
-    pub fn instances(self, values: &[i128]) -> Vec<Fr> {
-        match self {
-            Self::Public => values.iter().map(|&v| fr_from_i128(v)).collect(),
-            Self::Hashed => vec![commitment(values)],
-            Self::Private | Self::Fixed => vec![],
-        }
-    }
-}
-
 /// The Poseidon commitment to quantized values (each as its field element; negatives wrap).
 pub fn commitment(values: &[i128]) -> Fr {
     let elements: Vec<Fr> = values.iter().map(|&v| fr_from_i128(v)).collect();
@@ -114,18 +94,5 @@ impl ModelVisibility {
     /// Whether the circuit hashes anything (and so needs the Poseidon gadget).
     pub fn hashes(&self) -> bool {
         [self.input, self.output, self.params].contains(&Visibility::Hashed)
-    }
-
-    pub fn num_instances(&self, input_len: usize, output_len: usize, param_len: usize) -> usize {
-        self.input.instance_len(input_len) + self.output.instance_len(output_len) + self.params.instance_len(param_len)
-    }
-
-    /// The public instances: the input part, the output part, then the parameter part.
-    pub fn instances(&self, input: &[i128], outputs: &[Vec<i128>], params: &[i128]) -> Vec<Fr> {
-        let flat: Vec<i128> = outputs.iter().flatten().copied().collect();
-        let mut out = self.input.instances(input);
-        out.extend(self.output.instances(&flat));
-        out.extend(self.params.instances(params));
-        out
     }
 }

@@ -68,7 +68,7 @@ fn constants() -> &'static Constants {
 }
 
 fn is_full(round: usize) -> bool {
-    round < FULL_ROUNDS / 2 || round >= FULL_ROUNDS / 2 + PARTIAL_ROUNDS
+    !(FULL_ROUNDS / 2..FULL_ROUNDS / 2 + PARTIAL_ROUNDS).contains(&round)
 }
 
 /// One round on a native state.

@@ -5,7 +5,7 @@
 //!
 //! - `(x + half) * mult = (p - n) * 2^t + u`, with `u, p, n` looked up in `[0, 2^t)`;
 //! - `p * n = 0`, so `p` and `n` are the positive and negative parts of `q = p - n`;
-//! - `y = p` (Relu) or `y = p - n`.
+//! - `y = p` (Relu) or `y = p - n`, chosen by which of the gate's two selectors the row enables.
 //!
 //! Multiplying by `mult` turns a remainder bound of `2^shift` into the table's `2^t`, so one
 //! table serves every shift. Since `|q| < 2^t` and `u < 2^t`, `(q, u)` is unique: `q` is exactly
@@ -33,11 +33,12 @@ struct Lane {
 
 #[derive(Clone, Debug)]
 pub struct RequantGadget {
-    selector: Selector,
+    /// `[plain, relu]`: which output the row takes (never both on a row, so keygen folds them
+    /// into one selector column).
+    selectors: [Selector; 2],
     lanes: Vec<Lane>,
     half: Column<Fixed>,
     mult: Column<Fixed>,
-    relu: Column<Fixed>,
     bits: u32,
     limbs: Limbs,
 }
@@ -52,27 +53,30 @@ impl RequantGadget {
         bits: u32,
         limbs: Limbs,
     ) -> Self {
-        let selector = meta.selector();
+        let selectors = [meta.selector(), meta.selector()];
         let stride = limbs.count as usize;
         let checked: [(Column<Advice>, usize); 3] = if lookup.len() >= 3 { [(lookup[0], 0), (lookup[1], 0), (lookup[2], 0)] } else { [(lookup[0], 0), (lookup[0], stride), (lookup[0], 2 * stride)] };
         let lanes = vec![Lane { x: main[0], y: main[1], checked }];
-        let (half, mult, relu) = (fixed[0], fixed[1], fixed[2]);
+        let (half, mult) = (fixed[0], fixed[1]);
         let two_t = Expression::Constant(Fr::from(1u64 << bits));
         meta.create_gate("requant", |m| {
-            let q = m.query_selector(selector);
-            let [half, mult, relu] = [half, mult, relu].map(|c| m.query_fixed(c, Rotation::cur()));
+            let [plain, relu] = selectors.map(|q| m.query_selector(q));
+            let [half, mult] = [half, mult].map(|c| m.query_fixed(c, Rotation::cur()));
             let mut constraints = Vec::new();
             for lane in &lanes {
                 let [x, y] = [lane.x, lane.y].map(|c| m.query_advice(c, Rotation::cur()));
                 let [u, p, n] = lane.checked.map(|(c, at)| limbs.join(m.query_advice(c, Rotation(at as i32)), || m.query_advice(c, Rotation(at as i32 + 1))));
-                let one = Expression::Constant(Fr::one());
-                constraints.push(q.clone() * ((x + half.clone()) * mult.clone() - (p.clone() - n.clone()) * two_t.clone() - u));
-                constraints.push(q.clone() * p.clone() * n.clone());
-                constraints.push(q.clone() * (y - p + n.clone() * (one - relu.clone())));
+                let division = (x + half.clone()) * mult.clone() - (p.clone() - n.clone()) * two_t.clone() - u;
+                for q in [&plain, &relu] {
+                    constraints.push(q.clone() * division.clone());
+                    constraints.push(q.clone() * p.clone() * n.clone());
+                }
+                constraints.push(plain.clone() * (y.clone() - p.clone() + n));
+                constraints.push(relu.clone() * (y - p));
             }
             constraints
         });
-        Self { selector, lanes, half, mult, relu, bits, limbs }
+        Self { selectors, lanes, half, mult, bits, limbs }
     }
 
     /// Rows one group of lanes takes: the deepest range-checked cell's offset, plus its limbs.
@@ -90,10 +94,9 @@ impl RequantGadget {
         let mut out = Vec::with_capacity(xs.len());
         for (row_index, chunk) in xs.chunks(self.lanes.len()).enumerate() {
             let row = first + row_index * self.group_rows();
-            ctx.enable(&self.selector, row)?;
+            ctx.enable(&self.selectors[r.relu as usize], row)?;
             ctx.fixed(self.half, row, fixed::requant_half(r.shift));
             ctx.fixed(self.mult, row, 1i128 << (self.bits - r.shift));
-            ctx.fixed(self.relu, row, r.relu as i128);
             for (lane_index, lane) in self.lanes.iter().enumerate() {
                 match chunk.get(lane_index) {
                     Some(x) => {

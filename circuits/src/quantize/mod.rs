@@ -2,6 +2,7 @@
 //! quantized weights, and the requantization (rescale, optionally fused with Relu) after every op
 //! whose result lives at a higher scale than its output.
 
+mod bounds;
 mod calibrate;
 mod eval;
 pub mod fixed;

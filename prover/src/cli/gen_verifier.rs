@@ -36,6 +36,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if let Some(size) = runtime {
         let verdict = if size <= EIP170_LIMIT { "fits" } else { "EXCEEDS" };
         println!("Halo2Verifier runtime bytecode: {size} bytes, {verdict} EIP-170's {EIP170_LIMIT}-byte limit");
+        if size > EIP170_LIMIT {
+            println!("  mainnet will not deploy it; a model compiled with `zkinfer compile … --optimize verifier` (narrow columns, folded lookups, public values packed several per instance) has a smaller verifier");
+        }
     }
     Ok(())
 }
