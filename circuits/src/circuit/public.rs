@@ -158,6 +158,7 @@ impl PublicPart {
     /// How a tensor of `len` values appears, in words (for `zkinfer inspect` and contract authors).
     pub fn describe(&self, len: usize) -> String {
         match self {
+            Self::Values if len == 1 => "1 value".into(),
             Self::Values => format!("{len} values, one per instance"),
             Self::Packed(p) => format!("{len} values packed {} per instance in {}-bit slots (v + 2^{}, first value lowest)", p.per_word(), p.slot_bits(), p.slot_bits() - 1),
             Self::Commitment => format!("the Poseidon commitment to {len} values"),

@@ -107,7 +107,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
 
     let error = compiled.accuracy.outputs.iter().map(|o| o.max_abs_error).fold(0.0, f64::max);
     let report = serde_json::json!({
-        "model": compiled.name, "k": st.params.k, "rows": st.used_rows, "width": st.params.width,
+        "model": compiled.name, "k": st.params.k, "rows": st.used_rows, "width": st.params.width, "public_instances": st.public_instances, "bits": st.params.bits,
         "advice_columns": st.advice_columns, "fixed_columns": st.fixed_columns, "lookup_arguments": st.lookup_arguments,
         "compile_s": compile_time.as_secs_f64(), "keygen_s": keygen_time.as_secs_f64(), "witness_s": witness_time.as_secs_f64(),
         "prove_s": prove_time.as_secs_f64(), "verify_s": verify_time.as_secs_f64(),
