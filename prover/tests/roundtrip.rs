@@ -137,3 +137,30 @@ fn keys_survive_a_save_and_load() {
     verify(&vk, &bundle).unwrap();
     verify(&f.vk, &bundle).unwrap();
 }
+
+#[test]
+fn packed_public_values_verify_and_bind_the_claims() {
+    // attention compiled for the verifier packs its 128 inputs and 128 outputs into 30 instances
+    let samples = vec![sample("attention", "input.json"), sample("attention", "input2.json")];
+    let opts = zkinfer::compile::CompileOptions { objective: zkinfer_circuits::circuit::cost::Objective::Verifier, ..Default::default() };
+    let compiled = zkinfer::compile(&onnx("attention"), &samples, &opts).unwrap();
+    assert!(compiled.params.pack_input > 0 && compiled.params.pack_output > 0, "{:?}", compiled.params);
+    let srs = zkinfer::srs::generate_insecure(compiled.params.k, 7).unwrap();
+    let (pk, vk) = zkinfer::setup(&compiled, srs, std::path::Path::new("test-srs")).unwrap();
+    let bundle = prove(&compiled, &pk, &samples[0]).unwrap();
+    assert!(bundle.instances.len() < 128);
+    assert_eq!(bundle.input.len(), 128);
+    verify(&vk, &bundle).unwrap();
+
+    // a claimed input that differs from what the packed instances decode to
+    let mut edited = bundle.clone();
+    edited.input[5] += 1.0;
+    assert!(rejected(verify(&vk, &edited)).contains("differs"));
+    // the first packed word with its lowest value raised by one, and the claim edited to match:
+    // a valid packing of another input, which only the proof can refuse
+    let mut moved = bundle.clone();
+    let v = fr_from_hex(&moved.instances[0]).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    moved.instances[0] = fr_to_hex(&v);
+    moved.input[0] += 1.0 / 2f64.powi(vk.info.input.scale);
+    assert!(rejected(verify(&vk, &moved)).contains("does not verify"));
+}
