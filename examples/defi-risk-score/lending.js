@@ -31,6 +31,7 @@ async function main() {
   const contracts = compile({
     'Verifier.sol': verifierSource,
     'ZkinferVerifier.sol': read(path.join(contractsDir, 'ZkinferVerifier.sol')),
+    'ZkinferInstances.sol': read(path.join(contractsDir, 'ZkinferInstances.sol')),
     'LendingPool.sol': read(path.join(contractsDir, 'LendingPool.sol')),
   });
   const runtimeBytes = contracts.Halo2Verifier.runtime.length / 2;

@@ -2,6 +2,7 @@
 pragma solidity 0.8.19;
 
 import "./ZkinferVerifier.sol";
+import "./ZkinferInstances.sol";
 
 /// @notice A lending pool that raises a borrower's credit limit only on a zero-knowledge proof
 /// that the pinned credit-risk model, run on that borrower's features, scored them as low risk —
@@ -15,7 +16,6 @@ import "./ZkinferVerifier.sol";
 ///   the limit is raised when it is at most `maxRisk`.
 /// - Replay: each proof is accepted once.
 contract LendingPool {
-    uint256 internal constant FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
 
     IZkinferVerifier public immutable verifier;
     bytes32 public immutable modelDigest;
@@ -76,16 +76,11 @@ contract LendingPool {
         bytes32 proofHash = keccak256(proof);
         if (proofUsed[proofHash]) revert ProofReplayed();
         if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
-        int256 risk = toSigned(instances[riskIndex]);
+        int256 risk = ZkinferInstances.toSigned(instances[riskIndex]);
         if (risk > maxRisk) revert RiskTooHigh(risk);
         proofUsed[proofHash] = true;
         creditLimit[msg.sender] = raisedLimit;
         emit LimitRaised(msg.sender, raisedLimit, risk, proofHash);
         return raisedLimit;
-    }
-
-    /// @dev zkinfer encodes a negative value v as p - |v|.
-    function toSigned(uint256 v) internal pure returns (int256) {
-        return v > FIELD_MODULUS / 2 ? -int256(FIELD_MODULUS - v) : int256(v);
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.19;
 
 import "./ZkinferVerifier.sol";
+import "./ZkinferInstances.sol";
 
 /// @notice A lending-side consumer: accepts a borrower's risk score only with a valid zkinfer proof
 /// of the pinned model, computed on the features registered for that borrower.
@@ -10,7 +11,6 @@ import "./ZkinferVerifier.sol";
 ///   proof's input instances must hash to it.
 /// - Replay: a proof is accepted once.
 contract RiskScoreConsumer {
-    uint256 internal constant FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
 
     IZkinferVerifier public immutable verifier;
     /// @notice instances[0 .. numInputs) are the model input
@@ -62,15 +62,10 @@ contract RiskScoreConsumer {
         if (proofUsed[proofHash]) revert ProofReplayed();
         if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
         proofUsed[proofHash] = true;
-        int256 s = toSigned(instances[scoreIndex]);
+        int256 s = ZkinferInstances.toSigned(instances[scoreIndex]);
         score[msg.sender] = s;
         hasScore[msg.sender] = true;
         emit ScoreAccepted(msg.sender, s, proofHash);
         return s;
-    }
-
-    /// @dev zkinfer encodes a negative value v as p - |v|.
-    function toSigned(uint256 v) internal pure returns (int256) {
-        return v > FIELD_MODULUS / 2 ? -int256(FIELD_MODULUS - v) : int256(v);
     }
 }

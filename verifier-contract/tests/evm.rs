@@ -6,7 +6,7 @@ use std::path::Path;
 use zkinfer::proof::fr_from_hex;
 use zkinfer_verifier_contract::abi::{self, encode_call, Token};
 use zkinfer_circuits::circuit::public::PublicPart;
-use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, PACKING_SOURCE, WRAPPER_SOURCE};
+use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, INSTANCES_SOURCE, WRAPPER_SOURCE};
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::solc;
 
@@ -110,10 +110,10 @@ fn every_model_fits_eip170_and_verifies(models: &[&str]) {
     }
 }
 
-/// `ZkinferPacking.unpack` on the proof's instances gives back its quantized input.
+/// `ZkinferInstances.unpack` on the proof's instances gives back its quantized input.
 fn packed_input_reads_back_on_chain(m: &Model, slot_bits: u32) {
-    let probe = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.19;\nimport \"ZkinferPacking.sol\";\ncontract Probe {\n  function value(uint256[] calldata instances, uint256 slotBits, uint256 index) external pure returns (int256) {\n    return ZkinferPacking.unpack(instances, 0, slotBits, index);\n  }\n}\n";
-    let compiled = solc::compile_contract(&[("ZkinferPacking.sol", PACKING_SOURCE), ("Probe.sol", probe)], "Probe", solc::Optimizer::Full { runs: 200 }).unwrap();
+    let probe = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.19;\nimport \"ZkinferInstances.sol\";\ncontract Probe {\n  function value(uint256[] calldata instances, uint256 slotBits, uint256 index) external pure returns (int256) {\n    return ZkinferInstances.unpack(instances, 0, slotBits, index);\n  }\n}\n";
+    let compiled = solc::compile_contract(&[("ZkinferInstances.sol", INSTANCES_SOURCE), ("Probe.sol", probe)], "Probe", solc::Optimizer::Full { runs: 200 }).unwrap();
     let mut evm = Evm::new();
     let probe = evm.deploy(compiled.creation_bytes()).unwrap();
     let input = m.compiled.model.quantize_input(&m.bundle.input).unwrap();
@@ -161,7 +161,7 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
     let m = build("linear_regression");
     let mut evm = Evm::new();
     let (_, wrapper) = m.verifier.deploy(&mut evm).unwrap();
-    let consumer = solc::compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE), ("RiskScoreConsumer.sol", CONSUMER_SOURCE)], "RiskScoreConsumer", solc::Optimizer::Full { runs: 200 }).unwrap();
+    let consumer = solc::compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE), ("ZkinferInstances.sol", INSTANCES_SOURCE), ("RiskScoreConsumer.sol", CONSUMER_SOURCE)], "RiskScoreConsumer", solc::Optimizer::Full { runs: 200 }).unwrap();
     let n_inputs = 10u64;
     let mut creation = consumer.creation_bytes();
     creation.extend(abi::encode(&[Token::address(wrapper), Token::uint(n_inputs), Token::uint(n_inputs)]));
