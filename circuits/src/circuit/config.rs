@@ -19,7 +19,7 @@ use halo2_proofs::{
 
 /// The narrowest layout: a dot product's input and running sum, a requantization's or a table
 /// lookup's input and output. The arithmetic gate's `(a, b, c)` lane (and the pair-dot and max
-/// gadgets) need three; see `cost::min_width`.
+/// gadgets) need three; see `CircuitParams::min_width`.
 pub const MIN_WIDTH: usize = 2;
 
 #[derive(Clone, Debug)]
@@ -52,7 +52,7 @@ pub struct ModelConfig {
 
 impl ModelConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self {
-        assert!(params.width >= MIN_WIDTH, "circuit width must be at least {MIN_WIDTH}");
+        assert!(params.width >= params.min_width(), "this circuit needs a width of at least {}", params.min_width());
         assert!(params.range_checks || !(params.extremum || params.compare || params.pack_input > 0 || params.pack_output > 0), "max, comparisons and packing need range checks");
         if params.min_degree > 0 {
             meta.set_minimum_degree(params.min_degree);

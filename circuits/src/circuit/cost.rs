@@ -146,23 +146,11 @@ fn packing_slots(model: &QuantizedModel, visibility: ModelVisibility) -> (u32, u
 
 /// The smallest k at which the layers, the tables and the public values fit, for a given layout.
 fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
-    let Layout { width, limbs, range_columns, pack, fold } = layout;
-    let min = min_width(model, visibility);
-    if width < min {
-        return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4, arithmetic, max and products of activations 3), got {width}"));
+    let shape = shape(model, layout, visibility);
+    let min = shape.min_width();
+    if layout.width < min {
+        return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4, arithmetic, max and products of activations 3), got {}", layout.width));
     }
-
-    let extremum = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Extremum { .. }));
-    // witness weights make every Linear a product of two advice vectors
-    let linear = visibility.witness_params() && model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Linear { .. }));
-    let pair_dot = linear || model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::MatMul { .. }));
-    let compare = model.nodes.iter().any(|n| matches!(n.op, crate::quantize::QOp::Compare { .. }));
-    let (pack_input, pack_output) = if pack { packing_slots(model, visibility) } else { (0, 0) };
-    let range_checks = crate::layers::needs_range_checks(model) || pack_input > 0 || pack_output > 0;
-    let constants = crate::layers::needs_constants(model, visibility);
-    let arith = crate::layers::needs_arith(model, visibility);
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, range_checks, constants, arith, min_degree: 0, folded_range: false, pack_input, pack_output };
-    let shape = CircuitParams { folded_range: fold && shape.can_fold_range(), ..shape };
     let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
@@ -177,19 +165,28 @@ fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibilit
     Ok((k, stats(model, params)))
 }
 
+/// The circuit shape of `layout` for this model, before `k` is known: which gadgets its layers
+/// need, and how its public values are laid out.
+fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> CircuitParams {
+    use crate::quantize::QOp;
+    let Layout { width, limbs, range_columns, pack, fold } = layout;
+    let has = |f: fn(&QOp) -> bool| model.nodes.iter().any(|n| f(&n.op));
+    let extremum = has(|op| matches!(op, QOp::Extremum { .. }));
+    // witness weights make every Linear a product of two advice vectors
+    let linear = visibility.witness_params() && has(|op| matches!(op, QOp::Linear { .. }));
+    let pair_dot = linear || has(|op| matches!(op, QOp::MatMul { .. }));
+    let compare = has(|op| matches!(op, QOp::Compare { .. }));
+    let (pack_input, pack_output) = if pack { packing_slots(model, visibility) } else { (0, 0) };
+    let range_checks = crate::layers::needs_range_checks(model) || pack_input > 0 || pack_output > 0;
+    let constants = crate::layers::needs_constants(model, visibility);
+    let arith = crate::layers::needs_arith(model, visibility);
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, range_checks, constants, arith, min_degree: 0, folded_range: false, pack_input, pack_output };
+    CircuitParams { folded_range: fold && shape.can_fold_range(), ..shape }
+}
+
 /// The narrowest width the gadgets this model uses fit in.
 pub fn min_width(model: &QuantizedModel, visibility: ModelVisibility) -> usize {
-    let has = |f: fn(&crate::quantize::QOp) -> bool| model.nodes.iter().any(|n| f(&n.op));
-    let linear = visibility.witness_params() && has(|op| matches!(op, crate::quantize::QOp::Linear { .. }));
-    if visibility.hashes() {
-        6
-    } else if has(|op| matches!(op, crate::quantize::QOp::Compare { .. })) {
-        4
-    } else if linear || crate::layers::needs_arith(model, visibility) || has(|op| matches!(op, crate::quantize::QOp::MatMul { .. } | crate::quantize::QOp::Extremum { .. })) {
-        3
-    } else {
-        super::config::MIN_WIDTH
-    }
+    shape(model, Layout { width: super::config::MIN_WIDTH, limbs: 1, range_columns: 1, pack: false, fold: false }, visibility).min_width()
 }
 
 /// What `choose_params` minimises.

@@ -96,6 +96,20 @@ impl CircuitParams {
         self.range_checks && self.range_columns == 1 && self.luts > 0
     }
 
+    /// The narrowest width the configured gadgets fit in: hashing needs 6 columns, comparisons
+    /// 4, the arithmetic, max and pair-dot gadgets 3, the rest 2.
+    pub fn min_width(&self) -> usize {
+        if self.visibility.hashes() {
+            6
+        } else if self.compare {
+            4
+        } else if self.arith || self.extremum || self.pair_dot {
+            3
+        } else {
+            super::config::MIN_WIDTH
+        }
+    }
+
     /// Bits of one limb: the range table is `[0, 2^table_bits)`.
     pub fn table_bits(&self) -> u32 {
         self.bits / self.limbs
