@@ -16,7 +16,6 @@ import "./ZkinferInstances.sol";
 ///   the limit is raised when it is at most `maxRisk`.
 /// - Replay: each proof is accepted once.
 contract LendingPool {
-
     IZkinferVerifier public immutable verifier;
     bytes32 public immutable modelDigest;
     uint256 public immutable riskIndex;

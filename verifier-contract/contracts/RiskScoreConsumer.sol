@@ -11,7 +11,6 @@ import "./ZkinferInstances.sol";
 ///   proof's input instances must hash to it.
 /// - Replay: a proof is accepted once.
 contract RiskScoreConsumer {
-
     IZkinferVerifier public immutable verifier;
     /// @notice instances[0 .. numInputs) are the model input
     uint256 public immutable numInputs;

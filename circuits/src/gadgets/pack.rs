@@ -3,25 +3,26 @@
 //! - `v + 2^(S-1) = s = Σ_l limb_l · 2^(t·l)`, the `m` limbs stacked in the range-checked column
 //!   (rows `r … r+m-1`), each looked up in `[0, 2^t)`; when the top limb has `b < t` bits, row
 //!   `r+m` holds `top · 2^(t-b)`, also looked up, so `top < 2^b` and `s ∈ [0, 2^S)`;
-//! - `acc = s · c` on a word's first value, `acc = acc[r-n] + s · c` after, with `c = 2^(S·j)` a
-//!   fixed cell: the last value's `acc` is the word, copied to the instance column.
+//! - `acc = s · c` on a word's first value, `acc = acc[r-n] + s · c` after (a [`RunningSum`] of
+//!   stride `n`), with `c = 2^(S·j)` a fixed cell: the last value's `acc` is the word, copied to
+//!   the instance column.
 //!
 //! `v` is a copy of the tensor's wire. Since every slot is range-checked and the slots of a word
 //! fill at most 252 bits, no two value lists give the same word.
 
+use super::RunningSum;
 use crate::circuit::public::Packing;
 use crate::circuit::region::{fr_from_i128, RegionCtx, Wire};
 use halo2_proofs::{
     circuit::{Cell, Value},
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed},
     poly::Rotation,
 };
 
 #[derive(Clone, Debug)]
 pub struct PackGadget {
-    first: Selector,
-    next: Selector,
+    words: RunningSum,
     value: Column<Advice>,
     acc: Column<Advice>,
     limbs: Column<Advice>,
@@ -33,36 +34,27 @@ impl PackGadget {
     /// `main` provides the value and the running word, `range_checked` the limbs, `fixed` the
     /// slot weights.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: Column<Advice>, fixed: &[Column<Fixed>], packing: Packing) -> Self {
-        let (first, next) = (meta.selector(), meta.selector());
+        let words = RunningSum::with_stride(meta, packing.rows_per_value());
         let (value, acc, coefficient) = (main[0], main[1], fixed[0]);
-        let (m, n) = (packing.limbs() as i32, packing.rows_per_value() as i32);
+        let m = packing.limbs() as i32;
         meta.create_gate("pack", |vc| {
-            let [q_first, q_next] = [first, next].map(|q| vc.query_selector(q));
             let s = (0..m).rev().fold(Expression::Constant(Fr::zero()), |s, l| {
                 s * Expression::Constant(Fr::from(1u64 << packing.limb_bits)) + vc.query_advice(range_checked, Rotation(l))
             });
             let v = vc.query_advice(value, Rotation::cur());
             let offset = Expression::Constant(fr_from_i128(packing.offset()));
-            let acc_cur = vc.query_advice(acc, Rotation::cur());
-            let acc_prev = vc.query_advice(acc, Rotation(-n));
             let c = vc.query_fixed(coefficient, Rotation::cur());
-            let slot = v + offset - s.clone();
-            let mut constraints = vec![
-                q_first.clone() * slot.clone(),
-                q_next.clone() * slot,
-                q_first.clone() * (acc_cur.clone() - s.clone() * c.clone()),
-                q_next.clone() * (acc_cur - acc_prev - s * c),
-            ];
+            let mut constraints = words.constraints(vc, acc, s.clone() * c);
+            constraints.extend(words.on_every_term(vc, v + offset - s));
             if packing.checks_top() {
                 let top = vc.query_advice(range_checked, Rotation(m - 1));
                 let shifted = vc.query_advice(range_checked, Rotation(m));
                 let scale = Expression::Constant(Fr::from(1u64 << (packing.limb_bits - packing.top_bits())));
-                let top_check = shifted - top * scale;
-                constraints.extend([q_first * top_check.clone(), q_next * top_check]);
+                constraints.extend(words.on_every_term(vc, shifted - top * scale));
             }
             constraints
         });
-        Self { first, next, value, acc, limbs: range_checked, coefficient, packing }
+        Self { words, value, acc, limbs: range_checked, coefficient, packing }
     }
 
     pub fn packing(&self) -> Packing {
@@ -83,7 +75,7 @@ impl PackGadget {
             let mut cell = None;
             for (j, wire) in chunk.iter().enumerate() {
                 let row = first_row + (w * self.packing.per_word() + j) * n;
-                ctx.enable(if j == 0 { &self.first } else { &self.next }, row)?;
+                self.words.enable(ctx, row, j)?;
                 ctx.fixed_field(self.coefficient, row, self.packing.coefficient(j));
                 ctx.copy(wire, self.value, row);
                 let cells = wire.value.map(|v| self.packing.cells_of(v));
