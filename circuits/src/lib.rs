@@ -9,6 +9,7 @@ pub mod circuit;
 pub mod gadgets;
 pub mod ir;
 pub mod layers;
+pub mod lint;
 pub mod quantize;
 
 pub use circuit::{cost::CircuitStats, params::CircuitParams, ModelCircuit};

@@ -77,7 +77,7 @@ impl ModelConfig {
         let arith = params.arith.then(|| ArithGadget::configure(meta, &main, &fixed));
         let requant = params.range_checks.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs));
-        let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main));
+        let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, &fixed));
         let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let poseidon = params.visibility.hashes().then(|| PoseidonGadget::configure(meta, &main, &fixed));
         let folded = params.folded_range.then(|| FoldedRange { column: lookup[0], bits: params.table_bits() });

@@ -53,11 +53,17 @@ impl ArithGadget {
             for (column, value) in self.coeffs.iter().zip([coeffs.ca, coeffs.cb, coeffs.mul]) {
                 ctx.fixed(*column, row, value as i128);
             }
-            for ([ca, cb, cc], (a, b)) in self.lanes.iter().zip(chunk) {
+            // lanes past the last pair repeat the row's first: every cell the gate reads is a
+            // copy or determined by one
+            for (lane, [ca, cb, cc]) in self.lanes.iter().enumerate() {
+                let (a, b) = chunk.get(lane).unwrap_or(&chunk[0]);
                 let a = ctx.copy(a, *ca, row);
                 let b = ctx.copy(b, *cb, row);
                 let c = a.value.zip(b.value).map(|(a, b)| coeffs.ca as i128 * a + coeffs.cb as i128 * b + coeffs.mul as i128 * a * b);
-                out.push(ctx.assign(*cc, row, c));
+                let c = ctx.assign(*cc, row, c);
+                if lane < chunk.len() {
+                    out.push(c);
+                }
             }
         }
         Ok(out)

@@ -14,7 +14,6 @@ use super::range::Limbs;
 use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::fixed;
 use halo2_proofs::{
-    circuit::Value,
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector},
     poly::Rotation,
@@ -88,11 +87,9 @@ impl CompareGadget {
             ctx.fixed(self.cb, row, cmp.cb as i128);
             ctx.fixed(self.off, row, (!cmp.strict) as i128);
             for (lane_index, lane) in self.lanes.iter().enumerate() {
-                let (a, b) = match chunk.get(lane_index) {
-                    Some((a, b)) => (ctx.copy(a, lane.a, row).value, ctx.copy(b, lane.b, row).value),
-                    // an unused lane compares 0 with 0, which satisfies the gate
-                    None => (ctx.assign(lane.a, row, Value::known(0)).value, ctx.assign(lane.b, row, Value::known(0)).value),
-                };
+                // a lane past the last pair repeats the row's first comparison
+                let (a, b) = chunk.get(lane_index).unwrap_or(&chunk[0]);
+                let (a, b) = (ctx.copy(a, lane.a, row).value, ctx.copy(b, lane.b, row).value);
                 let e = a.zip(b).map(|(a, b)| cmp.ca as i128 * a + cmp.cb as i128 * b);
                 // A difference too large for the range check was rejected by the quantized
                 // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.

@@ -1,16 +1,18 @@
 //! Dot product of two advice vectors, `(width − 1) / 2` pairs per row:
 //!
-//! `acc = acc[prev] + Σ a_i · b_i` (without `acc[prev]` on a sum's first row)
+//! `acc = acc[prev] + Σ e_i · a_i · b_i` (without `acc[prev]` on a sum's first row)
 //!
-//! for products of two computed tensors (attention's `Q·Kᵀ` and `P·V`), chained by
-//! [`RunningSum`].
+//! for products of two computed tensors (attention's `Q·Kᵀ` and `P·V`, a `Linear` with witness
+//! weights), chained by [`RunningSum`]. `e_i` is a fixed 0/1 cell per slot: 1 where the row
+//! holds a pair of the sum, 0 in the slots a sum's last row leaves over. Without it those slots
+//! would be free cells inside the sum (`a = 1, b = δ` adds any δ to the result).
 
 use super::RunningSum;
 use crate::circuit::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Error, Expression},
+    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed},
     poly::Rotation,
 };
 
@@ -18,19 +20,24 @@ use halo2_proofs::{
 pub struct PairDotGadget {
     rows: RunningSum,
     pairs: Vec<[Column<Advice>; 2]>,
+    /// Per pair, the fixed cell that includes it in the sum.
+    enabled: Vec<Column<Fixed>>,
     acc: Column<Advice>,
 }
 
 impl PairDotGadget {
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>]) -> Self {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], fixed: &[Column<Fixed>]) -> Self {
         let rows = RunningSum::configure(meta);
         let acc = main[main.len() - 1];
         let pairs: Vec<[Column<Advice>; 2]> = main[..main.len() - 1].chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+        let enabled = fixed[..pairs.len()].to_vec();
         meta.create_gate("pair dot", |m| {
-            let sum = pairs.iter().fold(Expression::Constant(Fr::zero()), |s, [a, b]| s + m.query_advice(*a, Rotation::cur()) * m.query_advice(*b, Rotation::cur()));
+            let sum = pairs.iter().zip(&enabled).fold(Expression::Constant(Fr::zero()), |s, ([a, b], &e)| {
+                s + m.query_fixed(e, Rotation::cur()) * m.query_advice(*a, Rotation::cur()) * m.query_advice(*b, Rotation::cur())
+            });
             rows.constraints(m, acc, sum)
         });
-        Self { rows, pairs, acc }
+        Self { rows, pairs, enabled, acc }
     }
 
     pub fn rows(&self, len: usize) -> usize {
@@ -47,7 +54,8 @@ impl PairDotGadget {
             let row = first + r;
             self.rows.enable(ctx, row, r)?;
             let chunk = &pairs[(r * self.pairs.len()).min(pairs.len())..((r + 1) * self.pairs.len()).min(pairs.len())];
-            for ([ca, cb], (a, b)) in self.pairs.iter().zip(chunk) {
+            for (([ca, cb], e), (a, b)) in self.pairs.iter().zip(&self.enabled).zip(chunk) {
+                ctx.fixed(*e, row, 1);
                 ctx.copy(a, *ca, row);
                 ctx.copy(b, *cb, row);
                 acc = acc.zip(a.value).zip(b.value).map(|((s, a), b)| s + a * b);

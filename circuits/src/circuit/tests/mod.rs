@@ -2,6 +2,7 @@
 //! mutated cell in each gadget (wrong product, remainder, relu output, out-of-range quotient,
 //! wrong constant, wrong instance) is caught by the constraint meant to catch it.
 
+mod lint;
 mod verifier_layouts;
 
 use super::config::ModelConfig;
