@@ -10,7 +10,7 @@
 // `zkinfer calldata --json` outputs.
 const fs = require('fs');
 const path = require('path');
-const { compile, startChain, word, signedWord, selector } = require('../../verifier-contract/scripts/chain');
+const { compile, startChain, word, signedWord, selector, wrapperArgs, addModulusAt } = require('../../verifier-contract/scripts/chain');
 
 const settings = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const contractsDir = path.join(__dirname, '..', '..', 'verifier-contract', 'contracts');
@@ -48,14 +48,14 @@ async function main() {
       return r.contractAddress;
     };
     const halo2 = await deploy(contracts.Halo2Verifier.bytecode);
-    const verifier = await deploy(contracts.ZkinferVerifier.bytecode, word(halo2) + word(alicePlan.instances.length));
+    const verifier = await deploy(contracts.ZkinferVerifier.bytecode, word(halo2) + wrapperArgs(alicePlan.instances.length));
     const pool = await deploy(contracts.LendingPool.bytecode,
       word(verifier) + settings.model_digest.replace(/^0x/, '').slice(0, 64) + word(settings.risk_index) + signedWord(settings.max_risk) + word(BASE_LIMIT) + word(RAISED_LIMIT));
     const limit = async (who) => BigInt(await rpc('eth_call', [{ to: pool, data: '0x' + selector('creditLimit(address)') + word(who) }, 'latest']));
     const register = (who, commitment) => send(oracle, { to: pool, data: '0x' + selector('registerBorrower(address,uint256)') + word(who) + word(commitment) });
-    const request = async (who, calldataFile) => {
+    const request = async (who, calldataFile, edit = (data) => data) => {
       const plan = JSON.parse(read(calldataFile));
-      const tx = { from: who, to: pool, data: requestCall(plan) };
+      const tx = { from: who, to: pool, data: edit(requestCall(plan)) };
       const receipt = await send(who, tx);
       let reason = null;
       if (receipt.status !== '0x1') {
@@ -73,6 +73,10 @@ async function main() {
     const after = await limit(alice);
     // the same proof again
     const replayed = await request(alice, settings.alice.calldata);
+    // the same proof with the risk instance raised by the field modulus: the same field element
+    // to the pairing check, a new statement to a replay guard keyed on the bytes
+    const atRisk = (data) => addModulusAt(data, (data.length - 2) / 2 - 32 * (alicePlan.instances.length - settings.risk_index));
+    const noncanonical = await request(alice, settings.alice.calldata, atRisk);
     // Bob's own proof: valid, but his risk is above the pool's threshold
     const risky = await request(bob, settings.bob.calldata);
     // a proof from another model, about Alice's same committed features
@@ -81,13 +85,14 @@ async function main() {
     checks.limit_raised = accepted.ok && before === BASE_LIMIT && after === RAISED_LIMIT;
     checks.other_borrower_refused = !stolen.ok && stolen.reason === 'CommitmentMismatch';
     checks.replay_refused = !replayed.ok && replayed.reason === 'ProofReplayed';
+    checks.noncanonical_instance_refused = !noncanonical.ok && noncanonical.reason === 'InvalidProof';
     checks.high_risk_refused = !risky.ok && risky.reason === 'RiskTooHigh';
     checks.other_model_refused = !otherModel.ok && otherModel.reason === 'InvalidProof';
     console.log(JSON.stringify({
       chain: 'anvil (Osaka)' + (oversized ? ', EIP-170 lifted: the verifier is ' + runtimeBytes + ' bytes' : ''),
       lending_pool: pool, verifier, halo2_verifier: halo2, verifier_runtime_bytes: runtimeBytes,
       alice_limit_before: Number(before), alice_limit_after: Number(after), lending_transaction_gas: accepted.gas,
-      refusals: { bob_with_alices_proof: stolen.reason, replay: replayed.reason, bob_high_risk: risky.reason, other_model: otherModel.reason },
+      refusals: { bob_with_alices_proof: stolen.reason, replay: replayed.reason, noncanonical_instance: noncanonical.reason, bob_high_risk: risky.reason, other_model: otherModel.reason },
       checks,
     }, null, 2));
     if (!Object.values(checks).every(Boolean)) process.exitCode = 1;

@@ -11,7 +11,8 @@ use zkinfer_circuits::circuit::visibility::ModelVisibility;
 use zkinfer_circuits::{circuit::cost::{choose_params, estimated_cost, Objective}, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
-pub const COMPILED_VERSION: u32 = 1;
+/// Version 2: circuits after the soundness review; version 1 files must be compiled again.
+pub const COMPILED_VERSION: u32 = 2;
 
 /// The compiled artifact (`.zkc`, JSON): everything `setup` and `prove` need.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -45,9 +45,14 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(path: &Path, kind: &'
     }
     let found = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
     if found != version as u64 {
-        return Err(ZkError::bad_file(path, kind, format!("format version {found}, this zkinfer reads version {version}")));
+        return Err(ZkError::bad_file(path, kind, version_mismatch(found, version)));
     }
     serde_json::from_value(value).map_err(|e| ZkError::bad_file(path, kind, e))
+}
+
+fn version_mismatch(found: u64, version: u32) -> String {
+    let remedy = if found < version as u64 { "it was made by an older zkinfer, whose circuits this one no longer trusts: make it again (compile, setup, prove) with this zkinfer" } else { "it was made by a newer zkinfer" };
+    format!("format version {found}, this zkinfer reads version {version}; {remedy}")
 }
 
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -78,14 +83,16 @@ impl Header {
         }
         let version = u32::from_le_bytes(version);
         if version != self.version {
-            return Err(ZkError::bad_file(path, self.kind, format!("format version {version}, this zkinfer reads version {}", self.version)));
+            return Err(ZkError::bad_file(path, self.kind, version_mismatch(version as u64, self.version)));
         }
         Ok(())
     }
 }
 
-pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 1, kind: "zkinfer proving key" };
-pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 1, kind: "zkinfer verifying key" };
+/// Version 2: the circuits after the soundness review (range-checked input, pinned pair-dot
+/// slots, parameter pins and bounds in the key info); version 1 keys are refused.
+pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 2, kind: "zkinfer proving key" };
+pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 2, kind: "zkinfer verifying key" };
 const KNOWN: [&Header; 2] = [&PROVING_KEY, &VERIFYING_KEY];
 
 /// Little-endian length-prefixed blocks inside binary files.

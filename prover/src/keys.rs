@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
+use zkinfer_circuits::circuit::visibility::Visibility;
 use zkinfer_circuits::{CircuitParams, ModelCircuit};
+use zkinfer_verifier_contract::deploy::PinnedParams;
 
 /// What a key says about the circuit it belongs to; a verifier needs it to read the public
 /// instances back as real numbers.
@@ -30,8 +32,9 @@ pub struct KeyInfo {
     pub input: TensorInfo,
     pub outputs: Vec<TensorInfo>,
     /// How many parameter values the circuit holds as witness (0 for fixed parameters).
-    #[serde(default)]
     pub witness_params: usize,
+    /// What pins the parameters to this model: recorded at setup, checked by `verify`.
+    pub params_pin: ParamsPin,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,20 +43,74 @@ pub struct TensorInfo {
     pub shape: Vec<usize>,
     /// Values are `q / 2^scale`.
     pub scale: i32,
+    /// The largest `|q|` any valid proof can show (the circuit's static bound on the tensor);
+    /// `None` when the ops give none. A public value outside it is refused, so that the values a
+    /// proof file states are exactly its instances.
+    pub max_abs: Option<u128>,
+}
+
+/// How a verifying key pins the model's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum ParamsPin {
+    /// Fixed columns: the halo2 verifying key commits to every weight.
+    Fixed,
+    /// Witness parameters shown by the last `count` instances (their values or their Poseidon
+    /// commitment): a proof verifies only with exactly these instances, whose 32-byte words'
+    /// keccak256 is recorded here (the digest `ZkinferVerifier` compares on-chain).
+    Instances { start: usize, count: usize, keccak256: String },
+    /// Private parameters: nothing pins them, and the proof holds for some parameters of this
+    /// architecture, not for this model.
+    Unpinned,
 }
 
 impl KeyInfo {
     pub fn of(compiled: &CompiledModel) -> Self {
         let m = &compiled.model;
-        let info = |id: usize| TensorInfo { name: m.nodes[id].name.clone(), shape: m.nodes[id].shape.clone(), scale: m.nodes[id].scale };
-        Self {
+        let bounds = m.magnitude_bounds();
+        let info = |id: usize| TensorInfo { name: m.nodes[id].name.clone(), shape: m.nodes[id].shape.clone(), scale: m.nodes[id].scale, max_abs: bounds[id] };
+        let params = compiled.params;
+        let witness = if params.visibility.witness_params() { m.param_values(true) } else { vec![] };
+        let mut info = Self {
             model_name: compiled.name.clone(),
             model_digest: compiled.digest(),
-            params: compiled.params,
+            params,
             input: info(m.input),
             outputs: m.outputs.iter().map(|&o| info(o)).collect(),
-            witness_params: if compiled.params.visibility.witness_params() { m.param_values(true).len() } else { 0 },
+            witness_params: witness.len(),
+            params_pin: ParamsPin::Fixed,
+        };
+        info.params_pin = match params.visibility.params {
+            Visibility::Fixed => ParamsPin::Fixed,
+            Visibility::Private => ParamsPin::Unpinned,
+            Visibility::Public | Visibility::Hashed => {
+                let words = params.public_parts()[2].encode(&witness);
+                let start = info.num_instances() - words.len();
+                ParamsPin::Instances { start, count: words.len(), keccak256: hex::encode(words_keccak(&words)) }
+            }
+        };
+        info
+    }
+
+    /// What `ZkinferVerifier` must pin on-chain besides the verifying key.
+    pub fn pinned_params(&self) -> Option<PinnedParams> {
+        match &self.params_pin {
+            ParamsPin::Instances { start, keccak256, .. } => Some(PinnedParams { start: *start, digest: hex::decode(keccak256).ok()?.try_into().ok()? }),
+            ParamsPin::Fixed | ParamsPin::Unpinned => None,
         }
+    }
+
+    /// What a valid proof does not show, in words, for the visibility of this model.
+    pub fn caveats(&self) -> Vec<&'static str> {
+        let vis = self.params.visibility;
+        let mut notes = Vec::new();
+        if self.params_pin == ParamsPin::Unpinned {
+            notes.push("the parameters are private: the proof shows that some parameters of this architecture give these outputs, not that this model does");
+        }
+        if vis.output == Visibility::Private {
+            notes.push("the outputs are private: the proof shows only that the model can be evaluated on the input");
+        }
+        notes
     }
 
     pub fn input_len(&self) -> usize {
@@ -79,6 +136,12 @@ impl KeyInfo {
     pub fn output_instances(&self) -> usize {
         self.params.public_parts()[1].len(self.output_len())
     }
+}
+
+/// keccak256 of instances as 32-byte big-endian words (Solidity's `abi.encodePacked(uint256[])`).
+pub fn words_keccak(words: &[halo2_proofs::halo2curves::bn256::Fr]) -> [u8; 32] {
+    let bytes: Vec<u8> = words.iter().flat_map(crate::proof::fr_to_bytes).collect();
+    zkinfer_verifier_contract::abi::keccak(&bytes)
 }
 
 pub struct ProvingKeyFile {

@@ -25,7 +25,7 @@ use zkinfer_circuits::circuit::visibility::Visibility;
 use zkinfer_circuits::ModelCircuit;
 
 pub const PROOF_FORMAT: &str = "zkinfer-proof";
-pub const PROOF_VERSION: u32 = 1;
+pub const PROOF_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProofBundle {
@@ -58,7 +58,8 @@ pub struct ProvedOutput {
     pub name: String,
     pub shape: Vec<usize>,
     pub scale: i32,
-    pub quantized: Vec<i64>,
+    /// The values exactly as the instances hold them (`values` is `quantized / 2^scale`).
+    pub quantized: Vec<i128>,
     pub values: Vec<f64>,
 }
 
@@ -83,9 +84,14 @@ impl ProofBundle {
 
 /// The instance encoding in the bundle: big-endian hex of the canonical field element.
 pub fn fr_to_hex(v: &Fr) -> String {
+    format!("0x{}", hex::encode(fr_to_bytes(v)))
+}
+
+/// The canonical field element as a big-endian 32-byte word (a Solidity `uint256`).
+pub fn fr_to_bytes(v: &Fr) -> [u8; 32] {
     let mut bytes = v.to_repr();
     bytes.reverse();
-    format!("0x{}", hex::encode(bytes))
+    bytes
 }
 
 pub fn fr_from_hex(s: &str) -> Option<Fr> {
@@ -94,13 +100,18 @@ pub fn fr_from_hex(s: &str) -> Option<Fr> {
     Option::from(Fr::from_repr(bytes))
 }
 
-/// A field element read back as the signed integer it encodes (values above p/2 are negative).
-pub fn fr_to_i128(v: &Fr) -> Option<i128> {
-    let small = |f: &Fr| {
+/// A field element read back as the signed integer it encodes, `v` or `−(p − v)`, when that
+/// integer's magnitude is at most `max_abs` (the tensor's static bound; `i128::MAX` without one).
+/// Every integer in that range has exactly one field element and back: the decoding is
+/// injective, so two different instances never show the same value.
+pub fn fr_to_bounded(v: &Fr, max_abs: Option<u128>) -> Option<i128> {
+    let limit = max_abs.unwrap_or(i128::MAX as u128).min(i128::MAX as u128);
+    let magnitude = |f: &Fr| {
         let repr = f.to_repr();
-        repr[16..].iter().all(|&b| b == 0).then(|| u128::from_le_bytes(repr[..16].try_into().unwrap()) as i128)
+        repr[16..].iter().all(|&b| b == 0).then(|| u128::from_le_bytes(repr[..16].try_into().expect("16 bytes"))).filter(|&m| m <= limit)
     };
-    small(v).or_else(|| small(&-*v).map(|m| -m))
+    // `limit < p/2`: at most one of `v` and `−v` is small
+    magnitude(v).map(|m| m as i128).or_else(|| magnitude(&-*v).map(|m| -(m as i128)))
 }
 
 /// Dequantized outputs described by `info`, read from the output part of the instances (none
@@ -111,13 +122,17 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
     }
     let start = info.input_instances();
     let part = instances.get(start..start + info.output_instances())?;
-    let flat = info.params.public_parts()[1].decode(part, info.output_len(), fr_to_i128)?;
+    let widest = info.outputs.iter().map(|o| o.max_abs).try_fold(0u128, |acc, b| b.map(|b| acc.max(b)));
+    let flat = info.params.public_parts()[1].decode(part, info.output_len(), |f| fr_to_bounded(f, widest))?;
     let mut offset = 0;
     let mut outputs = Vec::new();
     for o in &info.outputs {
         let len: usize = o.shape.iter().product();
-        let q: Vec<i64> = flat[offset..offset + len].iter().map(|&q| q as i64).collect();
-        let values = q.iter().map(|&v| v as f64 / 2f64.powi(o.scale)).collect();
+        let q: Vec<i128> = flat[offset..offset + len].to_vec();
+        if o.max_abs.is_some_and(|bound| q.iter().any(|v| v.unsigned_abs() > bound)) {
+            return None;
+        }
+        let values = q.iter().map(|&v| dequantize(v, o.scale)).collect();
         outputs.push(ProvedOutput { name: o.name.clone(), shape: o.shape.clone(), scale: o.scale, quantized: q, values });
         offset += len;
     }
@@ -129,7 +144,21 @@ pub fn input_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<i128
     if info.params.visibility.input != Visibility::Public {
         return Some(vec![]);
     }
-    info.params.public_parts()[0].decode(instances.get(..info.input_instances())?, info.input_len(), fr_to_i128)
+    let bound = info.input.max_abs;
+    let values = info.params.public_parts()[0].decode(instances.get(..info.input_instances())?, info.input_len(), |f| fr_to_bounded(f, bound))?;
+    values.iter().all(|v| bound.is_none_or(|b| v.unsigned_abs() <= b)).then_some(values)
+}
+
+/// `q / 2^scale` as the proof file writes it.
+pub fn dequantize(q: i128, scale: i32) -> f64 {
+    q as f64 / 2f64.powi(scale)
+}
+
+/// The integer a stated value is at `scale`, if it is one exactly: `x · 2^scale` (a power of two:
+/// exact in floating point) must be a whole number below 2^53, where `f64` holds every integer.
+pub fn requantize_exactly(x: f64, scale: i32) -> Option<i128> {
+    let q = x * 2f64.powi(scale);
+    (q.is_finite() && q.fract() == 0.0 && q.abs() < 2f64.powi(53)).then_some(q as i128)
 }
 
 /// The commitments among the instances described by `info` (input, outputs, parameters, in the
@@ -192,7 +221,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         model_digest: digest,
         instances: instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
-        input: if vis.input == Visibility::Public { q_input.iter().map(|&q| q as f64 / 2f64.powi(scale)).collect() } else { vec![] },
+        input: if vis.input == Visibility::Public { q_input.iter().map(|&q| dequantize(q, scale)).collect() } else { vec![] },
         outputs,
         input_commitment,
         output_commitment,

@@ -1,9 +1,10 @@
 //! Verification of a proof bundle against a verifying key: the model digest, the instance
-//! encoding, the outputs shown in the bundle, and the KZG/SHPLONK proof itself.
+//! encoding, the parameters the key pins, the input and outputs shown in the bundle, and the
+//! KZG/SHPLONK proof itself.
 
 use crate::error::{Result, ZkError};
-use crate::keys::VerifyingKeyFile;
-use crate::proof::{commitments_from_instances, fr_from_hex, input_from_instances, outputs_from_instances, ProofBundle};
+use crate::keys::{words_keccak, ParamsPin, VerifyingKeyFile};
+use crate::proof::{commitments_from_instances, fr_from_hex, input_from_instances, outputs_from_instances, requantize_exactly, ProofBundle};
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, Fr},
     plonk::verify_proof,
@@ -16,8 +17,9 @@ use halo2_proofs::{
 };
 use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
 
-/// Accepts the bundle only if the proof verifies for its public instances and the input and
-/// outputs written in the bundle are exactly what those instances say.
+/// Accepts the bundle only if the proof verifies for its public instances, those instances
+/// show the parameters the key pins, and the input and outputs written in the bundle are
+/// exactly what the instances say.
 pub fn verify(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<()> {
     if bundle.model_digest != key.info.model_digest {
         return Err(ZkError::Rejected(format!(
@@ -29,6 +31,7 @@ pub fn verify(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<()> {
         )));
     }
     let instances = parse_instances(key, bundle)?;
+    check_params(key, &instances)?;
     check_claims(key, bundle, &instances)?;
     let proof = bundle.proof_bytes()?;
     if verify_snark(key, &instances, &proof) {
@@ -55,16 +58,28 @@ fn parse_instances(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<Vec<F
         .collect()
 }
 
+/// With witness parameters, the parameter part of the instances must be the one recorded at
+/// setup: without this check a proof made with other weights verifies under the same key.
+fn check_params(key: &VerifyingKeyFile, instances: &[Fr]) -> Result<()> {
+    let ParamsPin::Instances { start, count, keccak256 } = &key.info.params_pin else { return Ok(()) };
+    let shown = instances.get(*start..start + count).filter(|_| start + count == instances.len());
+    match shown {
+        Some(part) if hex::encode(words_keccak(part)) == *keccak256 => Ok(()),
+        _ => Err(ZkError::Rejected(format!("the proof's parameters (instances {start}..{}) are not the ones this verifying key's model has: it was made with other weights", start + count))),
+    }
+}
+
 /// The human-readable input, outputs and commitments in the bundle must match the instances
-/// exactly.
+/// exactly: integers compared with integers, every value within its tensor's static bound.
 fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) -> Result<()> {
-    let outputs = outputs_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an output instance is not a quantized value".into()))?;
-    if outputs != bundle.outputs {
+    let outputs = outputs_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an output instance is not a value the circuit can produce (outside the output's bound, or not a valid packing)".into()))?;
+    let same_output = |(o, b): (&crate::proof::ProvedOutput, &crate::proof::ProvedOutput)| o.name == b.name && o.shape == b.shape && o.scale == b.scale && o.quantized == b.quantized && o.values == b.values;
+    if outputs.len() != bundle.outputs.len() || !outputs.iter().zip(&bundle.outputs).all(same_output) {
         return Err(ZkError::Rejected("the outputs written in the proof file differ from its public instances".into()));
     }
-    let scale = 2f64.powi(key.info.input.scale);
-    let input: Option<Vec<f64>> = input_from_instances(&key.info, instances).map(|q| q.iter().map(|&q| q as f64 / scale).collect());
-    if input.as_deref() != Some(bundle.input.as_slice()) {
+    let input = input_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an input instance is not a value the circuit accepts (outside the quantized input range, or not a valid packing)".into()))?;
+    let stated: Option<Vec<i128>> = bundle.input.iter().map(|&x| requantize_exactly(x, key.info.input.scale)).collect();
+    if stated.as_deref() != Some(input.as_slice()) {
         return Err(ZkError::Rejected("the input written in the proof file differs from its public instances".into()));
     }
     let actual = commitments_from_instances(&key.info, instances);

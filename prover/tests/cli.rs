@@ -67,12 +67,13 @@ fn pipeline_runs_through_the_cli() {
     let v = succeeds(&zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
     assert_eq!(v["verified"], true);
     let inspect = succeeds(&zkinfer(&["inspect", s(&w.path("lr.zkc")), "--json"]));
-    // a dot product with a raw-scale output checks no range, so no table sets k: 10 rows, k = 5
-    assert_eq!(inspect["circuit"]["params"]["k"], 5);
-    assert_eq!(inspect["circuit"]["params"]["range_checks"], false);
+    // a dot product with a raw-scale output needs no requantization; the input's range check
+    // takes a 64-row table (two 6-bit limbs per 12-bit value), which sets k = 7
+    assert_eq!(inspect["circuit"]["params"]["k"], 7);
+    assert_eq!(inspect["circuit"]["params"]["requant"], false);
     assert!(inspect["circuit"]["used_rows"].as_u64().unwrap() > 0);
     let text = zkinfer(&["inspect", s(&w.path("lr.zkc"))]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("k = 5"));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("k = 7"));
 }
 
 #[test]
@@ -195,7 +196,7 @@ fn circuit_bigger_than_the_srs_is_a_clear_error() {
     succeeds(&zkinfer(&["srs", "gen", "--k", "4", "-o", s(&dir.path().join("small.bin"))]));
     let (pk, vk) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"));
     let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("small.bin")), "--pk", s(&pk), "--vk", s(&vk)]);
-    fails_with(&out, "needs 2^5 rows but the SRS");
+    fails_with(&out, "needs 2^7 rows but the SRS");
     assert!(!pk.exists() && !vk.exists());
     let junk = write_input(dir.path(), "junk.bin", "not an srs");
     let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&junk), "--pk", s(&pk), "--vk", s(&vk)]);
@@ -250,7 +251,7 @@ fn solidity_verifier_and_calldata_for_a_proof() {
 fn bench_reports_the_whole_pipeline() {
     let input = input_path("linear_regression", "input.json");
     let v = succeeds(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "1", "--json"]));
-    assert_eq!(v["k"], 5);
+    assert_eq!(v["k"], 7);
     assert!(v["prove_s"].as_f64().unwrap() > 0.0 && v["keygen_s"].as_f64().unwrap() > 0.0);
     assert!(v["proof_bytes"].as_u64().unwrap() > 1000);
     assert!(v["peak_rss_mib"].as_f64().unwrap() > 1.0);

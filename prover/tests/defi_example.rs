@@ -20,7 +20,7 @@ fn defi_risk_score_example_raises_a_limit_and_refuses_the_rest() {
     let result: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("result.json")).unwrap()).unwrap();
     assert_eq!(result["alice_limit_before"], 1000);
     assert_eq!(result["alice_limit_after"], 25000);
-    for (refusal, reason) in [("bob_with_alices_proof", "CommitmentMismatch"), ("replay", "ProofReplayed"), ("bob_high_risk", "RiskTooHigh"), ("other_model", "InvalidProof")] {
+    for (refusal, reason) in [("bob_with_alices_proof", "CommitmentMismatch"), ("replay", "ProofReplayed"), ("noncanonical_instance", "InvalidProof"), ("bob_high_risk", "RiskTooHigh"), ("other_model", "InvalidProof")] {
         assert_eq!(result["refusals"][refusal], reason, "{refusal}");
     }
     assert!(result["checks"].as_object().unwrap().values().all(|v| v == true), "{result}");

@@ -10,6 +10,7 @@ use zkinfer::compile::CompileOptions;
 use zkinfer::proof::{fr_to_hex, input_commitment, params_commitment};
 use zkinfer::{prove, verify, ZkError};
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
+use zkinfer_circuits::quantize::QOp;
 
 fn keys_for(model: &str, visibility: ModelVisibility) -> (zkinfer::CompiledModel, zkinfer::ProvingKeyFile, zkinfer::VerifyingKeyFile) {
     let samples = vec![sample(model, "input.json"), sample(model, "input2.json")];
@@ -110,7 +111,41 @@ fn hashed_parameters_expose_the_commitment_that_pins_the_model() {
     let mut moved = bundle.clone();
     *moved.instances.last_mut().unwrap() = other_commitment.clone();
     moved.params_commitment = Some(other_commitment);
-    assert!(rejected(verify(&vk, &moved)).contains("does not verify"));
+    assert!(rejected(verify(&vk, &moved)).contains("other weights"));
+}
+
+/// The model with its first weight changed by `delta` quantization steps.
+fn with_one_weight_changed(compiled: &zkinfer::CompiledModel, delta: i64) -> zkinfer::CompiledModel {
+    let mut other = compiled.clone();
+    let linear = other.model.nodes.iter_mut().find_map(|n| match &mut n.op {
+        zkinfer_circuits::quantize::QOp::Linear { weight, .. } => Some(weight),
+        _ => None,
+    });
+    linear.expect("a Linear layer")[0] += delta;
+    other
+}
+
+#[test]
+fn a_proof_made_with_other_weights_is_refused_even_relabelled() {
+    // With witness parameters the halo2 verifying key does not depend on the weights: the attacker
+    // sets up the changed model (same circuit), proves with it and relabels the proof with the
+    // original model's digest. The key's recorded parameters refuse it.
+    for params in [Visibility::Public, Visibility::Hashed] {
+        let vis = ModelVisibility { params, ..ModelVisibility::default() };
+        let (compiled, _, vk) = keys_for("logistic_regression", vis);
+        // half a unit of the weight scale, as in the demonstrated attack
+        let QOp::Linear { weight_scale, .. } = compiled.model.nodes.iter().map(|n| &n.op).find(|op| matches!(op, QOp::Linear { .. })).unwrap().clone() else { unreachable!() };
+        let other = with_one_weight_changed(&compiled, 1i64 << (weight_scale - 1).max(0));
+        let srs = zkinfer::srs::generate_insecure(other.params.k, 11).unwrap();
+        let (other_pk, other_vk) = zkinfer::setup(&other, srs, Path::new("test-srs")).unwrap();
+        assert_eq!(other_vk.vk.transcript_repr(), vk.vk.transcript_repr(), "{params}: the halo2 key does not pin witness weights");
+        let mut forged = prove(&other, &other_pk, &sample("logistic_regression", "input.json")).unwrap();
+        verify(&other_vk, &forged).unwrap();
+        forged.model_digest = vk.info.model_digest.clone();
+        forged.model_name = vk.info.model_name.clone();
+        let why = rejected(verify(&vk, &forged));
+        assert!(why.contains("other weights"), "{params}: {why}");
+    }
 }
 
 #[test]

@@ -14,7 +14,9 @@ import "./ZkinferInstances.sol";
 ///   circuit (the model is compiled with `--input-visibility hashed`).
 /// - Score: the public output at `riskIndex`, a quantized probability of default (value / 2^scale);
 ///   the limit is raised when it is at most `maxRisk`.
-/// - Replay: each proof is accepted once.
+/// - Replay: each statement (the proof's public instances) is accepted once. Keyed on the
+///   instances, not the proof bytes: a prover can always make a fresh proof of the same statement,
+///   and the verifier refuses instances that are not canonical, so they have one encoding.
 contract LendingPool {
     IZkinferVerifier public immutable verifier;
     bytes32 public immutable modelDigest;
@@ -26,10 +28,10 @@ contract LendingPool {
 
     mapping(address => uint256) public featureCommitment;
     mapping(address => uint256) public creditLimit;
-    mapping(bytes32 => bool) public proofUsed;
+    mapping(bytes32 => bool) public statementUsed;
 
     event BorrowerRegistered(address indexed borrower, uint256 featureCommitment);
-    event LimitRaised(address indexed borrower, uint256 newLimit, int256 risk, bytes32 proofHash);
+    event LimitRaised(address indexed borrower, uint256 newLimit, int256 risk, bytes32 statement);
 
     error NotOracle();
     error UnknownBorrower();
@@ -72,14 +74,14 @@ contract LendingPool {
         if (commitment == 0) revert UnknownBorrower();
         if (instances.length <= riskIndex) revert BadInstances();
         if (instances[0] != commitment) revert CommitmentMismatch();
-        bytes32 proofHash = keccak256(proof);
-        if (proofUsed[proofHash]) revert ProofReplayed();
+        bytes32 statement = keccak256(abi.encodePacked(instances));
+        if (statementUsed[statement]) revert ProofReplayed();
         if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
         int256 risk = ZkinferInstances.toSigned(instances[riskIndex]);
         if (risk > maxRisk) revert RiskTooHigh(risk);
-        proofUsed[proofHash] = true;
+        statementUsed[statement] = true;
         creditLimit[msg.sender] = raisedLimit;
-        emit LimitRaised(msg.sender, raisedLimit, risk, proofHash);
+        emit LimitRaised(msg.sender, raisedLimit, risk, statement);
         return raisedLimit;
     }
 }

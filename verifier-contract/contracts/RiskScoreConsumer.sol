@@ -9,7 +9,8 @@ import "./ZkinferInstances.sol";
 /// - Model: the verifier address is fixed at deploy; its verifying key commits to the weights.
 /// - Input: an oracle (the owner) registers keccak256 of each borrower's quantized features; the
 ///   proof's input instances must hash to it.
-/// - Replay: a proof is accepted once.
+/// - Replay: a statement (the proof's public instances, canonical as the verifier requires) is
+///   accepted once; a re-encoded or freshly made proof of the same statement is a replay too.
 contract RiskScoreConsumer {
     IZkinferVerifier public immutable verifier;
     /// @notice instances[0 .. numInputs) are the model input
@@ -21,10 +22,10 @@ contract RiskScoreConsumer {
     mapping(address => bytes32) public featureCommitment;
     mapping(address => int256) public score;
     mapping(address => bool) public hasScore;
-    mapping(bytes32 => bool) public proofUsed;
+    mapping(bytes32 => bool) public statementUsed;
 
     event FeaturesRegistered(address indexed account, bytes32 commitment);
-    event ScoreAccepted(address indexed account, int256 score, bytes32 proofHash);
+    event ScoreAccepted(address indexed account, int256 score, bytes32 statement);
 
     error NotOwner();
     error UnknownAccount();
@@ -57,14 +58,14 @@ contract RiskScoreConsumer {
         if (commitment == bytes32(0)) revert UnknownAccount();
         if (instances.length <= scoreIndex || instances.length < numInputs) revert BadInstances();
         if (commitFeatures(instances[:numInputs]) != commitment) revert FeaturesMismatch();
-        bytes32 proofHash = keccak256(proof);
-        if (proofUsed[proofHash]) revert ProofReplayed();
+        bytes32 statement = keccak256(abi.encodePacked(instances));
+        if (statementUsed[statement]) revert ProofReplayed();
         if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
-        proofUsed[proofHash] = true;
+        statementUsed[statement] = true;
         int256 s = ZkinferInstances.toSigned(instances[scoreIndex]);
         score[msg.sender] = s;
         hasScore[msg.sender] = true;
-        emit ScoreAccepted(msg.sender, s, proofHash);
+        emit ScoreAccepted(msg.sender, s, statement);
         return s;
     }
 }

@@ -66,4 +66,23 @@ const word = (n) => BigInt(n).toString(16).padStart(64, '0');
 const signedWord = (n) => (BigInt(n) < 0n ? (2n ** 256n + BigInt(n)).toString(16) : BigInt(n).toString(16)).padStart(64, '0');
 const selector = (signature) => keccak256(signature).slice(0, 8);
 
-module.exports = { compile, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin };
+/// BN254's scalar field modulus: every instance a verifier accepts is below it.
+const FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
+
+/// ZkinferVerifier's constructor arguments after the Halo2Verifier's address: the instance count
+/// and, from `zkinfer gen-verifier --json` (`wrapper_constructor`), the pinned parameter part;
+/// without it, nothing pinned (fixed parameters).
+const wrapperArgs = (numInstances, pinned) => {
+  const p = pinned || { paramsStart: numInstances, paramsDigest: '0x' + '0'.repeat(64) };
+  return word(numInstances) + word(p.paramsStart) + p.paramsDigest.replace(/^0x/, '').padStart(64, '0');
+};
+
+/// Calldata (hex) with the 32-byte word at `offset` (bytes from the start of the data, after
+/// '0x') raised by the field modulus: the same field element, a non-canonical encoding.
+const addModulusAt = (calldata, offset) => {
+  const at = 2 + 2 * offset;
+  const raised = BigInt('0x' + calldata.slice(at, at + 64)) + FIELD_MODULUS;
+  return calldata.slice(0, at) + raised.toString(16).padStart(64, '0') + calldata.slice(at + 64);
+};
+
+module.exports = { compile, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin, wrapperArgs, addModulusAt, FIELD_MODULUS };

@@ -24,32 +24,49 @@ pub const INSTANCES_SOURCE: &str = include_str!("../contracts/ZkinferInstances.s
 /// smaller, 0.5% dearer to call).
 pub const VERIFIER_OPTIMIZER: [Optimizer; 2] = [Optimizer::OpcodeOnly { runs: 100_000 }, Optimizer::OpcodeOnly { runs: 1 }];
 
+/// What `ZkinferVerifier` pins beyond the verifying key, for a model whose parameters are witness
+/// values: `keccak256` of the instances from `start` on (the parameter values or their
+/// commitment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PinnedParams {
+    pub start: usize,
+    pub digest: [u8; 32],
+}
+
 /// Solidity of a model's verifier and its compiled forms.
 pub struct VerifierArtifacts {
     pub halo2_source: String,
     pub halo2: Compiled,
     pub wrapper: Compiled,
     pub num_instances: usize,
+    pub pinned: Option<PinnedParams>,
 }
 
 impl VerifierArtifacts {
-    pub fn build(srs: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, num_instances: usize) -> Result<Self, SolcError> {
+    pub fn build(srs: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, num_instances: usize, pinned: Option<PinnedParams>) -> Result<Self, SolcError> {
         let halo2_source = raw_verifier_source(srs, vk, num_instances);
         let for_gas = compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[0])?;
         let halo2 = if for_gas.runtime_size() <= EIP170_LIMIT { for_gas } else { compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[1])? };
         let wrapper = compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE)], "ZkinferVerifier", Optimizer::Full { runs: 200 })?;
-        Ok(Self { halo2_source, halo2, wrapper, num_instances })
+        Ok(Self { halo2_source, halo2, wrapper, num_instances, pinned })
     }
 
     pub fn fits_eip170(&self) -> bool {
         self.halo2.runtime_size() <= EIP170_LIMIT
     }
 
+    /// `ZkinferVerifier`'s constructor arguments after the Halo2Verifier's address:
+    /// `(numInstances, paramsStart, paramsDigest)`.
+    pub fn constructor_args(&self) -> (usize, usize, [u8; 32]) {
+        constructor_args(self.num_instances, self.pinned)
+    }
+
     /// Deploys both contracts; returns (Halo2Verifier, ZkinferVerifier) addresses.
     pub fn deploy(&self, evm: &mut Evm) -> Result<(Address, Address), String> {
         let halo2 = evm.deploy(self.halo2.creation_bytes())?;
+        let (n, start, digest) = self.constructor_args();
         let mut creation = self.wrapper.creation_bytes();
-        creation.extend(encode(&[Token::address(halo2), Token::uint(self.num_instances as u64)]));
+        creation.extend(encode(&[Token::address(halo2), Token::uint(n as u64), Token::uint(start as u64), Token::Word(digest)]));
         Ok((halo2, evm.deploy(creation)?))
     }
 }
@@ -77,6 +94,12 @@ impl VerifierArtifacts {
         let (raw, wrapper) = self.deploy(&mut evm).map_err(|e| format!("deploying the verifier failed: {e}"))?;
         Ok(EvmVerification { raw: evm.call(raw, raw_verifier_call(proof, instances))?, wrapped: evm.call(wrapper, verify_proof_call(proof, instances))? })
     }
+}
+
+/// `(numInstances, paramsStart, paramsDigest)` for `ZkinferVerifier`: without pinned parameters,
+/// `paramsStart = numInstances` and a zero digest (nothing to compare).
+pub fn constructor_args(num_instances: usize, pinned: Option<PinnedParams>) -> (usize, usize, [u8; 32]) {
+    pinned.map_or((num_instances, num_instances, [0; 32]), |p| (num_instances, p.start, p.digest))
 }
 
 /// One Solidity file with the generated `Halo2Verifier` and the `ZkinferVerifier` wrapper.

@@ -27,7 +27,7 @@ fn build_with(model: &str, opts: zkinfer::compile::CompileOptions) -> Model {
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 3).unwrap();
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
     let bundle = zkinfer::prove(&compiled, &pk, &samples[0]).unwrap();
-    let verifier = VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances()).unwrap();
+    let verifier = VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances(), vk.info.pinned_params()).unwrap();
     Model { bundle, verifier, compiled }
 }
 
@@ -80,7 +80,46 @@ fn accepts_only_its_own_valid_proof(m: &Model, other: &Model) -> u64 {
     let (other_proof, other_inst) = (other.bundle.proof_bytes().unwrap(), instances(&other.bundle));
     assert!(!evm.call(raw, abi::raw_verifier_call(&other_proof, &other_inst)).unwrap().success, "{name}");
     assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&other_proof, &other_inst)).unwrap()), "{name}");
+    rejects_non_canonical_scalars(m, &mut evm, raw, wrapper);
     ok.gas_used
+}
+
+/// `w + r` for a canonical 32-byte word `w` (below the modulus, so the sum fits 256 bits).
+fn plus_modulus(word: &[u8; 32]) -> [u8; 32] {
+    let r = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let sum = word[i] as u16 + r[i] as u16 + carry;
+        out[i] = sum as u8;
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
+}
+
+/// Every instance, and a proof evaluation, raised by the field modulus: the same field elements
+/// to snark-verifier's arithmetic, another number to a contract that reads the bits (a packed
+/// value) or hashes the bytes (a replay guard). Both entry points must refuse each.
+fn rejects_non_canonical_scalars(m: &Model, evm: &mut Evm, raw: zkinfer_verifier_contract::Address, wrapper: zkinfer_verifier_contract::Address) {
+    let proof = m.bundle.proof_bytes().unwrap();
+    let inst = instances(&m.bundle);
+    let name = &m.bundle.model_name;
+    for i in 0..inst.len() {
+        let mut moved = inst.clone();
+        moved[i] = plus_modulus(&inst[i]);
+        assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &moved)).unwrap().success, "{name}: instance {i} + r accepted by the raw verifier");
+        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &moved)).unwrap()), "{name}: instance {i} + r accepted by verifyProof");
+    }
+    // the first scalar the verifier reads from the proof part (an evaluation)
+    let runs = zkinfer_verifier_contract::generate::checked_runs(&m.verifier.halo2_source);
+    assert_eq!(runs[0], (0, 32 * inst.len()), "{name}: the instances are checked");
+    let at = runs.iter().map(|r| r.0).find(|&o| o >= 32 * inst.len()).expect("the proof has evaluations") - 32 * inst.len();
+    let mut reencoded = proof.clone();
+    let word: [u8; 32] = proof[at..at + 32].try_into().unwrap();
+    reencoded[at..at + 32].copy_from_slice(&plus_modulus(&word));
+    assert!(!evm.call(raw, abi::raw_verifier_call(&reencoded, &inst)).unwrap().success, "{name}: a re-encoded evaluation accepted");
+    assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&reencoded, &inst)).unwrap()), "{name}");
 }
 
 #[test]
@@ -125,6 +164,11 @@ fn packed_input_reads_back_on_chain(m: &Model, slot_bits: u32) {
         let v = i128::from_be_bytes(out.output[16..32].try_into().unwrap());
         assert_eq!(v, input[index], "{} input #{index}", m.bundle.model_name);
     }
+    // a non-canonical word would decode to another value: unpack refuses it
+    let mut moved = inst.clone();
+    moved[0] = plus_modulus(&inst[0]);
+    let call = encode_call("value(uint256[],uint256,uint256)", &[Token::Words(moved), Token::uint(slot_bits as u64), Token::uint(0)]);
+    assert_eq!(revert_reason(&evm.call(probe, call).unwrap()), abi::selector("NonCanonical(uint256)"));
 }
 
 // two halves, so that the test harness runs them on both cores
@@ -222,4 +266,42 @@ fn hashed_input_verifier_checks_the_commitment_on_chain() {
     other[0][31] ^= 1;
     assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &other)).unwrap().success);
     assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &other)).unwrap()));
+}
+
+#[test]
+fn the_wrapper_refuses_a_verifier_address_without_code() {
+    // a staticcall to an account without code succeeds: such a wrapper would accept anything
+    let m = build("linear_regression");
+    let mut evm = Evm::new();
+    let mut creation = m.verifier.wrapper.creation_bytes();
+    let (n, start, digest) = m.verifier.constructor_args();
+    creation.extend(abi::encode(&[Token::address(evm.sender), Token::uint(n as u64), Token::uint(start as u64), Token::Word(digest)]));
+    let err = evm.deploy(creation).unwrap_err();
+    assert!(err.contains(&hex::encode(abi::selector("NoVerifierCode()"))), "{err}");
+}
+
+#[test]
+fn a_witness_parameter_verifier_pins_the_weights_on_chain() {
+    // public parameters: the halo2 verifying key does not depend on the weights, so the raw
+    // verifier accepts a proof made with other weights; ZkinferVerifier's pinned digest refuses it
+    use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
+    let visibility = ModelVisibility { params: Visibility::Public, ..ModelVisibility::default() };
+    let m = build_with("linear_regression", zkinfer::compile::CompileOptions { visibility, ..Default::default() });
+    assert!(m.verifier.pinned.is_some());
+    let mut other = m.compiled.clone();
+    let linear = other.model.nodes.iter_mut().find_map(|n| match &mut n.op {
+        zkinfer_circuits::quantize::QOp::Linear { weight, .. } => Some(weight),
+        _ => None,
+    });
+    linear.unwrap()[0] += 64;
+    let srs = zkinfer::srs::generate_insecure(other.params.k, 3).unwrap();
+    let (other_pk, _) = zkinfer::setup(&other, srs, Path::new("test-srs")).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/linear_regression");
+    let forged = zkinfer::prove(&other, &other_pk, &zkinfer::input::read_input(&dir.join("input.json")).unwrap()).unwrap();
+    let mut evm = Evm::new();
+    let (raw, wrapper) = m.verifier.deploy(&mut evm).unwrap();
+    let (proof, inst) = (forged.proof_bytes().unwrap(), instances(&forged));
+    assert!(evm.call(raw, abi::raw_verifier_call(&proof, &inst)).unwrap().success, "the raw verifier cannot tell the weights apart");
+    assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap()), "verifyProof accepted other weights");
+    assert!(returns_true(&evm.call(wrapper, abi::verify_proof_call(&m.bundle.proof_bytes().unwrap(), &instances(&m.bundle))).unwrap()));
 }

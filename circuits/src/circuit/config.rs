@@ -1,7 +1,8 @@
 //! Column layout of the model circuit.
 //!
 //! - `width` main advice columns (equality-enabled): gadget inputs and outputs;
-//! - 3 or 1 range-checked advice columns (one or two limbs per checked value);
+//! - 3 or 1 range-checked advice columns (one or two limbs per checked value), in every circuit:
+//!   the model input is always range-checked;
 //! - `width` fixed columns: dot-product weights (last: bias), reused as per-row coefficients by
 //!   the arithmetic and requantization gates, which never share a row with a dot product;
 //! - one constants column, one instance column, one table column (the constants column and the
@@ -11,7 +12,7 @@ use super::params::CircuitParams;
 use crate::gadgets::range::Limbs;
 use super::public::PublicPart;
 use crate::gadgets::lut::FoldedRange;
-use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PackGadget, PairDotGadget, PoseidonGadget, RangeTable, RequantGadget};
+use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PackGadget, PairDotGadget, PoseidonGadget, RangeTable, RequantGadget, SignedRangeGadget};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
@@ -29,9 +30,10 @@ pub struct ModelConfig {
     /// Range-checked columns (`u, p, n` of each requantization lane).
     pub lookup: Vec<Column<Advice>>,
     pub instance: Column<Instance>,
-    /// Present when the model range-checks values (requantizations, comparisons, max) and the
-    /// check is not folded into the function lookup.
+    /// The range table; absent when the check is folded into the function lookup.
     pub range: Option<RangeTable>,
+    /// Rows `0..usable_rows` may hold witness values; halo2 blinds the rest.
+    pub usable_rows: usize,
     pub dot: DotGadget,
     arith: Option<ArithGadget>,
     requant: Option<RequantGadget>,
@@ -45,6 +47,8 @@ pub struct ModelConfig {
     pub poseidon: Option<PoseidonGadget>,
     /// Present when the model has nonlinear (table) layers.
     pub lut: Option<LutGadget>,
+    /// Checks the model input's range; absent when packing checks it.
+    pub input_range: Option<SignedRangeGadget>,
     /// Present when the input (or the output) is packed into few instances.
     pub pack_input: Option<PackGadget>,
     pub pack_output: Option<PackGadget>,
@@ -53,14 +57,12 @@ pub struct ModelConfig {
 impl ModelConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self {
         assert!(params.width >= params.min_width(), "this circuit needs a width of at least {}", params.min_width());
-        assert!(params.range_checks || !(params.extremum || params.compare || params.pack_input > 0 || params.pack_output > 0), "max, comparisons and packing need range checks");
         if params.min_degree > 0 {
             meta.set_minimum_degree(params.min_degree);
         }
         let main: Vec<_> = (0..params.width).map(|_| meta.advice_column()).collect();
         main.iter().for_each(|&c| meta.enable_equality(c));
-        let range_columns = if params.range_checks { params.range_columns } else { 0 };
-        let lookup: Vec<_> = (0..range_columns).map(|_| meta.advice_column()).collect();
+        let lookup: Vec<_> = (0..params.range_columns).map(|_| meta.advice_column()).collect();
         let fixed: Vec<_> = (0..params.width).map(|_| meta.fixed_column()).collect();
         if params.constants {
             let constants = meta.fixed_column();
@@ -72,10 +74,11 @@ impl ModelConfig {
         let limbs = Limbs::new(params.bits, params.limbs);
         assert!(!params.folded_range || params.can_fold_range(), "range checks fold only into function tables, from one column");
         // folded, the function lookup checks the one range-checked column
-        let range = (params.range_checks && !params.folded_range).then(|| RangeTable::configure(meta, params.table_bits(), &lookup));
+        let range = (!params.folded_range).then(|| RangeTable::configure(meta, params.table_bits(), &lookup));
         let dot = DotGadget::configure(meta, &main, &fixed);
         let arith = params.arith.then(|| ArithGadget::configure(meta, &main, &fixed));
-        let requant = params.range_checks.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
+        let input_range = params.checks_input_range().then(|| SignedRangeGadget::configure(meta, &main, &lookup, params.bits, limbs));
+        let requant = params.requant.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs));
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, &fixed));
         let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
@@ -92,7 +95,9 @@ impl ModelConfig {
             Some(g) if g.packing() == p => g.clone(),
             _ => PackGadget::configure(meta, &main, lookup[0], &fixed, p),
         });
-        Self { params, main, lookup, instance, range, dot, arith, requant, extremum, pair_dot, compare, poseidon, lut, pack_input, pack_output }
+        // every gate and lookup is configured: the blinding rows are known
+        let usable_rows = (1usize << params.k) - (meta.blinding_factors() + 1);
+        Self { params, main, lookup, instance, range, usable_rows, dot, arith, requant, extremum, pair_dot, compare, poseidon, lut, input_range, pack_input, pack_output }
     }
 
     /// The arithmetic gadget; configured whenever a layer adds, subtracts or multiplies.
@@ -102,6 +107,6 @@ impl ModelConfig {
 
     /// The requantization gadget; configured whenever the model has a requantization.
     pub fn requant(&self) -> &RequantGadget {
-        self.requant.as_ref().expect("a model with requantizations is configured with range checks")
+        self.requant.as_ref().expect("a model with requantizations is configured with the requantization gate")
     }
 }

@@ -112,7 +112,7 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
 /// Rows of the range table and of the function table (the range entries inside the latter when
 /// folded); each must fit the circuit.
 fn table_rows(model: &QuantizedModel, params: &CircuitParams) -> [usize; 2] {
-    let range_rows = if params.range_checks { 1 << params.table_bits() } else { 0 };
+    let range_rows = 1 << params.table_bits();
     let folded = params.folded_range.then(|| params.table_bits());
     let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits(), folded) };
     if params.folded_range {
@@ -151,7 +151,7 @@ fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibilit
     if layout.width < min {
         return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4, arithmetic, max and products of activations 3), got {}", layout.width));
     }
-    let unusable = (constraint_system(shape).blinding_factors() + 1).max(super::BLINDING_MARGIN);
+    let unusable = constraint_system(shape).blinding_factors() + 1;
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
     let instances = shape.num_instances(model.input_node().len(), model.output_len(), model.param_values(visibility.witness_params()).len());
@@ -177,10 +177,10 @@ fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) ->
     let pair_dot = linear || has(|op| matches!(op, QOp::MatMul { .. }));
     let compare = has(|op| matches!(op, QOp::Compare { .. }));
     let (pack_input, pack_output) = if pack { packing_slots(model, visibility) } else { (0, 0) };
-    let range_checks = crate::layers::needs_range_checks(model) || pack_input > 0 || pack_output > 0;
+    let requant = crate::layers::needs_requant(model);
     let constants = crate::layers::needs_constants(model, visibility);
     let arith = crate::layers::needs_arith(model, visibility);
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, range_checks, constants, arith, min_degree: 0, folded_range: false, pack_input, pack_output };
+    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, requant, constants, arith, min_degree: 0, folded_range: false, pack_input, pack_output };
     CircuitParams { folded_range: fold && shape.can_fold_range(), ..shape }
 }
 
@@ -261,16 +261,11 @@ pub fn params_for(model: &QuantizedModel, layout: Layout, visibility: ModelVisib
     smallest_k(model, layout, visibility).map(|(_, s)| s.params)
 }
 
-/// Chooses the circuit shape: the given width (or the cheapest of [`WIDTH_CANDIDATES`]), one or
-/// two range-check limbs, three or one range-checked columns and, for the verifier, packed
-/// public values and a floor on the degree — whichever the cost model finds cheaper.
-pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Result<CircuitParams, String> {
-    visibility.validate()?;
-    if let Some(w) = width {
-        if !(super::config::MIN_WIDTH..=256).contains(&w) {
-            return Err(format!("--width must be between {} and 256, got {w}", super::config::MIN_WIDTH));
-        }
-    }
+/// The layouts `choose_params` compares for this model: the given width (or every candidate
+/// the gadgets fit), one or two range-check limbs, three or one range-checked columns, and for
+/// the verifier packed public values; each with and without the range check folded into the
+/// function lookup.
+pub fn candidate_layouts(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Vec<Layout> {
     let min = min_width(model, visibility);
     let candidates = match objective {
         Objective::Prover => WIDTH_CANDIDATES.to_vec(),
@@ -279,23 +274,40 @@ pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: M
     let widths = width.map_or_else(|| candidates.into_iter().filter(|&w| w >= min).collect(), |w| vec![w]);
     // two limbs need an even bit count
     let limb_choices: &[u32] = if model.bits.is_multiple_of(2) { &[1, 2] } else { &[1] };
-    // 0: the gates' own degree
-    let degree_floors: &[usize] = match objective {
-        Objective::Prover => &[0],
-        Objective::Verifier => &[0, 4, 5],
-    };
     // packing only ever saves the verifier work
     let pack_choices: &[bool] = match objective {
         Objective::Prover => &[false],
         Objective::Verifier => &[false, true],
     };
-    let layouts = widths.iter().flat_map(|&width| {
-        limb_choices.iter().flat_map(move |&limbs| {
-            [3, 1].into_iter().flat_map(move |range_columns| pack_choices.iter().flat_map(move |&pack| [false, true].map(|fold| Layout { width, limbs, range_columns, pack, fold })))
-        })
-    });
+    let mut layouts = Vec::new();
+    for &width in &widths {
+        for &limbs in limb_choices {
+            for range_columns in [3, 1] {
+                for &pack in pack_choices {
+                    layouts.extend([false, true].map(|fold| Layout { width, limbs, range_columns, pack, fold }));
+                }
+            }
+        }
+    }
+    layouts
+}
+
+/// Chooses the circuit shape among [`candidate_layouts`] and, for the verifier, a floor on the
+/// degree — whichever the cost model finds cheaper.
+pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Result<CircuitParams, String> {
+    visibility.validate()?;
+    if let Some(w) = width {
+        if !(super::config::MIN_WIDTH..=256).contains(&w) {
+            return Err(format!("--width must be between {} and 256, got {w}", super::config::MIN_WIDTH));
+        }
+    }
+    // 0: the gates' own degree
+    let degree_floors: &[usize] = match objective {
+        Objective::Prover => &[0],
+        Objective::Verifier => &[0, 4, 5],
+    };
     let mut best: Option<((u64, u64), CircuitParams)> = None;
-    for layout in layouts {
+    for layout in candidate_layouts(model, width, visibility, objective) {
         let (_, s) = smallest_k(model, layout, visibility)?;
         for &min_degree in degree_floors {
             let s = if min_degree == 0 { s.clone() } else { stats(model, CircuitParams { min_degree, ..s.params }) };

@@ -25,8 +25,6 @@ use std::sync::Arc;
 
 /// Row 0 is left empty so that no gate ever reads across the start of the region.
 pub const FIRST_ROW: usize = 1;
-/// Rows at the end of the domain that halo2 reserves for blinding (an upper bound).
-pub(crate) const BLINDING_MARGIN: usize = 8;
 
 /// One inference of a quantized model as a halo2 circuit.
 ///
@@ -92,7 +90,7 @@ impl Circuit<Fr> for ModelCircuit {
                 public.extend(exposed(&config, &mut ctx, params_part, None, &wires.params)?);
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
-                if ctx.row() + BLINDING_MARGIN > 1usize << self.params.k {
+                if ctx.row() > config.usable_rows {
                     return Err(Error::NotEnoughRowsAvailable { current_k: self.params.k });
                 }
                 Ok(public)

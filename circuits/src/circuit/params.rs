@@ -38,11 +38,9 @@ pub struct CircuitParams {
     /// and on-chain verifiers smaller).
     #[serde(default = "three_columns")]
     pub range_columns: usize,
-    /// Whether the range table, its checked columns and the requantization gate exist. A model
-    /// with no requantization, comparison or max (a linear model with a raw-scale output) needs
-    /// none; leaving them out saves a lookup argument (three commitments) and a table column.
-    #[serde(default = "yes")]
-    pub range_checks: bool,
+    /// Whether the requantization gate exists (the model rescales a value). The range table and
+    /// its checked columns always do: the model input is range-checked in every circuit.
+    pub requant: bool,
     /// Whether a constants column exists, for cells pinned to constants (constant tensors,
     /// padding zeros, the max gadget's closing zero, the hash's initial state). Without one,
     /// the permutation has one column fewer.
@@ -85,7 +83,7 @@ impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3, range_checks: true, constants: true, arith: true, min_degree: 0, folded_range: false, pack_input: 0, pack_output: 0 }
+        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3, requant: true, constants: true, arith: true, min_degree: 0, folded_range: false, pack_input: 0, pack_output: 0 }
     }
 }
 
@@ -93,7 +91,7 @@ impl CircuitParams {
     /// Whether range checks can fold into the function lookup: one range-checked column, and
     /// function tables to fold into.
     pub fn can_fold_range(&self) -> bool {
-        self.range_checks && self.range_columns == 1 && self.luts > 0
+        self.range_columns == 1 && self.luts > 0
     }
 
     /// The narrowest width the configured gadgets fit in: hashing needs 6 columns, comparisons
@@ -135,6 +133,22 @@ impl CircuitParams {
 impl CircuitParams {
     pub fn load_rows(&self, len: usize) -> usize {
         len.div_ceil(self.width)
+    }
+
+    /// Whether the input is range-checked by the signed-range gadget (a packed input is checked
+    /// by its slots instead).
+    pub fn checks_input_range(&self) -> bool {
+        self.pack_input == 0
+    }
+
+    /// Rows of the model input: its values with their range checks, or (packed) plain cells.
+    pub fn input_rows(&self, len: usize) -> usize {
+        use crate::gadgets::SignedRangeGadget as G;
+        if self.checks_input_range() {
+            G::rows_for(len, G::lanes_for(self.width, self.range_columns), self.limbs)
+        } else {
+            self.load_rows(len)
+        }
     }
 
     pub fn pair_dot_rows(&self, len: usize) -> usize {

@@ -12,6 +12,7 @@ pub mod poseidon;
 pub mod range;
 pub mod requant;
 pub mod running_sum;
+pub mod signed_range;
 
 pub use arith::ArithGadget;
 pub use compare::{CompareGadget, Comparison};
@@ -24,3 +25,4 @@ pub use poseidon::PoseidonGadget;
 pub use range::RangeTable;
 pub use requant::RequantGadget;
 pub use running_sum::RunningSum;
+pub use signed_range::SignedRangeGadget;

@@ -58,14 +58,9 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
     Ok(ModelWires { input: wires.swap_remove(model.input), outputs, params })
 }
 
-/// Whether any node range-checks a value: a requantization, a comparison, a max, or a Concat
-/// that rescales down. Without one the circuit has no range table.
-pub fn needs_range_checks(model: &QuantizedModel) -> bool {
-    model.nodes.iter().any(|n| {
-        n.op.requant().is_some()
-            || matches!(n.op, QOp::Compare { .. } | QOp::Extremum { .. })
-            || matches!(&n.op, QOp::Concat { rescale, .. } if rescale.iter().any(|&e| e < 0))
-    })
+/// Whether any node requantizes: a rescale, a Relu, or a Concat that rescales down.
+pub fn needs_requant(model: &QuantizedModel) -> bool {
+    model.nodes.iter().any(|n| n.op.requant().is_some() || matches!(&n.op, QOp::Concat { rescale, .. } if rescale.iter().any(|&e| e < 0)))
 }
 
 /// Whether any layer uses the arithmetic gate: Add/Sub/Mul, a Concat that rescales up, or a
@@ -104,6 +99,7 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
     let limbs = params.limbs as usize;
     let requant = |n: usize| NodeCost { rows: params.requant_rows(n), lookups: 3 * n * limbs };
     let base = match &node.op {
+        QOp::Input if params.checks_input_range() => NodeCost { rows: params.input_rows(len), lookups: len * limbs },
         QOp::Input | QOp::Const { .. } => NodeCost { rows: params.load_rows(len), lookups: 0 },
         QOp::Linear { k, n, .. } => NodeCost { rows: linear::rows(params, *k, *n, len), lookups: 0 },
         QOp::Binary { .. } => NodeCost { rows: params.arith_rows(len), lookups: 0 },

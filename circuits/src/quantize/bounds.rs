@@ -13,9 +13,10 @@ impl QuantizedModel {
         for node in &self.nodes {
             let arg = |i: usize| bounds[node.inputs[i]];
             let bound = match &node.op {
-                // requantized values are `p - n` with `p, n < 2^bits`; the input is checked the same
+                // requantized values are `p - n` with `p, n < 2^bits`
                 _ if node.op.requant().is_some() => Some(range),
-                QOp::Input => Some(range),
+                // the circuit checks the input to `[−2^bits, 2^bits)`
+                QOp::Input => Some(range + 1),
                 QOp::Const { values } => Some(values.iter().map(|v| v.unsigned_abs() as u128).max().unwrap_or(0)),
                 QOp::Linear { k, n, weight, bias, .. } => arg(0).map(|x| {
                     (0..*n).map(|j| (0..*k).fold(bias[j].unsigned_abs() as u128, |s, i| s.saturating_add((weight[i * n + j].unsigned_abs() as u128).saturating_mul(x)))).max().unwrap_or(0)

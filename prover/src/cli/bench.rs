@@ -94,7 +94,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let verify_time = t.elapsed();
     let gas = if a.evm {
         step("EVM verification");
-        let built = zkinfer_verifier_contract::deploy::VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances())?;
+        let built = zkinfer_verifier_contract::deploy::VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances(), vk.info.pinned_params())?;
         let words = super::calldata::instance_words(&bundle)?;
         // an oversized verifier is still measured (its size is reported beside the gas)
         let result = built.verify_on_evm(&bundle.proof_bytes()?, &words, !built.fits_eip170()).map_err(anyhow::Error::msg)?;

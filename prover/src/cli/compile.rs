@@ -73,9 +73,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("compiled {} -> {} in {:.2}s", a.model.display(), a.output.display(), time.as_secs_f64());
-    let checks = if !st.params.range_checks {
-        "no range checks".to_string()
-    } else if st.params.limbs == 1 { format!("{}-bit range table", st.params.bits) } else { format!("{}-bit values checked as {} limbs over a {}-bit table", st.params.bits, st.params.limbs, st.params.table_bits()) };
+    let checks = if st.params.limbs == 1 { format!("{}-bit range table", st.params.bits) } else { format!("{}-bit values checked as {} limbs over a {}-bit table", st.params.bits, st.params.limbs, st.params.table_bits()) };
     println!("circuit: k = {}, {} of {} rows used, width {}, {checks}", st.params.k, st.used_rows, st.usable_rows, st.params.width);
     println!("accuracy on {} calibration input(s), against the float reference ({}):", compiled.accuracy.samples, compiled.accuracy.reference);
     for o in &compiled.accuracy.outputs {

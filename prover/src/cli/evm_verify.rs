@@ -22,7 +22,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
     let (proof, words) = (bundle.proof_bytes()?, instance_words(&bundle)?);
-    let (built, _) = step("generating and compiling the verifier", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances()));
+    let (built, _) = step("generating and compiling the verifier", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances(), key.info.pinned_params()));
     let built = built?;
     let size = built.halo2.runtime_size();
     anyhow::ensure!(

@@ -1,7 +1,7 @@
 use super::{print_json, progress::step};
 use std::path::PathBuf;
 use zkinfer::VerifyingKeyFile;
-use zkinfer_verifier_contract::deploy::{combined_source, VerifierArtifacts, EIP170_LIMIT};
+use zkinfer_verifier_contract::deploy::{combined_source, constructor_args, VerifierArtifacts, EIP170_LIMIT};
 use zkinfer_verifier_contract::generate::raw_verifier_source;
 
 #[derive(clap::Args)]
@@ -23,16 +23,25 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let (source, time) = step("generating the Solidity verifier", a.json, || raw_verifier_source(&key.srs, &key.vk, n));
     zkinfer::files::write_atomic(&a.output, |w| w.write_all(combined_source(&source).as_bytes()))?;
     let runtime = if a.compile {
-        let (built, _) = step("compiling with solc-js", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, n));
+        let (built, _) = step("compiling with solc-js", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, n, key.info.pinned_params()));
         Some(built?.halo2.runtime_size())
     } else {
         None
     };
+    let (_, params_start, digest) = constructor_args(n, key.info.pinned_params());
+    let digest = format!("0x{}", hex::encode(digest));
     if a.json {
-        print_json(&serde_json::json!({ "output": a.output, "num_instances": n, "source_bytes": source.len(), "runtime_bytes": runtime, "eip170_limit": EIP170_LIMIT, "seconds": time.as_secs_f64() }));
+        print_json(&serde_json::json!({
+            "output": a.output, "num_instances": n, "source_bytes": source.len(), "runtime_bytes": runtime, "eip170_limit": EIP170_LIMIT, "seconds": time.as_secs_f64(),
+            "wrapper_constructor": { "numInstances": n, "paramsStart": params_start, "paramsDigest": digest }, "caveats": key.info.caveats(),
+        }));
         return Ok(());
     }
     println!("wrote {} ({} bytes of Solidity): Halo2Verifier (calldata = {n} instances ‖ proof) and ZkinferVerifier (verifyProof(bytes,uint256[]))", a.output.display(), source.len());
+    println!("deploy ZkinferVerifier(halo2Verifier, numInstances = {n}, paramsStart = {params_start}, paramsDigest = {digest})");
+    for caveat in key.info.caveats() {
+        println!("note: {caveat}");
+    }
     if let Some(size) = runtime {
         let verdict = if size <= EIP170_LIMIT { "fits" } else { "EXCEEDS" };
         println!("Halo2Verifier runtime bytecode: {size} bytes, {verdict} EIP-170's {EIP170_LIMIT}-byte limit");

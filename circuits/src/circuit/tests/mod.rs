@@ -2,6 +2,7 @@
 //! mutated cell in each gadget (wrong product, remainder, relu output, out-of-range quotient,
 //! wrong constant, wrong instance) is caught by the constraint meant to catch it.
 
+mod adversarial;
 mod lint;
 mod verifier_layouts;
 
@@ -203,8 +204,9 @@ fn layout_uses_the_rows_the_cost_model_predicts() {
     let s = setup(Some(6));
     let st = stats(&s.circuit.model, s.circuit.params);
     assert!(st.used_rows <= st.usable_rows);
-    // the input takes ceil(4 / 6) = 1 row; fc1: 3 outputs x ceil(4 / 5) rows + 3 requant rows
-    assert_eq!(st.layers[0].rows, 1);
+    // the input's range checks: 3 lanes (one per range-checked column), so ceil(4 / 3) = 2
+    // rows; fc1: 3 outputs x ceil(4 / 5) rows + 3 requant rows
+    assert_eq!((st.layers[0].rows, st.layers[0].lookups), (2, 4));
     assert_eq!(st.layers[1].rows, 3 + 3);
     assert_eq!(st.layers[1].lookups, 9);
 }

@@ -4,8 +4,9 @@
 
 use super::*;
 
-/// x[1,5] -> Linear(5->2) -> out: a raw-scale output, so no range check, constant or arithmetic
-/// gate — the leanest layout the verifier objective picks (two columns).
+/// x[1,5] -> Linear(5->2) -> out: a raw-scale output, so no requantization, constant or
+/// arithmetic gate — the leanest layout the verifier objective picks (two columns; the range
+/// table only checks the input).
 fn linear_only() -> Setup {
     let w = Tensor::new(vec![5, 2], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6]);
     let graph = Graph {
@@ -21,9 +22,10 @@ fn lean_layout_leaves_out_unused_gadgets() {
     let s = linear_only();
     let p = s.circuit.params;
     assert_eq!(p.width, 2);
-    assert!(!p.range_checks && !p.constants && !p.arith, "{p:?}");
+    assert!(!p.requant && !p.constants && !p.arith, "{p:?}");
     let st = stats(&s.circuit.model, p);
-    assert_eq!((st.lookup_arguments, st.lookup_table_rows), (0, 0));
+    // one lookup argument: the input's range check
+    assert_eq!(st.lookup_arguments, p.range_columns);
     // the two main columns and the instance column in the permutation, no constants column
     assert_eq!(st.permutation_columns, 3);
     assert_eq!(mock(&s.circuit, p, &s.instances), Ok(()));
@@ -32,9 +34,9 @@ fn lean_layout_leaves_out_unused_gadgets() {
 #[test]
 fn lean_layout_wrong_running_sum_fails_the_dot_gate() {
     let s = linear_only();
-    // width 2: the input takes ceil(5 / 2) = 3 rows; the first output's sum then takes 5, one
-    // input and the running sum per row
-    let first = FIRST_ROW + 3;
+    // width 2: the input takes one range-checked row per value (one lane); the first output's
+    // sum then takes 5, one input and the running sum per row
+    let first = FIRST_ROW + stats(&s.circuit.model, s.circuit.params).layers[0].rows;
     let acc = Col::Main(1);
     for row in [first, first + 1] {
         let v = honest_value(&s, acc, row) + Fr::one();
