@@ -37,9 +37,11 @@ echo "== prove"
 echo "== verify"
 "$zk" verify --vk "$work/vk.bin" --proof "$work/proof.json"
 onchain() { # $1: folder holding vk.bin and proof.json
-  "$zk" gen-verifier --vk "$1/vk.bin" -o "$1/Verifier.sol" --compile
+  "$zk" gen-verifier --vk "$1/vk.bin" -o "$1/Verifier.sol" --compile --json > "$1/gen-verifier.json"
   "$zk" calldata --proof "$1/proof.json" --json > "$1/calldata.json"
-  node verifier-contract/scripts/anvil-verify.js "$1/Verifier.sol" "$1/calldata.json"
+  # deploys with the constructor arguments gen-verifier chose; also sends a tampered proof and a
+  # non-canonical instance, which must both be refused
+  node verifier-contract/scripts/anvil-verify.js "$1/Verifier.sol" "$1/calldata.json" "$1/gen-verifier.json"
 }
 if command -v node >/dev/null && command -v npm >/dev/null; then
   [ -d verifier-contract/node_modules/solc ] || npm ci --prefix verifier-contract --no-audit --no-fund --silent

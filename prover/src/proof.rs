@@ -228,3 +228,36 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         params_commitment,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_decoding_is_injective_at_the_edges() {
+        let big = Fr::from_u128(1u128 << 127);
+        // 2^127 and p − 2^127 used to decode alike (a u128 cast to i128 wraps)
+        assert_eq!(fr_to_bounded(&big, None), None);
+        assert_eq!(fr_to_bounded(&-big, None), None);
+        let max = Fr::from_u128(i128::MAX as u128);
+        assert_eq!(fr_to_bounded(&max, None), Some(i128::MAX));
+        assert_eq!(fr_to_bounded(&-max, None), Some(-i128::MAX));
+        // within a tensor's bound and just outside it
+        assert_eq!(fr_to_bounded(&Fr::from(4096), Some(4096)), Some(4096));
+        assert_eq!(fr_to_bounded(&-Fr::from(4096), Some(4096)), Some(-4096));
+        assert_eq!(fr_to_bounded(&Fr::from(4097), Some(4096)), None);
+        assert_eq!(fr_to_bounded(&-Fr::from(4097), Some(4096)), None);
+        // a value that is no small integer either way
+        assert_eq!(fr_to_bounded(&Fr::from_u128(u128::MAX), None), None);
+    }
+
+    #[test]
+    fn stated_floats_requantize_only_when_exact() {
+        assert_eq!(requantize_exactly(0.75, 2), Some(3));
+        assert_eq!(requantize_exactly(-0.75, 2), Some(-3));
+        // not on the grid, or too large for f64 to tell neighbours apart
+        assert_eq!(requantize_exactly(0.7, 2), None);
+        assert_eq!(requantize_exactly(2f64.powi(60), 0), None);
+        assert_eq!(requantize_exactly(f64::NAN, 0), None);
+    }
+}

@@ -165,3 +165,34 @@ fn packed_public_values_verify_and_bind_the_claims() {
     moved.input[0] += 1.0 / 2f64.powi(vk.info.input.scale);
     assert!(rejected(verify(&vk, &moved)).contains("does not verify"));
 }
+
+#[test]
+fn a_public_value_outside_its_static_bound_is_refused_before_the_proof() {
+    let f = fixture("mlp_relu");
+    let bundle = prove(&f.compiled, &f.pk, &sample("mlp_relu", "input.json")).unwrap();
+    // an output instance far beyond what the ops can produce, stated consistently in the file
+    let mut far = bundle.clone();
+    let last = far.instances.len() - 1;
+    let bound = f.vk.info.outputs.last().unwrap().max_abs.unwrap();
+    let v = <zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr as zkinfer_circuits::halo2_proofs::halo2curves::ff::PrimeField>::from_u128(bound + 1);
+    far.instances[last] = fr_to_hex(&v);
+    let out = far.outputs.last_mut().unwrap();
+    *out.quantized.last_mut().unwrap() = bound as i128 + 1;
+    *out.values.last_mut().unwrap() = (bound as i128 + 1) as f64 / 2f64.powi(out.scale);
+    assert!(rejected(verify(&f.vk, &far)).contains("not a value the circuit can produce"));
+    // an input instance outside the quantized range [-2^bits, 2^bits]
+    let mut wide = bundle.clone();
+    let bits = f.compiled.model.bits;
+    wide.instances[0] = fr_to_hex(&zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::from(1u64 << (bits + 1)));
+    wide.input[0] = 2f64.powi(bits as i32 + 1) / 2f64.powi(f.vk.info.input.scale);
+    assert!(rejected(verify(&f.vk, &wide)).contains("not a value the circuit accepts"));
+}
+
+#[test]
+fn a_stated_input_off_the_quantization_grid_is_refused() {
+    // a float that rounds to the proved value but is not it: the claim must be exact
+    let f = fixture("linear_regression");
+    let mut bundle = prove(&f.compiled, &f.pk, &sample("linear_regression", "input.json")).unwrap();
+    bundle.input[0] += 0.25 / 2f64.powi(f.vk.info.input.scale);
+    assert!(rejected(verify(&f.vk, &bundle)).contains("input written in the proof file differs"));
+}

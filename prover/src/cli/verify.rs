@@ -21,6 +21,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         print_json(&serde_json::json!({
             "verified": true, "model": bundle.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
             "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
+            "params_pin": key.info.params_pin, "caveats": key.info.caveats(),
         }));
     } else {
         println!("verified: the proof is valid for model '{}' ({:.3}s)", bundle.model_name, time.as_secs_f64());
@@ -31,6 +32,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             if let Some(c) = c {
                 println!("  Poseidon commitment to the {what}: {c}");
             }
+        }
+        for caveat in key.info.caveats() {
+            println!("note: {caveat}");
         }
     }
     Ok(())

@@ -701,3 +701,25 @@ fn one_column_out_of_range_quotient(s: &Setup) {
     let failures = tamper(s, vec![(Col::Lookup(0), row + 2, Fr::one())]);
     assert!(has_gate_failure(&failures, "requant"));
 }
+
+#[test]
+fn the_usable_rows_are_the_constraint_systems_own() {
+    // one range-checked column and two limbs: u, p, n stacked with their high limbs reach six rows
+    // of that column, so halo2 reserves 9 rows at the end, not 8
+    let s = setup_layout(Some(6), 2, 1, ModelVisibility::default());
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let config = ModelConfig::configure(&mut cs, s.circuit.params);
+    assert!(cs.blinding_factors() + 1 >= 9, "{}", cs.blinding_factors());
+    assert_eq!(config.usable_rows, (1 << s.circuit.params.k) - (cs.blinding_factors() + 1));
+    let st = stats(&s.circuit.model, s.circuit.params);
+    assert_eq!(st.usable_rows, config.usable_rows);
+    // a circuit one row too small for its layers is refused, never written into blinding rows
+    let mut tight = s.circuit.params;
+    while stats(&s.circuit.model, CircuitParams { k: tight.k - 1, ..tight }).usable_rows >= st.used_rows {
+        tight.k -= 1;
+    }
+    let small = CircuitParams { k: tight.k - 1, ..tight };
+    let circuit = ModelCircuit { params: small, ..s.circuit.clone() };
+    let instances = ModelCircuit::instances(&small, &s.circuit.model, s.circuit.input.as_deref().unwrap(), &[]);
+    assert!(matches!(crate::lint::Recording::run(small.k, &circuit, vec![instances]), Err(Error::NotEnoughRowsAvailable { .. })));
+}
