@@ -21,7 +21,7 @@ use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::h
 /// show the parameters the key pins, and the input and outputs written in the bundle are
 /// exactly what the instances say.
 pub fn verify(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<()> {
-    if bundle.model_digest != key.info.model_digest {
+    if bundle.model_digest != key.info.model_digest || bundle.model_name != key.info.model_name {
         return Err(ZkError::Rejected(format!(
             "the proof is for model '{}' ({}), the verifying key for '{}' ({})",
             bundle.model_name,

@@ -304,3 +304,20 @@ fn files_from_before_the_soundness_review_are_refused_with_a_remedy() {
     std::fs::write(&old_vk, vk).unwrap();
     fails_with(&zkinfer(&["verify", "--vk", s(&old_vk), "--proof", s(&w.path("proof.json"))]), "make it again (compile, setup, prove)");
 }
+
+#[test]
+fn verify_says_what_private_parameters_do_not_prove() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let input = input_path("linear_regression", "input.json");
+    succeeds(&zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "--param-visibility", "private", "-o", s(&p("m.zkc"))]));
+    let k = succeeds(&zkinfer(&["inspect", s(&p("m.zkc")), "--json"]))["circuit"]["params"]["k"].as_u64().unwrap().to_string();
+    succeeds(&zkinfer(&["srs", "gen", "--k", &k, "-o", s(&p("srs.bin"))]));
+    succeeds(&zkinfer(&["setup", s(&p("m.zkc")), "--srs", s(&p("srs.bin")), "--pk", s(&p("pk.bin")), "--vk", s(&p("vk.bin"))]));
+    succeeds(&zkinfer(&["prove", s(&p("m.zkc")), "--pk", s(&p("pk.bin")), "--input", s(&input), "-o", s(&p("proof.json"))]));
+    let text = zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json"))]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("note: the parameters are private"), "{}", String::from_utf8_lossy(&text.stdout));
+    let json = succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json")), "--json"]));
+    assert_eq!(json["params_pin"]["kind"], "unpinned");
+    assert!(json["caveats"][0].as_str().unwrap().contains("not that this model does"));
+}

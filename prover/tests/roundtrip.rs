@@ -119,6 +119,15 @@ fn proof_of_another_model_is_rejected() {
 }
 
 #[test]
+fn a_proof_relabelled_with_another_models_name_is_refused() {
+    // the name is what a reader sees: it must be the key's, not whatever the file says
+    let f = fixture("linear_regression");
+    let mut bundle = prove(&f.compiled, &f.pk, &sample("linear_regression", "input.json")).unwrap();
+    bundle.model_name = "credit_gbt".into();
+    assert!(rejected(verify(&f.vk, &bundle)).contains("is for model 'credit_gbt'"));
+}
+
+#[test]
 fn proving_key_of_another_model_is_refused() {
     let a = fixture("linear_regression");
     let b = fixture("mlp_relu");

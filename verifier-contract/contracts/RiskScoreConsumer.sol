@@ -35,6 +35,8 @@ contract RiskScoreConsumer {
     error BadInstances();
 
     constructor(IZkinferVerifier verifier_, uint256 numInputs_, uint256 scoreIndex_) {
+        // the score is an output: an index among the inputs would let the caller choose it
+        if (scoreIndex_ < numInputs_) revert BadInstances();
         verifier = verifier_;
         numInputs = numInputs_;
         scoreIndex = scoreIndex_;

@@ -88,6 +88,11 @@ impl Circuit<Fr> for ModelCircuit {
                 let mut public = exposed(&config, &mut ctx, input_part, config.pack_input.as_ref(), &wires.input)?;
                 public.extend(exposed(&config, &mut ctx, output_part, config.pack_output.as_ref(), &outputs)?);
                 public.extend(exposed(&config, &mut ctx, params_part, None, &wires.params)?);
+                // exactly the instances the key expects: each one is pinned to a cell
+                let params_len = self.model.param_values(self.params.visibility.witness_params()).len();
+                if public.len() != self.params.num_instances(self.model.input_node().len(), self.model.output_len(), params_len) {
+                    return Err(Error::Synthesis);
+                }
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
                 if ctx.row() > config.usable_rows {

@@ -94,13 +94,11 @@ impl CircuitParams {
         self.range_columns == 1 && self.luts > 0
     }
 
-    /// The narrowest width the configured gadgets fit in: hashing needs 6 columns, comparisons
-    /// 4, the arithmetic, max and pair-dot gadgets 3, the rest 2.
+    /// The narrowest width the configured gadgets fit in: hashing and comparisons need 6
+    /// columns, the arithmetic, max and pair-dot gadgets 3, the rest 2.
     pub fn min_width(&self) -> usize {
-        if self.visibility.hashes() {
+        if self.visibility.hashes() || self.compare {
             6
-        } else if self.compare {
-            4
         } else if self.arith || self.extremum || self.pair_dot {
             3
         } else {
@@ -135,10 +133,11 @@ impl CircuitParams {
         len.div_ceil(self.width)
     }
 
-    /// Whether the input is range-checked by the signed-range gadget (a packed input is checked
-    /// by its slots instead).
+    /// Whether the input is range-checked by the signed-range gadget: unless it is a packed
+    /// public input whose slots check the same bound or a tighter one (`pack_input` alone says
+    /// nothing for an input that is not public).
     pub fn checks_input_range(&self) -> bool {
-        self.pack_input == 0
+        !matches!(self.public_parts()[0], super::public::PublicPart::Packed(p) if p.slot_bits <= self.bits + 1)
     }
 
     /// Rows of the model input: its values with their range checks, or (packed) plain cells.
@@ -167,9 +166,9 @@ impl CircuitParams {
         len.div_ceil(self.requant_lanes()) * self.limbs as usize * (3 / self.range_columns)
     }
 
-    /// Comparisons per row: 4 main cells and one range-checked cell each.
+    /// Comparisons per row: six main cells and one range-checked cell each.
     pub fn compare_lanes(&self) -> usize {
-        (self.width / 4).min(self.range_columns)
+        (self.width / crate::gadgets::CompareGadget::MAIN_CELLS).min(self.range_columns)
     }
 
     pub fn compare_rows(&self, len: usize) -> usize {

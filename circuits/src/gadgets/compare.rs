@@ -1,14 +1,17 @@
-//! Comparison of two values, `lanes` per row (each lane: `a, b, e, c` in main columns and `r` in a
-//! range-checked column):
+//! Comparison of two values, `lanes` per row (each lane: `a, b, e, c, h1, h2` in main columns and
+//! `r`'s limbs in a range-checked column):
 //!
 //! - `e = ca·a + cb·b` (the scale-aligned difference; `cb` carries the minus sign);
-//! - `c·(1 − c) = 0`;
-//! - `r = c·(off − 1 − e) + (1 − c)·(e − off)`, with `r` looked up in `[0, 2^bits)`.
+//! - `c·(1 − c) = 0`, `h1·(1 − h1) = 0`, `h2·(1 − h2) = 0`;
+//! - `r = c·(off − 1 − e) + (1 − c)·(e − off)` with `r = L + 2^bits·h1 + 2^(bits+1)·h2` and `L`
+//!   looked up in `[0, 2^bits)`: `r ∈ [0, 2^(bits+2))`.
 //!
 //! With `off = 0`, `c = 1` forces `e ≤ −1` and `c = 0` forces `e ≥ 0`: `c = [e < 0]`. With
-//! `off = 1` the same gate proves `c = [e ≤ 0]`. As long as `|e| < 2^bits` (far below the field
-//! size), exactly one `c` satisfies the gate, so the result is never a free choice of the prover.
-//! With two limbs `r = lo + 2^(bits/2)·hi`, `hi` in the row below.
+//! `off = 1` the same gate proves `c = [e ≤ 0]`. As long as `|e| < 2^(bits+2)` (far below the
+//! field size), exactly one `c` satisfies the gate, so the result is never a free choice of the
+//! prover. The two high bits make room for the difference of any two values in the quantized
+//! range (`|e| ≤ 2^(bits+1) + 1`), so a threshold needs no clamping closer than the operand's
+//! own bound. With two limbs `L = lo + 2^(bits/2)·hi`, `hi` in the row below.
 
 use super::range::Limbs;
 use crate::circuit::region::{RegionCtx, Wire};
@@ -25,6 +28,8 @@ struct Lane {
     b: Column<Advice>,
     e: Column<Advice>,
     c: Column<Advice>,
+    /// `r`'s two bits above the range-checked limbs
+    h: [Column<Advice>; 2],
     r: Column<Advice>,
 }
 
@@ -51,7 +56,7 @@ impl CompareGadget {
     /// `range_checked` columns have every cell looked up in `[0, 2^bits)`.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], bits: u32, limbs: Limbs) -> Self {
         let selector = meta.selector();
-        let lanes: Vec<Lane> = main.chunks_exact(4).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], e: m[2], c: m[3], r }).collect();
+        let lanes: Vec<Lane> = main.chunks_exact(Self::MAIN_CELLS).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], e: m[2], c: m[3], h: [m[4], m[5]], r }).collect();
         let (ca, cb, off) = (fixed[0], fixed[1], fixed[2]);
         meta.create_gate("compare", |m| {
             let q = m.query_selector(selector);
@@ -59,10 +64,13 @@ impl CompareGadget {
             let one = Expression::Constant(Fr::one());
             let mut constraints = Vec::new();
             for lane in &lanes {
-                let [a, b, e, c] = [lane.a, lane.b, lane.e, lane.c].map(|col| m.query_advice(col, Rotation::cur()));
-                let r = limbs.join(m.query_advice(lane.r, Rotation::cur()), || m.query_advice(lane.r, Rotation::next()));
+                let [a, b, e, c, h1, h2] = [lane.a, lane.b, lane.e, lane.c, lane.h[0], lane.h[1]].map(|col| m.query_advice(col, Rotation::cur()));
+                let low = limbs.join(m.query_advice(lane.r, Rotation::cur()), || m.query_advice(lane.r, Rotation::next()));
+                let r = low + h1.clone() * Expression::Constant(Fr::from(1u64 << bits)) + h2.clone() * Expression::Constant(Fr::from(1u64 << (bits + 1)));
                 constraints.push(q.clone() * (e.clone() - ca.clone() * a - cb.clone() * b));
-                constraints.push(q.clone() * c.clone() * (one.clone() - c.clone()));
+                for bit in [&c, &h1, &h2] {
+                    constraints.push(q.clone() * bit.clone() * (one.clone() - bit.clone()));
+                }
                 let if_true = c.clone() * (off.clone() - one.clone() - e.clone());
                 let if_false = (one.clone() - c) * (e - off.clone());
                 constraints.push(q.clone() * (r - if_true - if_false));
@@ -71,6 +79,9 @@ impl CompareGadget {
         });
         Self { selector, lanes, ca, cb, off, bits, limbs }
     }
+
+    /// Main cells a lane takes.
+    pub const MAIN_CELLS: usize = 6;
 
     pub fn rows(&self, len: usize) -> usize {
         len.div_ceil(self.lanes.len()) * self.limbs.count as usize
@@ -95,7 +106,11 @@ impl CompareGadget {
                 // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.
                 let cells = e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
                 ctx.assign(lane.e, row, e);
-                self.limbs.assign(ctx, lane.r, row, cells.map(|(_, r)| r));
+                let low = (1i128 << self.bits) - 1;
+                self.limbs.assign(ctx, lane.r, row, cells.map(|(_, r)| r & low));
+                for (i, &h) in lane.h.iter().enumerate() {
+                    ctx.assign(h, row, cells.map(|(_, r)| (r >> (self.bits as usize + i)) & 1));
+                }
                 let c = ctx.assign(lane.c, row, cells.map(|(c, _)| c));
                 if lane_index < chunk.len() {
                     out.push(c);

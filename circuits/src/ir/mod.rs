@@ -189,6 +189,16 @@ impl Graph {
             if node.inputs.len() != arity {
                 return Err(format!("node {} ({}) has {} inputs, expected {arity}", node.name, node.op.name(), node.inputs.len()));
             }
+            // ops that keep every value: the declared shape must hold as many (the circuit lays
+            // the public part out from the shapes; the evaluator checks the other ops)
+            let same_len = match &node.op {
+                Op::Relu | Op::Unary(_) | Op::Reshape => Some(self.nodes[node.inputs[0]].len()),
+                Op::Const(t) => Some(t.data.len()),
+                _ => None,
+            };
+            if let Some(len) = same_len.filter(|&l| l != node.len()) {
+                return Err(format!("node {} ({}) declares shape {:?} ({} values) but holds {len}", node.name, node.op.name(), node.shape, node.len()));
+            }
         }
         if !matches!(self.nodes.get(self.input).map(|n| &n.op), Some(Op::Input)) {
             return Err("graph input is not an Input node".into());

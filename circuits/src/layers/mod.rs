@@ -52,6 +52,10 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
             // a reshape (or a Relu fused into its producer) only renames wires
             QOp::Reshape => arg(0).clone(),
         };
+        // every wire a node declares must exist: the public part is laid out from the shapes
+        if out.len() != node.len() {
+            return Err(Error::Synthesis);
+        }
         wires.push(out);
     }
     let outputs = model.outputs.iter().map(|&o| wires[o].clone()).collect();

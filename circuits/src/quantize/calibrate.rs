@@ -54,7 +54,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
     let consumers = graph.consumer_counts();
     for (id, node) in graph.nodes.iter().enumerate() {
         if let Op::Compare { strict } = node.op {
-            align_compared_constants(graph, &consumers, &mut nodes, node, strict, opts.bits)?;
+            align_compared_constants(graph, &consumers, &mut nodes, &luts, node, strict, opts.bits, lut_bits)?;
         }
         // a fused producer takes the scale of the Relu that follows it
         let target = fused_into[id].map_or(max_abs[id], |relu| max_abs[relu]);
@@ -158,7 +158,8 @@ fn relu_fusions(graph: &Graph) -> Vec<Option<usize>> {
 
 /// A constant that only a comparison reads is re-quantized at the other operand's scale, with
 /// the rounding that keeps the comparison exact on the quantized grid (a tree threshold, `x > 0`).
-fn align_compared_constants(graph: &Graph, consumers: &[usize], nodes: &mut [QNode], node: &crate::ir::Node, strict: bool, bits: u32) -> Result<(), String> {
+#[allow(clippy::too_many_arguments)]
+fn align_compared_constants(graph: &Graph, consumers: &[usize], nodes: &mut [QNode], luts: &[LutSpec], node: &crate::ir::Node, strict: bool, bits: u32, lut_bits: u32) -> Result<(), String> {
     for side in 0..2 {
         let (id, other) = (node.inputs[side], node.inputs[1 - side]);
         let Op::Const(t) = &graph.nodes[id].op else { continue };
@@ -166,10 +167,12 @@ fn align_compared_constants(graph: &Graph, consumers: &[usize], nodes: &mut [QNo
             continue;
         }
         let scale = nodes[other].scale;
+        // how far the other operand reaches over every valid input, not just the calibration set
+        let bound = super::bounds::magnitude_bounds(&nodes[..=other], luts, bits, lut_bits)[other];
         let values = t
             .data
             .iter()
-            .map(|&v| crate::quantize::fixed::compare_threshold(v as f64, scale, strict, side == 0, bits).map(|q| q as i64))
+            .map(|&v| crate::quantize::fixed::compare_threshold(v as f64, scale, strict, side == 0, bound).map(|q| q as i64))
             .collect::<Option<Vec<i64>>>()
             .ok_or_else(|| format!("node '{}': a compared constant is not finite", node.name))?;
         nodes[id].op = QOp::Const { values };

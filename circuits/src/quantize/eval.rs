@@ -71,6 +71,11 @@ impl QuantizedModel {
                 (_, None, Some(values)) => values.clone(),
                 (_, _, None) => unreachable!("every other op has raw values"),
             };
+            // a node whose declared shape disagrees with what its op produces would make the
+            // circuit's public part and the key's instance count disagree
+            if values.len() != node.len() {
+                return Err(QuantError::Shape { node: node.name.clone(), op: node.op_name.clone(), declared: node.shape.clone(), got: values.len() });
+            }
             raw.push(raw_values);
             out.push(values);
         }

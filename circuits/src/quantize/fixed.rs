@@ -61,13 +61,14 @@ pub fn requant_half(shift: u32) -> i128 {
 ///
 /// `r = c·(off − 1 − e) + (1 − c)·(e − off)` with `off = 1` for `≤` and `0` for `<`,
 ///
-/// which the circuit range-checks in `[0, 2^bits)`. Returns `Err(e)` when `|e|` is too large for
-/// that check (the comparison could not be proved).
+/// which the circuit range-checks in `[0, 2^(bits+2))`: wide enough for the difference of two
+/// values in the quantized range, `|e| ≤ 2^(bits+1) + 1`. Returns `Err(e)` when `|e|` is too
+/// large for that check (the comparison could not be proved).
 pub fn compare(e: i128, strict: bool, bits: u32) -> Result<(i128, i128), i128> {
     let off = (!strict) as i128;
     let c = (e < off) as i128;
     let r = c * (off - 1 - e) + (1 - c) * (e - off);
-    if r >= 1i128 << bits {
+    if r >= 1i128 << (bits + 2) {
         return Err(e);
     }
     Ok((c, r))
@@ -75,13 +76,16 @@ pub fn compare(e: i128, strict: bool, bits: u32) -> Result<(i128, i128), i128> {
 
 /// A constant compared with a value at scale `scale`, rounded so the quantized comparison is
 /// exact for every value on the grid: `x ≤ t ⇔ x_q ≤ floor(t·2^s)`, `x < t ⇔ x_q < ceil(t·2^s)`
-/// (mirrored when the constant is the left operand), clamped into `±2^(bits−1)`.
-pub fn compare_threshold(t: f64, scale: i32, strict: bool, const_on_left: bool, bits: u32) -> Option<i128> {
+/// (mirrored when the constant is the left operand). With `|x_q| ≤ bound` (the operand's static
+/// bound), a threshold beyond `±(bound + 1)` decides every comparison the same way as
+/// `±(bound + 1)` does, so it is clamped there — never closer, or some valid `x` would be
+/// compared with the wrong threshold.
+pub fn compare_threshold(t: f64, scale: i32, strict: bool, const_on_left: bool, bound: Option<u128>) -> Option<i128> {
     let scaled = t * 2f64.powi(scale);
     if !scaled.is_finite() {
         return None;
     }
-    let limit = (1i128 << (bits - 1)) as f64;
+    let limit = bound.map_or(i64::MAX as f64, |b| (b.min(1 << 100) + 1) as f64);
     let rounded = if strict != const_on_left { scaled.ceil() } else { scaled.floor() };
     Some(rounded.clamp(-limit, limit) as i128)
 }
@@ -135,18 +139,24 @@ mod tests {
             assert_eq!(c, (e <= 0) as i128);
             assert!(r >= 0);
         }
-        assert!(compare(256, true, 8).is_err());
-        assert!(compare(-257, true, 8).is_err());
+        // two 8-bit values differ by up to 2^9 (one more for the input's −2^8): still checked
+        assert!(compare(513, true, 8).is_ok() && compare(-514, true, 8).is_ok());
+        assert!(compare(1024, true, 8).is_err());
+        assert!(compare(-1025, true, 8).is_err());
     }
 
     #[test]
     fn thresholds_keep_grid_comparisons_exact() {
         // x ≤ 0.3 at scale 4: grid values 0.25 (q=4) pass, 0.3125 (q=5) fail
-        assert_eq!(compare_threshold(0.3, 4, false, false, 12), Some(4));
+        assert_eq!(compare_threshold(0.3, 4, false, false, Some(4096)), Some(4));
         // x < 0.3: q < ceil(4.8) = 5
-        assert_eq!(compare_threshold(0.3, 4, true, false, 12), Some(5));
+        assert_eq!(compare_threshold(0.3, 4, true, false, Some(4096)), Some(5));
         // 0.3 ≤ x ⇔ 5 ≤ x_q
-        assert_eq!(compare_threshold(0.3, 4, false, true, 12), Some(5));
-        assert_eq!(compare_threshold(1e9, 4, false, false, 12), Some(2048));
+        assert_eq!(compare_threshold(0.3, 4, false, true, Some(4096)), Some(5));
+        // beyond every value the operand can take: one past its bound, which decides alike
+        assert_eq!(compare_threshold(1e9, 4, false, false, Some(4096)), Some(4097));
+        assert_eq!(compare_threshold(-1e9, 4, true, false, Some(4096)), Some(-4097));
+        // a threshold inside the operand's range is kept as it is (it was clamped to 2^(bits-1))
+        assert_eq!(compare_threshold(168.95, 6, false, false, Some(1 << 14)), Some(10812));
     }
 }

@@ -169,6 +169,8 @@ pub enum QuantError {
     LutRange { node: String, op: String, value: f64, limit: f64, scale: i32, bits: u32 },
     #[error("node '{node}' ({op}): a window spans {spread} (scale 2^{scale}), more than the {bits}-bit range check allows; recompile with more --bits")]
     WindowSpread { node: String, op: String, spread: f64, scale: i32, bits: u32 },
+    #[error("node '{node}' ({op}) declares shape {declared:?} but its op produces {got} values: the model is malformed")]
+    Shape { node: String, op: String, declared: Vec<usize>, got: usize },
     #[error("node '{node}' ({op}): value {value} at scale 2^{scale} exceeds the {bits}-bit quantized range (|q| < 2^{bits}); recompile with calibration inputs that cover this input, or with more --bits")]
     OutOfRange { node: String, op: String, value: f64, scale: i32, bits: u32 },
 }

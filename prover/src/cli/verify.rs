@@ -19,12 +19,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     result?;
     if a.json {
         print_json(&serde_json::json!({
-            "verified": true, "model": bundle.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
+            "verified": true, "model": key.info.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
             "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
             "params_pin": key.info.params_pin, "caveats": key.info.caveats(),
         }));
     } else {
-        println!("verified: the proof is valid for model '{}' ({:.3}s)", bundle.model_name, time.as_secs_f64());
+        println!("verified: the proof is valid for model '{}' ({:.3}s)", key.info.model_name, time.as_secs_f64());
         for o in &bundle.outputs {
             println!("  {} = {:?}", o.name, o.values);
         }

@@ -237,3 +237,73 @@ fn a_commitment_to_another_input_hashed_in_full_fails_only_the_message_copies() 
     let failures = forge(&s, cells, &forged_instances);
     assert!(only_copies(&failures), "{failures:?}");
 }
+
+// Found by an independent audit of the review above.
+
+/// `y = [x ≤ 3.0]` calibrated on `x = 1.0` at 8 bits: the input scale is 6, so valid inputs reach
+/// 4.0 (256). The threshold (192) used to be clamped to `2^(bits−1)` = 128 (2.0): `x = 2.5` was
+/// proved `> 3.0`, and the true answer could not be proved.
+#[test]
+fn a_threshold_inside_the_operand_range_is_kept_exact() {
+    let nodes = vec![
+        node("x", Op::Input, vec![], vec![1, 1]),
+        node("t", Op::Const(Tensor::new(vec![1], vec![3.0])), vec![], vec![1]),
+        node("le", Op::Compare { strict: false }, vec![0, 1], vec![1, 1]),
+    ];
+    let s = setup_graph(graph(nodes.clone(), vec![2]), &[1.0], at(6, 1, ModelVisibility::default()));
+    let model = &s.circuit.model;
+    assert_eq!(model.input_node().scale, 6);
+    assert!(matches!(&model.nodes[1].op, QOp::Const { values } if values == &vec![192]));
+    for (x, expected) in [(2.5, 1), (3.0, 1), (3.1, 0), (-3.9, 1), (3.98, 0)] {
+        let q = model.quantize_input(&[x]).unwrap();
+        let proved = model.evaluate(&q).unwrap().out[2].clone();
+        assert_eq!(proved, vec![expected], "x = {x}");
+        let circuit = ModelCircuit::new(s.circuit.model.clone(), s.circuit.params, Some(q.clone()));
+        assert_eq!(mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![expected]])), Ok(()), "x = {x}");
+        assert!(mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![1 - expected]])).is_err(), "x = {x}");
+    }
+    // a threshold beyond every valid input decides like one just past the input's bound
+    let far = vec![nodes[0].clone(), node("t", Op::Const(Tensor::new(vec![1], vec![1e6])), vec![], vec![1]), nodes[2].clone()];
+    let s = setup_graph(graph(far, vec![2]), &[1.0], at(6, 1, ModelVisibility::default()));
+    assert!(matches!(&s.circuit.model.nodes[1].op, QOp::Const { values } if values == &vec![257]));
+}
+
+/// A node whose declared shape claims more values than its op produces made the key expect more
+/// instances than the circuit pins: the extra ones were free, and an output read from one of them
+/// could be anything.
+#[test]
+fn a_node_declaring_more_values_than_it_holds_is_refused() {
+    let w = Tensor::new(vec![2, 1], vec![0.5, -0.25]);
+    let nodes = vec![
+        node("x", Op::Input, vec![], vec![1, 2]),
+        node("fc", Op::Linear { weight: w, bias: Some(Tensor::new(vec![1], vec![0.1])) }, vec![0], vec![1, 1]),
+        node("wide", Op::Reshape, vec![1], vec![1, 3]),
+    ];
+    let bad = graph(nodes.clone(), vec![2, 1]);
+    assert!(bad.validate().unwrap_err().contains("declares shape [1, 3]"));
+    // the same inconsistency written into a quantized model directly: evaluation and synthesis
+    // refuse it
+    let s = setup_graph(graph(nodes[..2].to_vec(), vec![1]), &[0.8, -1.2], at(6, 1, ModelVisibility::default()));
+    let mut model = (*s.circuit.model).clone();
+    model.nodes.push(crate::quantize::QNode { name: "wide".into(), op_name: "Reshape".into(), op: QOp::Reshape, inputs: vec![1], shape: vec![1, 3], scale: model.nodes[1].scale });
+    model.outputs = vec![2, 1];
+    let input = s.circuit.input.as_deref().unwrap().clone();
+    assert!(matches!(model.evaluate(&input), Err(crate::quantize::QuantError::Shape { .. })));
+    let circuit = ModelCircuit::new(Arc::new(model), s.circuit.params, Some(input));
+    assert!(matches!(Recording::run(s.circuit.params.k, &circuit, vec![s.instances.clone()]), Err(Error::Synthesis)));
+}
+
+/// Parameters with a packing width for an input that is not public (which `compile` never
+/// writes) configured neither the packing gadget nor the input's range check: the
+/// `x0 + D·w0⁻¹` attack worked again. The range check now follows the input part itself.
+#[test]
+fn a_packing_width_on_a_private_input_keeps_the_range_check() {
+    let vis = ModelVisibility { input: Visibility::Private, ..ModelVisibility::default() };
+    let s = setup_graph(small_linear(4), &SMALL_SAMPLE[..4], |model| CircuitParams { pack_input: model.bits + 1, ..at(6, 1, vis)(model) });
+    assert!(s.circuit.params.checks_input_range());
+    assert!(config(&s).input_range.is_some());
+    assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()));
+    // a packed public input whose slots are wider than the input's range is checked twice
+    let wide = CircuitParams { pack_input: s.circuit.model.bits + 5, visibility: ModelVisibility::default(), ..s.circuit.params };
+    assert!(wide.checks_input_range());
+}

@@ -55,7 +55,7 @@ fn lean_layout_wrong_public_output_fails() {
 
 #[test]
 fn degree_floors_keep_the_honest_witness_valid() {
-    let s = setup(Some(4));
+    let s = setup(Some(6));
     for min_degree in [4, 5, 6] {
         let params = CircuitParams { min_degree, ..s.circuit.params };
         let circuit = ModelCircuit { params, ..s.circuit.clone() };
