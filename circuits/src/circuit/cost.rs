@@ -149,7 +149,7 @@ fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibilit
     let shape = shape(model, layout, visibility);
     let min = shape.min_width();
     if layout.width < min {
-        return Err(format!("this model needs a circuit width of at least {min} (hashing and comparisons need 6, arithmetic, max and products of activations 3), got {}", layout.width));
+        return Err(format!("this model needs a circuit width of at least {min} (hashing needs 6, comparisons 4, arithmetic, max and products of activations 3), got {}", layout.width));
     }
     let unusable = constraint_system(shape).blinding_factors() + 1;
     let layers = layer_stats(model, &shape);

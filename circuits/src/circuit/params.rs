@@ -94,11 +94,13 @@ impl CircuitParams {
         self.range_columns == 1 && self.luts > 0
     }
 
-    /// The narrowest width the configured gadgets fit in: hashing and comparisons need 6
-    /// columns, the arithmetic, max and pair-dot gadgets 3, the rest 2.
+    /// The narrowest width the configured gadgets fit in: hashing needs 6 columns, comparisons
+    /// 4, the arithmetic, max and pair-dot gadgets 3, the rest 2.
     pub fn min_width(&self) -> usize {
-        if self.visibility.hashes() || self.compare {
+        if self.visibility.hashes() {
             6
+        } else if self.compare {
+            4
         } else if self.arith || self.extremum || self.pair_dot {
             3
         } else {
@@ -166,7 +168,7 @@ impl CircuitParams {
         len.div_ceil(self.requant_lanes()) * self.limbs as usize * (3 / self.range_columns)
     }
 
-    /// Comparisons per row: six main cells and one range-checked cell each.
+    /// Comparisons per row: four main cells and one range-checked cell each.
     pub fn compare_lanes(&self) -> usize {
         (self.width / crate::gadgets::CompareGadget::MAIN_CELLS).min(self.range_columns)
     }

@@ -1,17 +1,18 @@
-//! Comparison of two values, `lanes` per row (each lane: `a, b, e, c, h1, h2` in main columns and
-//! `r`'s limbs in a range-checked column):
+//! Comparison of two values, `lanes` per row (each lane: `a, b, c, h` in main columns and `r`'s
+//! limbs in a range-checked column), with `e = ca·a + cb·b` the scale-aligned difference (`cb`
+//! carries the minus sign):
 //!
-//! - `e = ca·a + cb·b` (the scale-aligned difference; `cb` carries the minus sign);
-//! - `c·(1 − c) = 0`, `h1·(1 − h1) = 0`, `h2·(1 − h2) = 0`;
-//! - `r = c·(off − 1 − e) + (1 − c)·(e − off)` with `r = L + 2^bits·h1 + 2^(bits+1)·h2` and `L`
-//!   looked up in `[0, 2^bits)`: `r ∈ [0, 2^(bits+2))`.
+//! - `c·(1 − c) = 0`, `h·(1 − h) = 0`;
+//! - `r = c·(off − 1 − e) + (1 − c)·(e − off)` with `r = L + 2^bits·h` and `L` looked up in
+//!   `[0, 2^bits)`: `r ∈ [0, 2^(bits+1))`.
 //!
 //! With `off = 0`, `c = 1` forces `e ≤ −1` and `c = 0` forces `e ≥ 0`: `c = [e < 0]`. With
-//! `off = 1` the same gate proves `c = [e ≤ 0]`. As long as `|e| < 2^(bits+2)` (far below the
-//! field size), exactly one `c` satisfies the gate, so the result is never a free choice of the
-//! prover. The two high bits make room for the difference of any two values in the quantized
-//! range (`|e| ≤ 2^(bits+1) + 1`), so a threshold needs no clamping closer than the operand's
-//! own bound. With two limbs `L = lo + 2^(bits/2)·hi`, `hi` in the row below.
+//! `off = 1` the same gate proves `c = [e ≤ 0]`. The two cases accept disjoint sets of field
+//! elements `e` (each `2^(bits+1)` wide, far below the field size), so exactly one `c` satisfies
+//! the gate, or none: the result is never a free choice of the prover. The high bit `h` makes room
+//! for the difference of two values in the quantized range (`|a|, |b| < 2^bits`), and for a
+//! threshold anywhere up to just past the other operand's bound (`fixed::compare_threshold`).
+//! With two limbs `L = lo + 2^(bits/2)·hi`, `hi` in the row below.
 
 use super::range::Limbs;
 use crate::circuit::region::{RegionCtx, Wire};
@@ -26,10 +27,9 @@ use halo2_proofs::{
 struct Lane {
     a: Column<Advice>,
     b: Column<Advice>,
-    e: Column<Advice>,
     c: Column<Advice>,
-    /// `r`'s two bits above the range-checked limbs
-    h: [Column<Advice>; 2],
+    /// `r`'s bit above the range-checked limbs
+    h: Column<Advice>,
     r: Column<Advice>,
 }
 
@@ -56,7 +56,7 @@ impl CompareGadget {
     /// `range_checked` columns have every cell looked up in `[0, 2^bits)`.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], bits: u32, limbs: Limbs) -> Self {
         let selector = meta.selector();
-        let lanes: Vec<Lane> = main.chunks_exact(Self::MAIN_CELLS).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], e: m[2], c: m[3], h: [m[4], m[5]], r }).collect();
+        let lanes: Vec<Lane> = main.chunks_exact(Self::MAIN_CELLS).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], c: m[2], h: m[3], r }).collect();
         let (ca, cb, off) = (fixed[0], fixed[1], fixed[2]);
         meta.create_gate("compare", |m| {
             let q = m.query_selector(selector);
@@ -64,11 +64,11 @@ impl CompareGadget {
             let one = Expression::Constant(Fr::one());
             let mut constraints = Vec::new();
             for lane in &lanes {
-                let [a, b, e, c, h1, h2] = [lane.a, lane.b, lane.e, lane.c, lane.h[0], lane.h[1]].map(|col| m.query_advice(col, Rotation::cur()));
+                let [a, b, c, h] = [lane.a, lane.b, lane.c, lane.h].map(|col| m.query_advice(col, Rotation::cur()));
                 let low = limbs.join(m.query_advice(lane.r, Rotation::cur()), || m.query_advice(lane.r, Rotation::next()));
-                let r = low + h1.clone() * Expression::Constant(Fr::from(1u64 << bits)) + h2.clone() * Expression::Constant(Fr::from(1u64 << (bits + 1)));
-                constraints.push(q.clone() * (e.clone() - ca.clone() * a - cb.clone() * b));
-                for bit in [&c, &h1, &h2] {
+                let r = low + h.clone() * Expression::Constant(Fr::from(1u64 << bits));
+                let e = ca.clone() * a + cb.clone() * b;
+                for bit in [&c, &h] {
                     constraints.push(q.clone() * bit.clone() * (one.clone() - bit.clone()));
                 }
                 let if_true = c.clone() * (off.clone() - one.clone() - e.clone());
@@ -81,7 +81,7 @@ impl CompareGadget {
     }
 
     /// Main cells a lane takes.
-    pub const MAIN_CELLS: usize = 6;
+    pub const MAIN_CELLS: usize = 4;
 
     pub fn rows(&self, len: usize) -> usize {
         len.div_ceil(self.lanes.len()) * self.limbs.count as usize
@@ -105,12 +105,9 @@ impl CompareGadget {
                 // A difference too large for the range check was rejected by the quantized
                 // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.
                 let cells = e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
-                ctx.assign(lane.e, row, e);
                 let low = (1i128 << self.bits) - 1;
                 self.limbs.assign(ctx, lane.r, row, cells.map(|(_, r)| r & low));
-                for (i, &h) in lane.h.iter().enumerate() {
-                    ctx.assign(h, row, cells.map(|(_, r)| (r >> (self.bits as usize + i)) & 1));
-                }
+                ctx.assign(lane.h, row, cells.map(|(_, r)| r >> self.bits));
                 let c = ctx.assign(lane.c, row, cells.map(|(c, _)| c));
                 if lane_index < chunk.len() {
                     out.push(c);

@@ -61,14 +61,14 @@ pub fn requant_half(shift: u32) -> i128 {
 ///
 /// `r = c·(off − 1 − e) + (1 − c)·(e − off)` with `off = 1` for `≤` and `0` for `<`,
 ///
-/// which the circuit range-checks in `[0, 2^(bits+2))`: wide enough for the difference of two
-/// values in the quantized range, `|e| ≤ 2^(bits+1) + 1`. Returns `Err(e)` when `|e|` is too
-/// large for that check (the comparison could not be proved).
+/// which the circuit range-checks in `[0, 2^(bits+1))`: wide enough for the difference of two
+/// values in the quantized range, and for a threshold as `compare_threshold` clamps it. Returns
+/// `Err(e)` when `|e|` is too large for that check (the comparison could not be proved).
 pub fn compare(e: i128, strict: bool, bits: u32) -> Result<(i128, i128), i128> {
     let off = (!strict) as i128;
     let c = (e < off) as i128;
     let r = c * (off - 1 - e) + (1 - c) * (e - off);
-    if r >= 1i128 << (bits + 2) {
+    if r >= 1i128 << (bits + 1) {
         return Err(e);
     }
     Ok((c, r))
@@ -76,18 +76,21 @@ pub fn compare(e: i128, strict: bool, bits: u32) -> Result<(i128, i128), i128> {
 
 /// A constant compared with a value at scale `scale`, rounded so the quantized comparison is
 /// exact for every value on the grid: `x ≤ t ⇔ x_q ≤ floor(t·2^s)`, `x < t ⇔ x_q < ceil(t·2^s)`
-/// (mirrored when the constant is the left operand). With `|x_q| ≤ bound` (the operand's static
-/// bound), a threshold beyond `±(bound + 1)` decides every comparison the same way as
-/// `±(bound + 1)` does, so it is clamped there — never closer, or some valid `x` would be
-/// compared with the wrong threshold.
+/// (mirrored when the constant is the left operand). With `|x_q| ≤ B` (the operand's static
+/// bound), a threshold past the operand's range decides every comparison alike, and is clamped
+/// to the nearest value that still does: `x ≤ t` (`t ≥ x`) into `[−B−1, B]`, `x < t` (`t ≤ x`)
+/// into `[−B, B+1]` — never closer, or some valid `x` would meet the wrong threshold. Then for
+/// `|x| < 2^bits` the difference fits the comparison's range check.
 pub fn compare_threshold(t: f64, scale: i32, strict: bool, const_on_left: bool, bound: Option<u128>) -> Option<i128> {
     let scaled = t * 2f64.powi(scale);
     if !scaled.is_finite() {
         return None;
     }
-    let limit = bound.map_or(i64::MAX as f64, |b| (b.min(1 << 100) + 1) as f64);
-    let rounded = if strict != const_on_left { scaled.ceil() } else { scaled.floor() };
-    Some(rounded.clamp(-limit, limit) as i128)
+    let ceil = strict != const_on_left;
+    let rounded = if ceil { scaled.ceil() } else { scaled.floor() };
+    let Some(b) = bound.map(|b| b.min(1 << 100) as f64) else { return Some(rounded.clamp(i64::MIN as f64, i64::MAX as f64) as i128) };
+    let (lo, hi) = if ceil { (-b, b + 1.0) } else { (-b - 1.0, b) };
+    Some(rounded.clamp(lo, hi) as i128)
 }
 
 #[cfg(test)]
@@ -139,10 +142,37 @@ mod tests {
             assert_eq!(c, (e <= 0) as i128);
             assert!(r >= 0);
         }
-        // two 8-bit values differ by up to 2^9 (one more for the input's −2^8): still checked
-        assert!(compare(513, true, 8).is_ok() && compare(-514, true, 8).is_ok());
-        assert!(compare(1024, true, 8).is_err());
-        assert!(compare(-1025, true, 8).is_err());
+        // two 8-bit values differ by up to 2^9 − 2: still checked
+        assert!(compare(510, true, 8).is_ok() && compare(-510, true, 8).is_ok());
+        assert!(compare(512, true, 8).is_err());
+        assert!(compare(-513, true, 8).is_err());
+    }
+
+    #[test]
+    fn clamped_thresholds_decide_every_value_in_range_alike_and_fit_the_check() {
+        let (bits, bound) = (6u32, 64u128);
+        for strict in [false, true] {
+            for left in [false, true] {
+                for t in [-1e9, -70.0, -65.0, -64.5, 63.5, 64.0, 64.5, 65.0, 70.0, 1e9] {
+                    let q = compare_threshold(t, 0, strict, left, Some(bound)).unwrap();
+                    for x in -(bound as i128)..=bound as i128 {
+                        let truth = match (strict, left) {
+                            (false, false) => x as f64 <= t,
+                            (true, false) => (x as f64) < t,
+                            (false, true) => t <= x as f64,
+                            (true, true) => t < x as f64,
+                        };
+                        let e = if left { q - x } else { x - q };
+                        // honest values stay below 2^bits in magnitude; −2^bits only in the input
+                        if x.abs() < 1 << bits {
+                            assert_eq!(compare(e, strict, bits).map(|(c, _)| c == 1), Ok(truth), "t {t} x {x} strict {strict} left {left}");
+                        } else if let Ok((c, _)) = compare(e, strict, bits) {
+                            assert_eq!(c == 1, truth, "t {t} x {x}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -153,9 +183,11 @@ mod tests {
         assert_eq!(compare_threshold(0.3, 4, true, false, Some(4096)), Some(5));
         // 0.3 ≤ x ⇔ 5 ≤ x_q
         assert_eq!(compare_threshold(0.3, 4, false, true, Some(4096)), Some(5));
-        // beyond every value the operand can take: one past its bound, which decides alike
-        assert_eq!(compare_threshold(1e9, 4, false, false, Some(4096)), Some(4097));
-        assert_eq!(compare_threshold(-1e9, 4, true, false, Some(4096)), Some(-4097));
+        // beyond every value the operand can take: the nearest threshold that decides alike
+        assert_eq!(compare_threshold(1e9, 4, false, false, Some(4096)), Some(4096));
+        assert_eq!(compare_threshold(-1e9, 4, false, false, Some(4096)), Some(-4097));
+        assert_eq!(compare_threshold(1e9, 4, true, false, Some(4096)), Some(4097));
+        assert_eq!(compare_threshold(-1e9, 4, true, false, Some(4096)), Some(-4096));
         // a threshold inside the operand's range is kept as it is (it was clamped to 2^(bits-1))
         assert_eq!(compare_threshold(168.95, 6, false, false, Some(1 << 14)), Some(10812));
     }

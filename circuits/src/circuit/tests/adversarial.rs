@@ -262,10 +262,10 @@ fn a_threshold_inside_the_operand_range_is_kept_exact() {
         assert_eq!(mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![expected]])), Ok(()), "x = {x}");
         assert!(mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![1 - expected]])).is_err(), "x = {x}");
     }
-    // a threshold beyond every valid input decides like one just past the input's bound
+    // a threshold beyond every valid input decides like the input's bound (x ≤ 2^bits always)
     let far = vec![nodes[0].clone(), node("t", Op::Const(Tensor::new(vec![1], vec![1e6])), vec![], vec![1]), nodes[2].clone()];
     let s = setup_graph(graph(far, vec![2]), &[1.0], at(6, 1, ModelVisibility::default()));
-    assert!(matches!(&s.circuit.model.nodes[1].op, QOp::Const { values } if values == &vec![257]));
+    assert!(matches!(&s.circuit.model.nodes[1].op, QOp::Const { values } if values == &vec![256]));
 }
 
 /// A node whose declared shape claims more values than its op produces made the key expect more
