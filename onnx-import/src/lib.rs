@@ -11,6 +11,8 @@ mod graph_builder;
 mod ops;
 mod proto;
 mod reference;
+#[cfg(test)]
+mod semantics_tests;
 
 pub use error::ImportError;
 pub use reference::{float_reference, recorded_reference, tract_reference, Reference};

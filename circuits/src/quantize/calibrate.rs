@@ -48,10 +48,11 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
     let bits = opts.bits as i32;
     let lut_bits = opts.bits.min(MAX_LUT_BITS);
     let feeds_lut = lut_inputs(graph);
+    let consumers = graph.consumer_counts();
+    let thresholds = compared_constants(graph, &consumers);
 
     let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
     let mut luts: Vec<LutSpec> = Vec::new();
-    let consumers = graph.consumer_counts();
     for (id, node) in graph.nodes.iter().enumerate() {
         if let Op::Compare { strict } = node.op {
             align_compared_constants(graph, &consumers, &mut nodes, &luts, node, strict, opts.bits, lut_bits)?;
@@ -67,9 +68,11 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         let in_scale = |i: usize| nodes[node.inputs[i]].scale;
         let (op, scale) = match &node.op {
             Op::Input => (QOp::Input, want),
+            // a threshold is quantized at its comparison, at the other operand's scale
+            Op::Const(t) if thresholds[id] => (QOp::Const { values: vec![0; t.data.len()] }, want),
             Op::Const(t) => (QOp::Const { values: quantize_values(&t.data, want, &node.name)? }, want),
             Op::Linear { weight, bias } => quantize_linear(weight, bias.as_ref(), in_scale(0), want, bits, relu, &node.name)?,
-            Op::Binary(kind) => quantize_binary(*kind, in_scale(0), in_scale(1), want, bits, relu),
+            Op::Binary(kind) => quantize_binary(*kind, in_scale(0), in_scale(1), want, bits, relu, &node.name)?,
             Op::Relu if fused_into[node.inputs[0]] == Some(id) => (QOp::Reshape, in_scale(0)),
             Op::Relu => (QOp::Requant(Requant { shift: 0, relu: true }), in_scale(0)),
             Op::Unary(func) => {
@@ -90,13 +93,15 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             Op::Compare { strict } => {
                 let (sa, sb) = (in_scale(0), in_scale(1));
                 let s = sa.max(sb);
-                (QOp::Compare { strict: *strict, ca: 1i64 << (s - sa), cb: -(1i64 << (s - sb)) }, 0)
+                (QOp::Compare { strict: *strict, ca: alignment(s - sa, &node.name)?, cb: -alignment(s - sb, &node.name)? }, 0)
             }
             Op::Concat { axis } => {
                 let scales: Vec<i32> = (0..node.inputs.len()).map(in_scale).collect();
                 // the calibrated scale, unless an input would need a shift beyond the range check
                 let scale = want.max(scales.iter().max().expect("Concat has inputs") - bits);
-                (QOp::Concat { axis: *axis, rescale: scales.iter().map(|s| scale - s).collect() }, scale)
+                let rescale: Vec<i32> = scales.iter().map(|s| scale - s).collect();
+                rescale.iter().try_for_each(|&e| alignment(e.max(0), &node.name).map(|_| ()))?;
+                (QOp::Concat { axis: *axis, rescale }, scale)
             }
         };
         let op_name = match (&node.op, relu) {
@@ -156,6 +161,20 @@ fn relu_fusions(graph: &Graph) -> Vec<Option<usize>> {
     fused
 }
 
+/// The constants `align_compared_constants` quantizes: read by one comparison only, whose other
+/// operand is computed.
+fn compared_constants(graph: &Graph, consumers: &[usize]) -> Vec<bool> {
+    let mut compared = vec![false; graph.nodes.len()];
+    for node in &graph.nodes {
+        if let (Op::Compare { .. }, [a, b]) = (&node.op, node.inputs.as_slice()) {
+            for (id, other) in [(*a, *b), (*b, *a)] {
+                compared[id] |= matches!(graph.nodes[id].op, Op::Const(_)) && consumers[id] == 1 && !matches!(graph.nodes[other].op, Op::Const(_));
+            }
+        }
+    }
+    compared
+}
+
 /// A constant that only a comparison reads is re-quantized at the other operand's scale, with
 /// the rounding that keeps the comparison exact on the quantized grid (a tree threshold, `x > 0`).
 #[allow(clippy::too_many_arguments)]
@@ -172,9 +191,11 @@ fn align_compared_constants(graph: &Graph, consumers: &[usize], nodes: &mut [QNo
         let values = t
             .data
             .iter()
-            .map(|&v| crate::quantize::fixed::compare_threshold(v as f64, scale, strict, side == 0, bound).map(|q| q as i64))
-            .collect::<Option<Vec<i64>>>()
-            .ok_or_else(|| format!("node '{}': a compared constant is not finite", node.name))?;
+            .map(|&v| {
+                let q = crate::quantize::fixed::compare_threshold(v as f64, scale, strict, side == 0, bound).ok_or_else(|| format!("node '{}': a compared constant ({v}) is not finite", node.name))?;
+                i64::try_from(q).map_err(|_| format!("node '{}': the compared constant {v} at scale 2^{scale} does not fit 64 bits, and the other operand has no bound below it (recompile with a larger --scale or without it)", node.name))
+            })
+            .collect::<Result<Vec<i64>, String>>()?;
         nodes[id].op = QOp::Const { values };
         nodes[id].scale = scale;
     }
@@ -196,7 +217,7 @@ fn calibrated_scale(max_abs: f64, bits: i32) -> i32 {
 
 fn quantize_values(data: &[f32], scale: i32, node: &str) -> Result<Vec<i64>, String> {
     data.iter()
-        .map(|&v| to_fixed(v as f64, scale).map(|q| q as i64).ok_or_else(|| format!("node '{node}': constant {v} cannot be quantized")))
+        .map(|&v| to_fixed(v as f64, scale).and_then(|q| i64::try_from(q).ok()).ok_or_else(|| format!("node '{node}': constant {v} cannot be quantized at scale 2^{scale}")))
         .collect()
 }
 
@@ -230,18 +251,24 @@ fn quantize_linear(
     Ok((QOp::Linear { k, n, weight, weight_scale, bias, requant }, scale))
 }
 
-fn quantize_binary(kind: BinaryKind, sa: i32, sb: i32, want: i32, bits: i32, relu: bool) -> (QOp, i32) {
+fn quantize_binary(kind: BinaryKind, sa: i32, sb: i32, want: i32, bits: i32, relu: bool, node: &str) -> Result<(QOp, i32), String> {
     let (coeffs, raw_scale) = match kind {
         BinaryKind::Mul => (BinaryCoeffs { ca: 0, cb: 0, mul: 1 }, sa + sb),
         BinaryKind::Add | BinaryKind::Sub => {
             let s = sa.max(sb);
-            let cb = 1i64 << (s - sb);
+            let cb = alignment(s - sb, node)?;
             let cb = if kind == BinaryKind::Sub { -cb } else { cb };
-            (BinaryCoeffs { ca: 1i64 << (s - sa), cb, mul: 0 }, s)
+            (BinaryCoeffs { ca: alignment(s - sa, node)?, cb, mul: 0 }, s)
         }
     };
     let (requant, scale) = requant_to(raw_scale, want, bits, relu);
-    (QOp::Binary { kind, coeffs, requant }, scale)
+    Ok((QOp::Binary { kind, coeffs, requant }, scale))
+}
+
+/// `2^shift`, the factor that brings an operand to a finer scale exactly; an error where the two
+/// scales are too far apart for the coefficient (a shift of 64 would wrap to 1).
+fn alignment(shift: i32, node: &str) -> Result<i64, String> {
+    u32::try_from(shift).ok().filter(|&s| s <= 48).map(|s| 1i64 << s).ok_or_else(|| format!("node '{node}': its operands' scales are 2^{shift} apart, too far to align exactly (recompile without a very small or large --scale)"))
 }
 
 #[cfg(test)]

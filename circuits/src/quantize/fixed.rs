@@ -87,10 +87,11 @@ pub fn compare_threshold(t: f64, scale: i32, strict: bool, const_on_left: bool, 
         return None;
     }
     let ceil = strict != const_on_left;
-    let rounded = if ceil { scaled.ceil() } else { scaled.floor() };
-    let Some(b) = bound.map(|b| b.min(1 << 100) as f64) else { return Some(rounded.clamp(i64::MIN as f64, i64::MAX as f64) as i128) };
-    let (lo, hi) = if ceil { (-b, b + 1.0) } else { (-b - 1.0, b) };
-    Some(rounded.clamp(lo, hi) as i128)
+    // an f64 this large is an integer already; `as` saturates past i128's range
+    let rounded = (if ceil { scaled.ceil() } else { scaled.floor() }) as i128;
+    let Some(b) = bound.map(|b| b.min(1 << 120) as i128) else { return Some(rounded) };
+    let (lo, hi) = if ceil { (-b, b + 1) } else { (-b - 1, b) };
+    Some(rounded.clamp(lo, hi))
 }
 
 #[cfg(test)]

@@ -68,11 +68,11 @@ fn select_where(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -
 }
 
 /// Whether a node's values are 0 or 1 by construction.
-fn is_boolean(b: &Builder, id: usize) -> bool {
+pub fn is_boolean(b: &Builder, id: usize) -> bool {
     let node = &b.nodes[id];
     match &node.op {
         Op::Compare { .. } => true,
-        Op::Reshape | Op::Select { .. } => is_boolean(b, node.inputs[0]),
+        Op::Reshape | Op::Select { .. } | Op::Extremum { .. } | Op::Relu => is_boolean(b, node.inputs[0]),
         Op::Binary(BinaryKind::Mul) => node.inputs.iter().all(|&i| is_boolean(b, i)),
         Op::Binary(BinaryKind::Sub) => matches!(&b.nodes[node.inputs[0]].op, Op::Const(t) if t.data.iter().all(|&v| v == 1.0)) && is_boolean(b, node.inputs[1]),
         Op::Const(t) => t.data.iter().all(|&v| v == 0.0 || v == 1.0),

@@ -34,10 +34,14 @@ fn fold(kind: BinaryKind, x: &ConstTensor, y: &ConstTensor, shape: Vec<usize>) -
     let data = ix
         .iter()
         .zip(&iy)
-        .map(|(&i, &j)| match kind {
-            BinaryKind::Add => x.data[i] + y.data[j],
-            BinaryKind::Sub => x.data[i] - y.data[j],
-            BinaryKind::Mul => x.data[i] * y.data[j],
+        // in f32, as ONNX computes a float tensor: a folded `0.1 + 0.2` must compare like onnxruntime's
+        .map(|(&i, &j)| {
+            let (a, b) = (x.data[i] as f32, y.data[j] as f32);
+            (match kind {
+                BinaryKind::Add => a + b,
+                BinaryKind::Sub => a - b,
+                BinaryKind::Mul => a * b,
+            }) as f64
         })
         .collect();
     ConstTensor { shape, data }

@@ -27,16 +27,55 @@ pub fn shape_of(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     Ok(Value::Const(ConstTensor { shape: vec![shape.len()], data: shape.iter().map(|&d| d as f64).collect() }))
 }
 
-/// Casts to float types keep the values; casts to integer or bool types are accepted for tensors
-/// that are integers by construction (comparisons, indices), where they change nothing.
+// ONNX TensorProto.DataType codes
+const FLOAT_TYPES: [i64; 4] = [1, 10, 11, 16]; // FLOAT, FLOAT16, DOUBLE, BFLOAT16
+const BOOL: i64 = 9;
+/// INT32, INT64: every integer a model computes fits them
+const WIDE_INTEGERS: [i64; 2] = [6, 7];
+
+/// A constant cast as ONNX casts it: to an integer type truncated toward zero (refused where the
+/// type cannot hold the value), to BOOL `x ≠ 0`, to a float type unchanged.
+fn cast_constant(ctx: &OpCtx, t: &ConstTensor, to: i64) -> Result<ConstTensor, ImportError> {
+    // (min, max) of each integer type
+    let range = match to {
+        2 => (0.0, 255.0),
+        3 => (-128.0, 127.0),
+        4 => (0.0, 65535.0),
+        5 => (-32768.0, 32767.0),
+        6 => (i32::MIN as f64, i32::MAX as f64),
+        12 => (0.0, u32::MAX as f64),
+        7 | 13 => (i64::MIN as f64, i64::MAX as f64),
+        _ if to == BOOL || FLOAT_TYPES.contains(&to) => (f64::NEG_INFINITY, f64::INFINITY),
+        _ => return Err(ImportError::unsupported("Cast", ctx.name, format!("casting to ONNX type {to}"))),
+    };
+    let data = t
+        .data
+        .iter()
+        .map(|&v| match to {
+            BOOL => Ok((v != 0.0) as u8 as f64),
+            _ if FLOAT_TYPES.contains(&to) => Ok(v),
+            _ if v.trunc() >= range.0 && v.trunc() <= range.1 => Ok(v.trunc()),
+            _ => Err(ctx.error(format!("the constant {v} does not fit ONNX type {to}"))),
+        })
+        .collect::<Result<Vec<f64>, _>>()?;
+    Ok(ConstTensor { shape: t.shape.clone(), data })
+}
+
+/// Casts to float types keep the values; a constant is cast as ONNX casts it; a computed tensor
+/// is cast to an integer type only where that changes nothing: an integral tensor (comparisons,
+/// indices) to INT32/INT64, a 0/1 tensor to any integer type or BOOL.
 pub fn cast(b: &Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
-    // ONNX TensorProto.DataType: FLOAT = 1, FLOAT16 = 10, DOUBLE = 11, BFLOAT16 = 16
     let to = Attrs(ctx.node).int("to", 1);
     match ctx.arg(0)? {
-        Value::Const(t) => Ok(Value::Const(t.clone())),
-        v if [1, 10, 11, 16].contains(&to) => Ok(v.clone()),
-        Value::Node(id) if super::compare::is_integral(b, *id) => Ok(Value::Node(*id)),
-        _ => Err(ImportError::unsupported("Cast", ctx.name, format!("casting a fractional computed tensor to ONNX type {to} (only float types, or integer types for comparison results and indices)"))),
+        Value::Const(t) => Ok(Value::Const(cast_constant(ctx, t, to)?)),
+        v if FLOAT_TYPES.contains(&to) => Ok(v.clone()),
+        Value::Node(id) if super::compare::is_boolean(b, *id) => Ok(Value::Node(*id)),
+        Value::Node(id) if WIDE_INTEGERS.contains(&to) && super::compare::is_integral(b, *id) => Ok(Value::Node(*id)),
+        _ => Err(ImportError::unsupported(
+            "Cast",
+            ctx.name,
+            format!("casting a computed tensor to ONNX type {to} (only float types; INT32/INT64 for integral tensors such as indices; any integer type or BOOL for comparison results)"),
+        )),
     }
 }
 

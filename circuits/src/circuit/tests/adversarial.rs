@@ -307,3 +307,37 @@ fn a_packing_width_on_a_private_input_keeps_the_range_check() {
     let wide = CircuitParams { pack_input: s.circuit.model.bits + 5, visibility: ModelVisibility::default(), ..s.circuit.params };
     assert!(wide.checks_input_range());
 }
+
+// Found by a second audit, of the comparison fix.
+
+/// `y = [x^8 ≤ 1e20]` at scale 0 and 8 bits: x^8 stays at the raw scale with a static bound of
+/// 2^64, so the clamped threshold does not fit the 64-bit constant; it was truncated to 0 (the
+/// circuit then proved `x^8 ≤ 0`). Compiling it is now refused.
+#[test]
+fn a_threshold_past_64_bits_is_refused_rather_than_wrapped() {
+    let nodes = vec![
+        node("x", Op::Input, vec![], vec![1, 1]),
+        node("x2", Op::Binary(BinaryKind::Mul), vec![0, 0], vec![1, 1]),
+        node("x4", Op::Binary(BinaryKind::Mul), vec![1, 1], vec![1, 1]),
+        node("x8", Op::Binary(BinaryKind::Mul), vec![2, 2], vec![1, 1]),
+        node("t", Op::Const(Tensor::new(vec![1], vec![1e20])), vec![], vec![1]),
+        node("le", Op::Compare { strict: false }, vec![3, 4], vec![1, 1]),
+    ];
+    let err = quantize(&graph(nodes, vec![5]), &[vec![1.0]], &QuantizeOptions { bits: 8, fixed_scale: Some(0) }).unwrap_err();
+    assert!(err.contains("does not fit 64 bits"), "{err}");
+}
+
+/// `y = [x^5 ≤ x]` at scale −16: x^5 at scale −80, x at −16. The alignment `1 << 64` wrapped to
+/// 1 in a release build, so 2^80 ≤ 2^16 was proved. Scales that far apart are now refused.
+#[test]
+fn operand_scales_too_far_apart_are_refused_rather_than_wrapped() {
+    let nodes = vec![
+        node("x", Op::Input, vec![], vec![1, 1]),
+        node("x2", Op::Binary(BinaryKind::Mul), vec![0, 0], vec![1, 1]),
+        node("x4", Op::Binary(BinaryKind::Mul), vec![1, 1], vec![1, 1]),
+        node("x5", Op::Binary(BinaryKind::Mul), vec![2, 0], vec![1, 1]),
+        node("le", Op::Compare { strict: false }, vec![3, 0], vec![1, 1]),
+    ];
+    let err = quantize(&graph(nodes, vec![4]), &[vec![65536.0]], &QuantizeOptions { bits: 8, fixed_scale: Some(-16) }).unwrap_err();
+    assert!(err.contains("too far to align"), "{err}");
+}

@@ -1,0 +1,101 @@
+//! Lowerings that must compare as ONNX does on a quantization-grid input (found by an
+//! independent audit of the comparison gadget): casts of constants and folded constant
+//! arithmetic. The models are built as protobuf structs and lowered with `graph_builder::build`;
+//! ONNX semantics are stated in each test.
+
+use crate::graph_builder::build;
+use std::path::Path;
+use tract_onnx::pb::{self, tensor_shape_proto::dimension, type_proto};
+use zkinfer_circuits::quantize::{quantize, QuantizeOptions};
+
+const FLOAT: i32 = 1;
+const INT64: i32 = 7;
+const BOOL: i32 = 9;
+
+fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
+    let dim = dims.iter().map(|&d| pb::tensor_shape_proto::Dimension { value: Some(dimension::Value::DimValue(d)), ..Default::default() }).collect();
+    let tensor = type_proto::Tensor { elem_type, shape: Some(pb::TensorShapeProto { dim }) };
+    pb::ValueInfoProto { name: name.into(), r#type: Some(pb::TypeProto { value: Some(type_proto::Value::TensorType(tensor)), ..Default::default() }), ..Default::default() }
+}
+
+fn float_init(name: &str, v: f32) -> pb::TensorProto {
+    pb::TensorProto { name: name.into(), dims: vec![1], data_type: FLOAT, float_data: vec![v], ..Default::default() }
+}
+
+fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
+    pb::NodeProto { op_type: op.into(), name: output.into(), input: inputs.iter().map(|s| s.to_string()).collect(), output: vec![output.into()], attribute, ..Default::default() }
+}
+
+fn cast_to(to: i32) -> Vec<pb::AttributeProto> {
+    vec![pb::AttributeProto { name: "to".into(), i: to as i64, r#type: pb::attribute_proto::AttributeType::Int as i32, ..Default::default() }]
+}
+
+fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::TensorProto>) -> pb::ModelProto {
+    let graph = pb::GraphProto {
+        node: nodes,
+        initializer,
+        input: vec![value_info("x", input_type, &[1, 1])],
+        output: vec![value_info("y", BOOL, &[1, 1])],
+        ..Default::default()
+    };
+    pb::ModelProto { ir_version: 8, opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }], graph: Some(graph), ..Default::default() }
+}
+
+/// The proved (quantized) decision for input `x`, calibrated on `x` at 12 bits.
+fn proved(m: &pb::ModelProto, x: f64) -> i128 {
+    let graph = build(m, Path::new("."), None).unwrap();
+    let q = quantize(&graph, &[vec![x]], &QuantizeOptions::default()).unwrap();
+    let input = q.quantize_input(&[x]).unwrap();
+    let w = q.evaluate(&input).unwrap();
+    w.out[q.outputs[0]][0]
+}
+
+/// `Cast(2.7, INT64)` is 2 in ONNX (truncation): `y = x < float(int64(2.7))` is false for 2.5.
+#[test]
+fn a_constant_cast_to_an_integer_type_is_truncated() {
+    let m = model(
+        FLOAT,
+        vec![node("Cast", &["c"], "ci", cast_to(INT64)), node("Cast", &["ci"], "cf", cast_to(FLOAT)), node("Less", &["x", "cf"], "y", vec![])],
+        vec![float_init("c", 2.7)],
+    );
+    assert_eq!(proved(&m, 2.5), 0, "ONNX: 2.5 < 2.0 is false");
+    assert_eq!(proved(&m, 1.5), 1);
+}
+
+/// `Cast(0.5, BOOL)` is true: `y = x < float(bool(0.5))` is true for 0.75.
+#[test]
+fn a_constant_cast_to_bool_is_zero_or_one() {
+    let m = model(
+        FLOAT,
+        vec![node("Cast", &["c"], "cb", cast_to(BOOL)), node("Cast", &["cb"], "cf", cast_to(FLOAT)), node("Less", &["x", "cf"], "y", vec![])],
+        vec![float_init("c", 0.5)],
+    );
+    assert_eq!(proved(&m, 0.75), 1, "ONNX: 0.75 < 1.0 is true");
+}
+
+/// A computed tensor that is not 0/1 cannot be cast to BOOL (ONNX maps every non-zero to 1).
+#[test]
+fn a_computed_tensor_cast_to_bool_must_be_a_comparison() {
+    let m = model(FLOAT, vec![node("Cast", &["x"], "y", cast_to(BOOL))], vec![]);
+    let err = build(&m, Path::new("."), None).unwrap_err().to_string();
+    assert!(err.contains("Cast"), "{err}");
+}
+
+/// `0.1f + 0.2f < 0.3f` is false in ONNX (the f32 sum is 0.3f): folded constants compute in f32.
+#[test]
+fn constant_arithmetic_folds_in_f32() {
+    let m = model(
+        FLOAT,
+        vec![
+            node("Add", &["c1", "c2"], "s", vec![]),
+            node("Less", &["s", "c3"], "b", vec![]),
+            node("Cast", &["b"], "bf", cast_to(FLOAT)),
+            node("Mul", &["x", "zero"], "xz", vec![]),
+            node("Add", &["bf", "xz"], "y", vec![]),
+        ],
+        vec![float_init("c1", 0.1), float_init("c2", 0.2), float_init("c3", 0.3), float_init("zero", 0.0)],
+    );
+    assert!(0.1f32 + 0.2f32 >= 0.3f32);
+    let graph = build(&m, Path::new("."), None).unwrap();
+    assert_eq!(graph.eval_f64(&[1.0])[graph.outputs[0]], vec![0.0]);
+}
