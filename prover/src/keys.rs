@@ -71,25 +71,25 @@ impl KeyInfo {
         let info = |id: usize| TensorInfo { name: m.nodes[id].name.clone(), shape: m.nodes[id].shape.clone(), scale: m.nodes[id].scale, max_abs: bounds[id] };
         let params = compiled.params;
         let witness = if params.visibility.witness_params() { m.param_values(true) } else { vec![] };
-        let mut info = Self {
+        let params_pin = match params.visibility.params {
+            Visibility::Fixed => ParamsPin::Fixed,
+            Visibility::Private => ParamsPin::Unpinned,
+            Visibility::Public | Visibility::Hashed => {
+                // the parameter part is the last of the instances
+                let words = params.public_parts()[2].encode(&witness);
+                let start = params.num_instances(m.input_node().len(), m.output_len(), witness.len()) - words.len();
+                ParamsPin::Instances { start, count: words.len(), keccak256: hex::encode(words_keccak(&words)) }
+            }
+        };
+        Self {
             model_name: compiled.name.clone(),
             model_digest: compiled.digest(),
             params,
             input: info(m.input),
             outputs: m.outputs.iter().map(|&o| info(o)).collect(),
             witness_params: witness.len(),
-            params_pin: ParamsPin::Fixed,
-        };
-        info.params_pin = match params.visibility.params {
-            Visibility::Fixed => ParamsPin::Fixed,
-            Visibility::Private => ParamsPin::Unpinned,
-            Visibility::Public | Visibility::Hashed => {
-                let words = params.public_parts()[2].encode(&witness);
-                let start = info.num_instances() - words.len();
-                ParamsPin::Instances { start, count: words.len(), keccak256: hex::encode(words_keccak(&words)) }
-            }
-        };
-        info
+            params_pin,
+        }
     }
 
     /// What `ZkinferVerifier` must pin on-chain besides the verifying key.

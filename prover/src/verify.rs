@@ -73,8 +73,7 @@ fn check_params(key: &VerifyingKeyFile, instances: &[Fr]) -> Result<()> {
 /// exactly: integers compared with integers, every value within its tensor's static bound.
 fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) -> Result<()> {
     let outputs = outputs_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an output instance is not a value the circuit can produce (outside the output's bound, or not a valid packing)".into()))?;
-    let same_output = |(o, b): (&crate::proof::ProvedOutput, &crate::proof::ProvedOutput)| o.name == b.name && o.shape == b.shape && o.scale == b.scale && o.quantized == b.quantized && o.values == b.values;
-    if outputs.len() != bundle.outputs.len() || !outputs.iter().zip(&bundle.outputs).all(same_output) {
+    if outputs != bundle.outputs {
         return Err(ZkError::Rejected("the outputs written in the proof file differ from its public instances".into()));
     }
     let input = input_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an input instance is not a value the circuit accepts (outside the quantized input range, or not a valid packing)".into()))?;
