@@ -33,7 +33,9 @@ fn witness(c: &mut Criterion) {
     for (kind, model) in WITNESS_CASES {
         let (compiled, input) = compiled(model);
         let q = compiled.model.quantize_input(&input).expect("in range");
-        group.bench_with_input(BenchmarkId::new(kind, model), &q, |b, q| b.iter(|| compiled.model.evaluate(q).expect("evaluates")));
+        group.bench_with_input(BenchmarkId::new(kind, model), &q, |b, q| {
+            b.iter(|| compiled.model.evaluate(q).expect("evaluates"))
+        });
     }
     group.finish();
 }
@@ -42,7 +44,8 @@ fn lookup_tables(c: &mut Criterion) {
     let mut group = c.benchmark_group("lookup_table_12bit");
     for func in [Nonlinearity::Sigmoid, Nonlinearity::Exp, Nonlinearity::Gelu, Nonlinearity::Rsqrt { eps: 1e-5 }] {
         let spec = LutSpec { func, in_scale: 8, out_scale: 10 };
-        group.bench_function(func.name(), |b| b.iter(|| LutSpec::input_range(12).map(|q| spec.output(q)).sum::<i128>()));
+        group
+            .bench_function(func.name(), |b| b.iter(|| LutSpec::input_range(12).map(|q| spec.output(q)).sum::<i128>()));
     }
     group.finish();
 }
@@ -55,7 +58,9 @@ fn msm(c: &mut Criterion) {
         let bases: Vec<G1Affine> = srs.get_g().to_vec();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(k as u64);
         let scalars: Vec<Fr> = (0..bases.len()).map(|_| Fr::random(&mut rng)).collect();
-        group.bench_function(BenchmarkId::from_parameter(format!("2^{k}")), |b| b.iter(|| best_multiexp(&scalars, &bases)));
+        group.bench_function(BenchmarkId::from_parameter(format!("2^{k}")), |b| {
+            b.iter(|| best_multiexp(&scalars, &bases))
+        });
     }
     group.finish();
 }

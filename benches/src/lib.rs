@@ -11,7 +11,9 @@ pub fn models_dir() -> PathBuf {
 /// A bundled model compiled on its two sample inputs, and its first input.
 pub fn compiled(model: &str) -> (CompiledModel, Vec<f64>) {
     let dir = models_dir().join(model);
-    let samples: Vec<Vec<f64>> = ["input.json", "input2.json"].iter().map(|f| read_input(&dir.join(f)).expect("bundled input")).collect();
-    let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &CompileOptions::default()).expect("bundled model compiles");
+    let samples: Vec<Vec<f64>> =
+        ["input.json", "input2.json"].iter().map(|f| read_input(&dir.join(f)).expect("bundled input")).collect();
+    let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &CompileOptions::default())
+        .expect("bundled model compiles");
     (compiled, samples[0].clone())
 }

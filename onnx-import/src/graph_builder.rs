@@ -46,20 +46,38 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
     let inputs: Vec<&ValueInfoProto> = graph.input.iter().filter(|i| !values.contains_key(&i.name)).collect();
     let [input] = inputs.as_slice() else {
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-        return Err(ImportError::Input(format!("zkinfer supports models with exactly one input, this one has {}: {names:?}", names.len())));
+        return Err(ImportError::Input(format!(
+            "zkinfer supports models with exactly one input, this one has {}: {names:?}",
+            names.len()
+        )));
     };
-    let opset = model.opset_import.iter().filter(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version).max().unwrap_or(13);
+    let opset = model
+        .opset_import
+        .iter()
+        .filter(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map(|o| o.version)
+        .max()
+        .unwrap_or(13);
     let mut b = Builder::default();
     let shape = input_shape(input, input_len)?;
     let input_id = b.push(&input.name, Op::Input, vec![], shape);
     values.insert(input.name.clone(), Value::Node(input_id));
 
     for node in &graph.node {
-        let name = if node.name.is_empty() { node.output.first().cloned().unwrap_or_default() } else { node.name.clone() };
+        let name =
+            if node.name.is_empty() { node.output.first().cloned().unwrap_or_default() } else { node.name.clone() };
         let args = node
             .input
             .iter()
-            .map(|i| if i.is_empty() { Ok(None) } else { values.get(i).cloned().map(Some).ok_or_else(|| ImportError::Malformed(format!("node '{name}' reads '{i}', which nothing defines before it"))) })
+            .map(|i| {
+                if i.is_empty() {
+                    Ok(None)
+                } else {
+                    values.get(i).cloned().map(Some).ok_or_else(|| {
+                        ImportError::Malformed(format!("node '{name}' reads '{i}', which nothing defines before it"))
+                    })
+                }
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let outputs = ops::lower(&mut b, node, &name, args, path, opset)?;
         for (out_name, v) in node.output.iter().zip(outputs) {
@@ -69,7 +87,10 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
 
     let mut outputs = Vec::new();
     for o in &graph.output {
-        let v = values.get(&o.name).ok_or_else(|| ImportError::Malformed(format!("graph output '{}' is never computed", o.name)))?.clone();
+        let v = values
+            .get(&o.name)
+            .ok_or_else(|| ImportError::Malformed(format!("graph output '{}' is never computed", o.name)))?
+            .clone();
         outputs.push(b.node_of(&v, &o.name));
     }
     let graph = Graph { nodes: b.nodes, input: input_id, outputs };
@@ -96,9 +117,19 @@ fn input_shape(input: &ValueInfoProto, input_len: Option<usize>) -> Result<Vec<u
     let fill = match (symbolic, input_len) {
         (0, _) => 1,
         (1, Some(len)) if fixed > 0 && len % fixed == 0 && len > 0 => len / fixed,
-        (1, Some(len)) => return Err(ImportError::Input(format!("input '{}' has {len} values, which is not a multiple of its fixed dimensions {fixed}", input.name))),
+        (1, Some(len)) => {
+            return Err(ImportError::Input(format!(
+                "input '{}' has {len} values, which is not a multiple of its fixed dimensions {fixed}",
+                input.name
+            )))
+        }
         (1, None) => 1,
-        _ => return Err(ImportError::Input(format!("input '{}' has {symbolic} symbolic dimensions; zkinfer can fix one (the batch)", input.name))),
+        _ => {
+            return Err(ImportError::Input(format!(
+                "input '{}' has {symbolic} symbolic dimensions; zkinfer can fix one (the batch)",
+                input.name
+            )))
+        }
     };
     Ok(known.iter().map(|d| d.unwrap_or(fill)).collect())
 }
@@ -120,7 +151,8 @@ fn fold_bias_adds(mut graph: Graph) -> Graph {
         };
         let Op::Const(t) = &graph.nodes[cst].op else { unreachable!() };
         let n = *graph.nodes[lin].shape.last().unwrap_or(&0);
-        let along_last_axis = t.shape.iter().rev().skip(1).all(|&d| d == 1) && t.shape.last().is_some_and(|&d| d == n || d == 1);
+        let along_last_axis =
+            t.shape.iter().rev().skip(1).all(|&d| d == 1) && t.shape.last().is_some_and(|&d| d == n || d == 1);
         if consumers[lin] != 1 || !along_last_axis || graph.nodes[id].shape != graph.nodes[lin].shape {
             continue;
         }
@@ -155,4 +187,3 @@ fn prune(graph: Graph) -> Graph {
     }
     Graph { nodes, input: new_id[graph.input], outputs: graph.outputs.iter().map(|&o| new_id[o]).collect() }
 }
-

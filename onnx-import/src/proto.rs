@@ -28,10 +28,12 @@ impl ConstTensor {
 }
 
 pub fn read_model(path: &Path) -> Result<ModelProto, ImportError> {
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Read { path: path.display().to_string(), reason: e.to_string() })?;
-    let model = tract_onnx::onnx()
-        .proto_model_for_read(&mut bytes.as_slice())
-        .map_err(|e| ImportError::Read { path: path.display().to_string(), reason: format!("not a valid ONNX protobuf ({e})") })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| ImportError::Read { path: path.display().to_string(), reason: e.to_string() })?;
+    let model = tract_onnx::onnx().proto_model_for_read(&mut bytes.as_slice()).map_err(|e| ImportError::Read {
+        path: path.display().to_string(),
+        reason: format!("not a valid ONNX protobuf ({e})"),
+    })?;
     if model.graph.is_none() {
         return Err(ImportError::Malformed(format!("'{}' has no graph", path.display())));
     }
@@ -44,8 +46,15 @@ pub fn load_tensor(t: &TensorProto, model_path: &Path) -> Result<ConstTensor, Im
     let tensor = tract_onnx::tensor::load_tensor(&resolver, t, model_path.to_str())
         .map_err(|e| ImportError::Malformed(format!("tensor '{}': {e}", t.name)))?;
     let shape = tensor.shape().to_vec();
-    let cast = tensor.cast_to::<f64>().map_err(|e| ImportError::Malformed(format!("tensor '{}' is not numeric ({:?}): {e}", t.name, tensor.datum_type())))?;
-    let data = cast.to_plain_array_view::<f64>().map_err(|e| ImportError::Malformed(format!("tensor {}: {e}", t.name)))?.iter().copied().collect();
+    let cast = tensor.cast_to::<f64>().map_err(|e| {
+        ImportError::Malformed(format!("tensor '{}' is not numeric ({:?}): {e}", t.name, tensor.datum_type()))
+    })?;
+    let data = cast
+        .to_plain_array_view::<f64>()
+        .map_err(|e| ImportError::Malformed(format!("tensor {}: {e}", t.name)))?
+        .iter()
+        .copied()
+        .collect();
     if tensor.datum_type() == DatumType::String {
         return Err(ImportError::Malformed(format!("tensor '{}' holds strings", t.name)));
     }

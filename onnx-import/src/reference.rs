@@ -25,7 +25,10 @@ pub fn float_reference(path: &Path, shape: &[usize], input: &[f32]) -> Result<Re
     };
     match recorded_reference(path, input)? {
         Some(found) => Ok(found),
-        None => Err(ImportError::Reference(format!("{tract_error}; and {} holds no recorded outputs for this input", recorded_path(path).display()))),
+        None => Err(ImportError::Reference(format!(
+            "{tract_error}; and {} holds no recorded outputs for this input",
+            recorded_path(path).display()
+        ))),
     }
 }
 
@@ -70,7 +73,8 @@ pub fn recorded_path(path: &Path) -> PathBuf {
 pub fn recorded_reference(path: &Path, input: &[f32]) -> Result<Option<Reference>, ImportError> {
     let file = recorded_path(path);
     let Ok(text) = std::fs::read_to_string(&file) else { return Ok(None) };
-    let recorded: RecordedFile = serde_json::from_str(&text).map_err(|e| ImportError::Reference(format!("{}: {e}", file.display())))?;
+    let recorded: RecordedFile =
+        serde_json::from_str(&text).map_err(|e| ImportError::Reference(format!("{}: {e}", file.display())))?;
     let source = format!("{} (recorded)", recorded.producer);
     Ok(recorded.cases.into_iter().find(|c| c.input == input).map(|c| Reference { outputs: c.outputs, source }))
 }

@@ -13,9 +13,19 @@ const INT64: i32 = 7;
 const BOOL: i32 = 9;
 
 fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
-    let dim = dims.iter().map(|&d| pb::tensor_shape_proto::Dimension { value: Some(dimension::Value::DimValue(d)), ..Default::default() }).collect();
+    let dim = dims
+        .iter()
+        .map(|&d| pb::tensor_shape_proto::Dimension {
+            value: Some(dimension::Value::DimValue(d)),
+            ..Default::default()
+        })
+        .collect();
     let tensor = type_proto::Tensor { elem_type, shape: Some(pb::TensorShapeProto { dim }) };
-    pb::ValueInfoProto { name: name.into(), r#type: Some(pb::TypeProto { value: Some(type_proto::Value::TensorType(tensor)), ..Default::default() }), ..Default::default() }
+    pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(pb::TypeProto { value: Some(type_proto::Value::TensorType(tensor)), ..Default::default() }),
+        ..Default::default()
+    }
 }
 
 fn float_init(name: &str, v: f32) -> pb::TensorProto {
@@ -23,11 +33,23 @@ fn float_init(name: &str, v: f32) -> pb::TensorProto {
 }
 
 fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
-    pb::NodeProto { op_type: op.into(), name: output.into(), input: inputs.iter().map(|s| s.to_string()).collect(), output: vec![output.into()], attribute, ..Default::default() }
+    pb::NodeProto {
+        op_type: op.into(),
+        name: output.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        attribute,
+        ..Default::default()
+    }
 }
 
 fn cast_to(to: i32) -> Vec<pb::AttributeProto> {
-    vec![pb::AttributeProto { name: "to".into(), i: to as i64, r#type: pb::attribute_proto::AttributeType::Int as i32, ..Default::default() }]
+    vec![pb::AttributeProto {
+        name: "to".into(),
+        i: to as i64,
+        r#type: pb::attribute_proto::AttributeType::Int as i32,
+        ..Default::default()
+    }]
 }
 
 fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::TensorProto>) -> pb::ModelProto {
@@ -38,7 +60,12 @@ fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::Tensor
         output: vec![value_info("y", BOOL, &[1, 1])],
         ..Default::default()
     };
-    pb::ModelProto { ir_version: 8, opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }], graph: Some(graph), ..Default::default() }
+    pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
+        graph: Some(graph),
+        ..Default::default()
+    }
 }
 
 /// The proved (quantized) decision for input `x`, calibrated on `x` at 12 bits.
@@ -55,7 +82,11 @@ fn proved(m: &pb::ModelProto, x: f64) -> i128 {
 fn a_constant_cast_to_an_integer_type_is_truncated() {
     let m = model(
         FLOAT,
-        vec![node("Cast", &["c"], "ci", cast_to(INT64)), node("Cast", &["ci"], "cf", cast_to(FLOAT)), node("Less", &["x", "cf"], "y", vec![])],
+        vec![
+            node("Cast", &["c"], "ci", cast_to(INT64)),
+            node("Cast", &["ci"], "cf", cast_to(FLOAT)),
+            node("Less", &["x", "cf"], "y", vec![]),
+        ],
         vec![float_init("c", 2.7)],
     );
     assert_eq!(proved(&m, 2.5), 0, "ONNX: 2.5 < 2.0 is false");
@@ -67,7 +98,11 @@ fn a_constant_cast_to_an_integer_type_is_truncated() {
 fn a_constant_cast_to_bool_is_zero_or_one() {
     let m = model(
         FLOAT,
-        vec![node("Cast", &["c"], "cb", cast_to(BOOL)), node("Cast", &["cb"], "cf", cast_to(FLOAT)), node("Less", &["x", "cf"], "y", vec![])],
+        vec![
+            node("Cast", &["c"], "cb", cast_to(BOOL)),
+            node("Cast", &["cb"], "cf", cast_to(FLOAT)),
+            node("Less", &["x", "cf"], "y", vec![]),
+        ],
         vec![float_init("c", 0.5)],
     );
     assert_eq!(proved(&m, 0.75), 1, "ONNX: 0.75 < 1.0 is true");

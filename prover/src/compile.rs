@@ -6,9 +6,12 @@ use crate::files;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use zkinfer_circuits::quantize::quantize;
 use zkinfer_circuits::circuit::visibility::ModelVisibility;
-use zkinfer_circuits::{circuit::cost::{choose_params, estimated_cost, Objective}, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
+use zkinfer_circuits::quantize::quantize;
+use zkinfer_circuits::{
+    circuit::cost::{choose_params, estimated_cost, Objective},
+    CircuitParams, Graph, QuantizeOptions, QuantizedModel,
+};
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
 /// Version 2: circuits after the soundness review; version 1 files must be compiled again.
@@ -111,10 +114,17 @@ impl CompiledModel {
 }
 
 pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<CompiledModel> {
-    let first = samples.first().ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
+    let first = samples
+        .first()
+        .ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
     let graph = zkinfer_onnx::import(onnx, Some(first.len()))?;
     if let Some((i, s)) = samples.iter().enumerate().find(|(_, s)| s.len() != graph.input_len()) {
-        return Err(ZkError::Compile(format!("calibration input #{i} has {} values, the model input {:?} takes {}", s.len(), graph.input_shape(), graph.input_len())));
+        return Err(ZkError::Compile(format!(
+            "calibration input #{i} has {} values, the model input {:?} takes {}",
+            s.len(),
+            graph.input_shape(),
+            graph.input_len()
+        )));
     }
     let (model, params) = quantize_and_lay_out(&graph, samples, opts)?;
     let accuracy = measure_accuracy(onnx, &graph, &model, samples)?;
@@ -133,7 +143,11 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
 
 /// The quantized model and its layout at the requested bits, or at more bits when that raises
 /// the estimated cost by at most 10% and every calibration sample evaluates.
-fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptions) -> Result<(QuantizedModel, CircuitParams)> {
+fn quantize_and_lay_out(
+    graph: &Graph,
+    samples: &[Vec<f64>],
+    opts: &CompileOptions,
+) -> Result<(QuantizedModel, CircuitParams)> {
     let model = quantize(graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
     let params = choose_params(&model, opts.width, opts.visibility, opts.objective).map_err(ZkError::Compile)?;
     if opts.exact_bits {
@@ -141,9 +155,19 @@ fn quantize_and_lay_out(graph: &Graph, samples: &[Vec<f64>], opts: &CompileOptio
     }
     for bits in MORE_BITS.into_iter().filter(|&b| b > opts.quantize.bits) {
         let Ok(wider) = quantize(graph, samples, &QuantizeOptions { bits, ..opts.quantize.clone() }) else { continue };
-        let evaluates = samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
+        let evaluates =
+            samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
         match choose_params(&wider, opts.width, opts.visibility, opts.objective) {
-            Ok(p) if evaluates && within_tolerance(estimated_cost(&wider, p, opts.objective), estimated_cost(&model, params, opts.objective), opts.objective) => return Ok((wider, p)),
+            Ok(p)
+                if evaluates
+                    && within_tolerance(
+                        estimated_cost(&wider, p, opts.objective),
+                        estimated_cost(&model, params, opts.objective),
+                        opts.objective,
+                    ) =>
+            {
+                return Ok((wider, p))
+            }
             _ => continue,
         }
     }
@@ -175,7 +199,12 @@ fn measure_accuracy(onnx: &Path, graph: &Graph, model: &QuantizedModel, samples:
     let mut outputs: Vec<OutputAccuracy> = model
         .outputs
         .iter()
-        .map(|&o| OutputAccuracy { name: model.nodes[o].name.clone(), max_abs_error: 0.0, max_rel_error: 0.0, max_abs_reference: 0.0 })
+        .map(|&o| OutputAccuracy {
+            name: model.nodes[o].name.clone(),
+            max_abs_error: 0.0,
+            max_rel_error: 0.0,
+            max_abs_reference: 0.0,
+        })
         .collect();
     let mut sources: Vec<String> = Vec::new();
     for sample in samples {

@@ -35,7 +35,12 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
 
 /// Reads a JSON artifact tagged `{"format": format, "version": version, ...}`, saying which tag
 /// or version it found instead.
-pub fn read_versioned_json<T: serde::de::DeserializeOwned>(path: &Path, kind: &'static str, format: &str, version: u32) -> Result<T> {
+pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    kind: &'static str,
+    format: &str,
+    version: u32,
+) -> Result<T> {
     let bytes = read_bytes(path)?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, kind, e))?;
     match value.get("format").and_then(|f| f.as_str()) {
@@ -51,7 +56,11 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(path: &Path, kind: &'
 }
 
 fn version_mismatch(found: u64, version: u32) -> String {
-    let remedy = if found < version as u64 { "it was made by an older zkinfer, whose circuits this one no longer trusts: make it again (compile, setup, prove) with this zkinfer" } else { "it was made by a newer zkinfer" };
+    let remedy = if found < version as u64 {
+        "it was made by an older zkinfer, whose circuits this one no longer trusts: make it again (compile, setup, prove) with this zkinfer"
+    } else {
+        "it was made by a newer zkinfer"
+    };
     format!("format version {found}, this zkinfer reads version {version}; {remedy}")
 }
 
@@ -76,9 +85,14 @@ impl Header {
     pub fn check(&self, path: &Path, r: &mut impl Read) -> Result<()> {
         let mut magic = [0u8; 12];
         let mut version = [0u8; 4];
-        r.read_exact(&mut magic).and_then(|_| r.read_exact(&mut version)).map_err(|_| ZkError::bad_file(path, self.kind, "the file is too short"))?;
+        r.read_exact(&mut magic)
+            .and_then(|_| r.read_exact(&mut version))
+            .map_err(|_| ZkError::bad_file(path, self.kind, "the file is too short"))?;
         if &magic != self.magic {
-            let other = KNOWN.iter().find(|h| &magic == h.magic).map_or("not a zkinfer file".to_string(), |h| format!("it is a {}", h.kind));
+            let other = KNOWN
+                .iter()
+                .find(|h| &magic == h.magic)
+                .map_or("not a zkinfer file".to_string(), |h| format!("it is a {}", h.kind));
             return Err(ZkError::bad_file(path, self.kind, other));
         }
         let version = u32::from_le_bytes(version);
@@ -106,7 +120,10 @@ pub fn read_block(r: &mut impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
     r.read_exact(&mut len)?;
     let len = u64::from_le_bytes(len) as usize;
     if len > limit {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("block of {len} bytes is larger than the file")));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("block of {len} bytes is larger than the file"),
+        ));
     }
     let mut bytes = vec![0u8; len];
     r.read_exact(&mut bytes)?;

@@ -15,7 +15,8 @@ pub struct InputFile {
 pub fn read_input(path: &Path) -> Result<Vec<f64>> {
     let err = |reason: String| ZkError::Input { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| ZkError::io("read", path, e))?;
-    let file: InputFile = serde_json::from_str(&text).map_err(|e| err(format!("expected {{\"input_data\": [[numbers...]]}} ({e})")))?;
+    let file: InputFile =
+        serde_json::from_str(&text).map_err(|e| err(format!("expected {{\"input_data\": [[numbers...]]}} ({e})")))?;
     let [values] = file.input_data.as_slice() else {
         return Err(err(format!("input_data holds {} inputs; the model has exactly one", file.input_data.len())));
     };

@@ -9,9 +9,9 @@ use crate::error::{Result, ZkError};
 use crate::files::{self, Header, PROVING_KEY, VERIFYING_KEY};
 use crate::srs::{self, Srs};
 use halo2_proofs::{
-    poly::commitment::Params,
     halo2curves::bn256::G1Affine,
     plonk::{keygen_pk, keygen_vk_custom, ProvingKey, VerifyingKey},
+    poly::commitment::Params,
     SerdeFormat,
 };
 use serde::{Deserialize, Serialize};
@@ -68,7 +68,12 @@ impl KeyInfo {
     pub fn of(compiled: &CompiledModel) -> Self {
         let m = &compiled.model;
         let bounds = m.magnitude_bounds();
-        let info = |id: usize| TensorInfo { name: m.nodes[id].name.clone(), shape: m.nodes[id].shape.clone(), scale: m.nodes[id].scale, max_abs: bounds[id] };
+        let info = |id: usize| TensorInfo {
+            name: m.nodes[id].name.clone(),
+            shape: m.nodes[id].shape.clone(),
+            scale: m.nodes[id].scale,
+            max_abs: bounds[id],
+        };
         let params = compiled.params;
         let witness = if params.visibility.witness_params() { m.param_values(true) } else { vec![] };
         let params_pin = match params.visibility.params {
@@ -95,7 +100,9 @@ impl KeyInfo {
     /// What `ZkinferVerifier` must pin on-chain besides the verifying key.
     pub fn pinned_params(&self) -> Option<PinnedParams> {
         match &self.params_pin {
-            ParamsPin::Instances { start, keccak256, .. } => Some(PinnedParams { start: *start, digest: hex::decode(keccak256).ok()?.try_into().ok()? }),
+            ParamsPin::Instances { start, keccak256, .. } => {
+                Some(PinnedParams { start: *start, digest: hex::decode(keccak256).ok()?.try_into().ok()? })
+            }
             ParamsPin::Fixed | ParamsPin::Unpinned => None,
         }
     }
@@ -162,8 +169,10 @@ pub fn setup(compiled: &CompiledModel, srs: Srs, srs_path: &Path) -> Result<(Pro
     let circuit = ModelCircuit::new(Arc::new(compiled.model.clone()), compiled.params, None);
     // selector compression folds the gadgets' selectors (never on the same row) into a few fixed
     // columns: fewer commitments in the verifying key, so a cheaper on-chain verifier
-    let vk = keygen_vk_custom(&srs, &circuit, true).map_err(|e| ZkError::Compile(format!("verifying key generation failed: {e:?}")))?;
-    let pk = keygen_pk(&srs, vk.clone(), &circuit).map_err(|e| ZkError::Compile(format!("proving key generation failed: {e:?}")))?;
+    let vk = keygen_vk_custom(&srs, &circuit, true)
+        .map_err(|e| ZkError::Compile(format!("verifying key generation failed: {e:?}")))?;
+    let pk = keygen_pk(&srs, vk.clone(), &circuit)
+        .map_err(|e| ZkError::Compile(format!("proving key generation failed: {e:?}")))?;
     let info = KeyInfo::of(compiled);
     let vk_file = VerifyingKeyFile { info: info.clone(), srs: srs.clone(), vk };
     Ok((ProvingKeyFile { info, srs, pk }, vk_file))
@@ -185,14 +194,19 @@ fn read_key(path: &Path, header: &Header) -> Result<(KeyInfo, Srs, Vec<u8>)> {
     let mut r = bytes.as_slice();
     header.check(path, &mut r)?;
     let bad = |e: std::io::Error| ZkError::bad_file(path, header.kind, format!("truncated or corrupted ({e})"));
-    let info: KeyInfo = serde_json::from_slice(&files::read_block(&mut r, limit).map_err(bad)?).map_err(|e| ZkError::bad_file(path, header.kind, e))?;
+    let info: KeyInfo = serde_json::from_slice(&files::read_block(&mut r, limit).map_err(bad)?)
+        .map_err(|e| ZkError::bad_file(path, header.kind, e))?;
     let srs = srs::from_bytes(&files::read_block(&mut r, limit).map_err(bad)?, path)?;
     let key = files::read_block(&mut r, limit).map_err(bad)?;
     if r.read(&mut [0u8]).map_err(bad)? > 0 {
         return Err(ZkError::bad_file(path, header.kind, "unexpected bytes after the key"));
     }
     if srs.k() != info.params.k {
-        return Err(ZkError::bad_file(path, header.kind, format!("its SRS has k = {}, its circuit k = {}", srs.k(), info.params.k)));
+        return Err(ZkError::bad_file(
+            path,
+            header.kind,
+            format!("its SRS has k = {}, its circuit k = {}", srs.k(), info.params.k),
+        ));
     }
     Ok((info, srs, key))
 }
@@ -215,7 +229,9 @@ impl ProvingKeyFile {
 
     pub fn load(path: &Path) -> Result<Self> {
         let (info, srs, key) = read_key(path, &PROVING_KEY)?;
-        let pk = decode(path, PROVING_KEY.kind, || ProvingKey::read::<_, ModelCircuit>(&mut key.as_slice(), SerdeFormat::RawBytes, info.params))?;
+        let pk = decode(path, PROVING_KEY.kind, || {
+            ProvingKey::read::<_, ModelCircuit>(&mut key.as_slice(), SerdeFormat::RawBytes, info.params)
+        })?;
         Ok(Self { info, srs, pk })
     }
 }
@@ -229,7 +245,9 @@ impl VerifyingKeyFile {
 
     pub fn load(path: &Path) -> Result<Self> {
         let (info, srs, key) = read_key(path, &VERIFYING_KEY)?;
-        let vk = decode(path, VERIFYING_KEY.kind, || VerifyingKey::read::<_, ModelCircuit>(&mut key.as_slice(), SerdeFormat::RawBytes, info.params))?;
+        let vk = decode(path, VERIFYING_KEY.kind, || {
+            VerifyingKey::read::<_, ModelCircuit>(&mut key.as_slice(), SerdeFormat::RawBytes, info.params)
+        })?;
         Ok(Self { info, srs, vk })
     }
 }

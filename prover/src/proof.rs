@@ -74,11 +74,16 @@ impl ProofBundle {
 
     /// The stated commitments with what each commits to: the input, the outputs, the parameters.
     pub fn commitments(&self) -> [(&'static str, &Option<String>); 3] {
-        [("input", &self.input_commitment), ("outputs", &self.output_commitment), ("parameters", &self.params_commitment)]
+        [
+            ("input", &self.input_commitment),
+            ("outputs", &self.output_commitment),
+            ("parameters", &self.params_commitment),
+        ]
     }
 
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
-        hex::decode(self.proof.trim_start_matches("0x")).map_err(|e| ZkError::Rejected(format!("the proof is not valid hex ({e})")))
+        hex::decode(self.proof.trim_start_matches("0x"))
+            .map_err(|e| ZkError::Rejected(format!("the proof is not valid hex ({e})")))
     }
 }
 
@@ -108,7 +113,11 @@ pub fn fr_to_bounded(v: &Fr, max_abs: Option<u128>) -> Option<i128> {
     let limit = max_abs.unwrap_or(i128::MAX as u128).min(i128::MAX as u128);
     let magnitude = |f: &Fr| {
         let repr = f.to_repr();
-        repr[16..].iter().all(|&b| b == 0).then(|| u128::from_le_bytes(repr[..16].try_into().expect("16 bytes"))).filter(|&m| m <= limit)
+        repr[16..]
+            .iter()
+            .all(|&b| b == 0)
+            .then(|| u128::from_le_bytes(repr[..16].try_into().expect("16 bytes")))
+            .filter(|&m| m <= limit)
     };
     // `limit < p/2`: at most one of `v` and `−v` is small
     magnitude(v).map(|m| m as i128).or_else(|| magnitude(&-*v).map(|m| -(m as i128)))
@@ -133,7 +142,13 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
             return None;
         }
         let values = q.iter().map(|&v| dequantize(v, o.scale)).collect();
-        outputs.push(ProvedOutput { name: o.name.clone(), shape: o.shape.clone(), scale: o.scale, quantized: q, values });
+        outputs.push(ProvedOutput {
+            name: o.name.clone(),
+            shape: o.shape.clone(),
+            scale: o.scale,
+            quantized: q,
+            values,
+        });
         offset += len;
     }
     Some(outputs)
@@ -145,7 +160,9 @@ pub fn input_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<i128
         return Some(vec![]);
     }
     let bound = info.input.max_abs;
-    let values = info.params.public_parts()[0].decode(instances.get(..info.input_instances())?, info.input_len(), |f| fr_to_bounded(f, bound))?;
+    let values =
+        info.params.public_parts()[0]
+            .decode(instances.get(..info.input_instances())?, info.input_len(), |f| fr_to_bounded(f, bound))?;
     values.iter().all(|v| bound.is_none_or(|b| v.unsigned_abs() <= b)).then_some(values)
 }
 
@@ -206,8 +223,15 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
     let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
 
     let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(&key.srs, &key.pk, &[circuit], &[&[&instances]], OsRng, &mut transcript)
-        .map_err(|e| ZkError::Prove(format!("{e:?}")))?;
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        &key.srs,
+        &key.pk,
+        &[circuit],
+        &[&[&instances]],
+        OsRng,
+        &mut transcript,
+    )
+    .map_err(|e| ZkError::Prove(format!("{e:?}")))?;
     let proof = transcript.finalize();
 
     let outputs = outputs_from_instances(&key.info, &instances).expect("instances built from this model");
@@ -221,7 +245,11 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         model_digest: digest,
         instances: instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
-        input: if vis.input == Visibility::Public { q_input.iter().map(|&q| dequantize(q, scale)).collect() } else { vec![] },
+        input: if vis.input == Visibility::Public {
+            q_input.iter().map(|&q| dequantize(q, scale)).collect()
+        } else {
+            vec![]
+        },
         outputs,
         input_commitment,
         output_commitment,

@@ -45,7 +45,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Srs> {
     let bad = |reason: String| ZkError::bad_file(path, "KZG SRS (halo2 params)", reason);
     let k = u32::from_le_bytes(bytes.get(..4).ok_or_else(|| bad("the file is too short".into()))?.try_into().unwrap());
     if !(1..=28).contains(&k) || bytes.len() as u64 != expected_size(k) {
-        return Err(bad(format!("{} bytes do not hold an SRS for k = {k} ({} bytes expected)", bytes.len(), if k <= 28 { expected_size(k) } else { 0 })));
+        return Err(bad(format!(
+            "{} bytes do not hold an SRS for k = {k} ({} bytes expected)",
+            bytes.len(),
+            if k <= 28 { expected_size(k) } else { 0 }
+        )));
     }
     // the checked format verifies that every point is on the curve
     ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).map_err(|e| bad(e.to_string()))

@@ -4,7 +4,10 @@
 
 use crate::error::{Result, ZkError};
 use crate::keys::{words_keccak, ParamsPin, VerifyingKeyFile};
-use crate::proof::{commitments_from_instances, fr_from_hex, input_from_instances, outputs_from_instances, requantize_exactly, ProofBundle};
+use crate::proof::{
+    commitments_from_instances, fr_from_hex, input_from_instances, outputs_from_instances, requantize_exactly,
+    ProofBundle,
+};
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, Fr},
     plonk::verify_proof,
@@ -48,13 +51,20 @@ fn short(digest: &str) -> &str {
 fn parse_instances(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<Vec<Fr>> {
     let expected = key.info.num_instances();
     if bundle.instances.len() != expected {
-        return Err(ZkError::Rejected(format!("the proof has {} public instances, the model has {expected}", bundle.instances.len())));
+        return Err(ZkError::Rejected(format!(
+            "the proof has {} public instances, the model has {expected}",
+            bundle.instances.len()
+        )));
     }
     bundle
         .instances
         .iter()
         .enumerate()
-        .map(|(i, s)| fr_from_hex(s).ok_or_else(|| ZkError::Rejected(format!("public instance #{i} ({s}) is not a canonical field element"))))
+        .map(|(i, s)| {
+            fr_from_hex(s).ok_or_else(|| {
+                ZkError::Rejected(format!("public instance #{i} ({s}) is not a canonical field element"))
+            })
+        })
         .collect()
 }
 
@@ -83,7 +93,9 @@ fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) 
     }
     let actual = commitments_from_instances(&key.info, instances);
     if bundle.commitments().iter().zip(&actual).any(|((_, stated), a)| *stated != a) {
-        return Err(ZkError::Rejected("a commitment written in the proof file differs from its public instances".into()));
+        return Err(ZkError::Rejected(
+            "a commitment written in the proof file differs from its public instances".into(),
+        ));
     }
     Ok(())
 }
@@ -93,9 +105,15 @@ fn verify_snark(key: &VerifyingKeyFile, instances: &[Fr], proof: &[u8]) -> bool 
     crate::files::catch_panic_quietly(|| {
         let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(proof);
         let strategy = AccumulatorStrategy::new(key.srs.verifier_params());
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(key.srs.verifier_params(), &key.vk, strategy, &[&[instances]], &mut transcript)
-            .map(VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize)
-            .unwrap_or(false)
+        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+            key.srs.verifier_params(),
+            &key.vk,
+            strategy,
+            &[&[instances]],
+            &mut transcript,
+        )
+        .map(VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize)
+        .unwrap_or(false)
     })
     .unwrap_or(false)
 }

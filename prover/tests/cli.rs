@@ -47,10 +47,40 @@ fn work() -> &'static Work {
         let w = Work { dir: tempfile::tempdir().unwrap() };
         let input = input_path("linear_regression", "input.json");
         let input2 = input_path("linear_regression", "input2.json");
-        succeeds(&zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "--input", s(&input2), "-o", s(&w.path("lr.zkc")), "--json"]));
+        succeeds(&zkinfer(&[
+            "compile",
+            s(&onnx("linear_regression")),
+            "--input",
+            s(&input),
+            "--input",
+            s(&input2),
+            "-o",
+            s(&w.path("lr.zkc")),
+            "--json",
+        ]));
         succeeds(&zkinfer(&["srs", "gen", "--k", "13", "-o", s(&w.path("srs.bin")), "--json"]));
-        succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&w.path("srs.bin")), "--pk", s(&w.path("pk.bin")), "--vk", s(&w.path("vk.bin")), "--json"]));
-        succeeds(&zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&w.path("proof.json")), "--json"]));
+        succeeds(&zkinfer(&[
+            "setup",
+            s(&w.path("lr.zkc")),
+            "--srs",
+            s(&w.path("srs.bin")),
+            "--pk",
+            s(&w.path("pk.bin")),
+            "--vk",
+            s(&w.path("vk.bin")),
+            "--json",
+        ]));
+        succeeds(&zkinfer(&[
+            "prove",
+            s(&w.path("lr.zkc")),
+            "--pk",
+            s(&w.path("pk.bin")),
+            "--input",
+            s(&input),
+            "-o",
+            s(&w.path("proof.json")),
+            "--json",
+        ]));
         w
     })
 }
@@ -64,7 +94,8 @@ fn write_input(dir: &Path, name: &str, json: &str) -> PathBuf {
 #[test]
 fn pipeline_runs_through_the_cli() {
     let w = work();
-    let v = succeeds(&zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
+    let v =
+        succeeds(&zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
     assert_eq!(v["verified"], true);
     let inspect = succeeds(&zkinfer(&["inspect", s(&w.path("lr.zkc")), "--json"]));
     // a dot product with a raw-scale output needs no requantization; the input's range check
@@ -81,7 +112,14 @@ fn malformed_onnx_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("m.zkc");
     let input = input_path("linear_regression", "input.json");
-    let out = zkinfer(&["compile", s(&models_dir().join("fixtures/malformed.onnx")), "--input", s(&input), "-o", s(&out_file)]);
+    let out = zkinfer(&[
+        "compile",
+        s(&models_dir().join("fixtures/malformed.onnx")),
+        "--input",
+        s(&input),
+        "-o",
+        s(&out_file),
+    ]);
     fails_with(&out, "not a valid ONNX protobuf");
     assert!(!out_file.exists());
 }
@@ -90,7 +128,14 @@ fn malformed_onnx_is_a_clear_error() {
 fn unsupported_op_names_op_and_node() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3, 4]]}"#);
-    let out = zkinfer(&["compile", s(&models_dir().join("fixtures/unsupported_op.onnx")), "--input", s(&input), "-o", s(&dir.path().join("u.zkc"))]);
+    let out = zkinfer(&[
+        "compile",
+        s(&models_dir().join("fixtures/unsupported_op.onnx")),
+        "--input",
+        s(&input),
+        "-o",
+        s(&dir.path().join("u.zkc")),
+    ]);
     fails_with(&out, "unsupported ONNX op 'Hardmax' at node 'pick_max'");
     assert!(!dir.path().join("u.zkc").exists());
 }
@@ -101,11 +146,13 @@ fn wrong_input_shape_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
     let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
-    let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    let out =
+        zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
     fails_with(&out, "input has 3 values but the model expects 10");
     assert!(!proof.exists());
     let input = write_input(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
-    let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    let out =
+        zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
     fails_with(&out, "input_data");
 }
 
@@ -117,10 +164,26 @@ fn nan_and_infinity_are_rejected() {
     for (value, needle) in [("\"NaN\"", "NaN"), ("\"inf\"", "inf")] {
         let json = format!(r#"{{"input_data": [[{value}, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}}"#);
         let input = write_input(dir.path(), "in.json", &json);
-        let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+        let out = zkinfer(&[
+            "prove",
+            s(&w.path("lr.zkc")),
+            "--pk",
+            s(&w.path("pk.bin")),
+            "--input",
+            s(&input),
+            "-o",
+            s(&proof),
+        ]);
         fails_with(&out, needle);
         assert!(!proof.exists());
-        let out = zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "-o", s(&dir.path().join("x.zkc"))]);
+        let out = zkinfer(&[
+            "compile",
+            s(&onnx("linear_regression")),
+            "--input",
+            s(&input),
+            "-o",
+            s(&dir.path().join("x.zkc")),
+        ]);
         fails_with(&out, "NaN and infinity cannot be quantized");
     }
 }
@@ -130,7 +193,16 @@ fn value_outside_the_quantized_range_is_rejected() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
-    let out = zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&dir.path().join("p.json"))]);
+    let out = zkinfer(&[
+        "prove",
+        s(&w.path("lr.zkc")),
+        "--pk",
+        s(&w.path("pk.bin")),
+        "--input",
+        s(&input),
+        "-o",
+        s(&dir.path().join("p.json")),
+    ]);
     fails_with(&out, "outside the quantized input range");
 }
 
@@ -139,7 +211,18 @@ fn intermediate_overflow_names_the_node() {
     // a scale forced far too high makes the first layer's values overflow the 12-bit range
     let dir = tempfile::tempdir().unwrap();
     let input = input_path("mnist_mlp", "input.json");
-    let out = zkinfer(&["compile", s(&onnx("mnist_mlp")), "--input", s(&input), "--scale", "11", "--bits", "12", "-o", s(&dir.path().join("m.zkc"))]);
+    let out = zkinfer(&[
+        "compile",
+        s(&onnx("mnist_mlp")),
+        "--input",
+        s(&input),
+        "--scale",
+        "11",
+        "--bits",
+        "12",
+        "-o",
+        s(&dir.path().join("m.zkc")),
+    ]);
     fails_with(&out, "node 'fc1' (Linear+Relu)");
     assert!(!dir.path().join("m.zkc").exists());
 }
@@ -150,7 +233,8 @@ fn corrupted_or_swapped_key_files_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
     let input = input_path("linear_regression", "input.json");
-    let prove_with = |pk: &Path| zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(pk), "--input", s(&input), "-o", s(&proof)]);
+    let prove_with =
+        |pk: &Path| zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(pk), "--input", s(&input), "-o", s(&proof)]);
 
     fails_with(&prove_with(&w.path("vk.bin")), "it is a zkinfer verifying key");
     let bytes = std::fs::read(w.path("pk.bin")).unwrap();
@@ -169,7 +253,10 @@ fn corrupted_or_swapped_key_files_are_rejected() {
     let vk = std::fs::read(w.path("vk.bin")).unwrap();
     let bad_vk = dir.path().join("vk.bin");
     std::fs::write(&bad_vk, &vk[..100]).unwrap();
-    fails_with(&zkinfer(&["verify", "--vk", s(&bad_vk), "--proof", s(&w.path("proof.json"))]), "not a valid zkinfer verifying key");
+    fails_with(
+        &zkinfer(&["verify", "--vk", s(&bad_vk), "--proof", s(&w.path("proof.json"))]),
+        "not a valid zkinfer verifying key",
+    );
 }
 
 #[test]
@@ -195,7 +282,16 @@ fn circuit_bigger_than_the_srs_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&zkinfer(&["srs", "gen", "--k", "4", "-o", s(&dir.path().join("small.bin"))]));
     let (pk, vk) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"));
-    let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("small.bin")), "--pk", s(&pk), "--vk", s(&vk)]);
+    let out = zkinfer(&[
+        "setup",
+        s(&w.path("lr.zkc")),
+        "--srs",
+        s(&dir.path().join("small.bin")),
+        "--pk",
+        s(&pk),
+        "--vk",
+        s(&vk),
+    ]);
     fails_with(&out, "needs 2^7 rows but the SRS");
     assert!(!pk.exists() && !vk.exists());
     let junk = write_input(dir.path(), "junk.bin", "not an srs");
@@ -209,7 +305,16 @@ fn a_larger_srs_is_downsized() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&zkinfer(&["srs", "gen", "--k", "14", "-o", s(&dir.path().join("big.bin"))]));
     let (pk, vk, proof) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"), dir.path().join("p.json"));
-    succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("big.bin")), "--pk", s(&pk), "--vk", s(&vk)]));
+    succeeds(&zkinfer(&[
+        "setup",
+        s(&w.path("lr.zkc")),
+        "--srs",
+        s(&dir.path().join("big.bin")),
+        "--pk",
+        s(&pk),
+        "--vk",
+        s(&vk),
+    ]));
     let input = input_path("linear_regression", "input2.json");
     succeeds(&zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&pk), "--input", s(&input), "-o", s(&proof)]));
     succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&proof)]));
@@ -219,7 +324,16 @@ fn a_larger_srs_is_downsized() {
     // a different seed is a different SRS: the proof does not verify under its keys
     succeeds(&zkinfer(&["srs", "gen", "--k", "13", "--seed", "9", "-o", s(&dir.path().join("other.bin"))]));
     let (pk9, vk9) = (dir.path().join("pk9.bin"), dir.path().join("vk9.bin"));
-    succeeds(&zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&dir.path().join("other.bin")), "--pk", s(&pk9), "--vk", s(&vk9)]));
+    succeeds(&zkinfer(&[
+        "setup",
+        s(&w.path("lr.zkc")),
+        "--srs",
+        s(&dir.path().join("other.bin")),
+        "--pk",
+        s(&pk9),
+        "--vk",
+        s(&vk9),
+    ]));
     fails_with(&zkinfer(&["verify", "--vk", s(&vk9), "--proof", s(&w.path("proof.json"))]), "proof rejected");
 }
 
@@ -234,12 +348,23 @@ fn solidity_verifier_and_calldata_for_a_proof() {
     assert!(v["runtime_bytes"].as_u64().unwrap() <= 24_576, "{v}");
     let c = succeeds(&zkinfer(&["calldata", "--proof", s(&w.path("proof.json")), "--json"]));
     assert_eq!(c["instances"].as_array().unwrap().len(), 11);
-    assert!(c["verifyProof_calldata"].as_str().unwrap().starts_with("0x1e8e1e13"), "selector of verifyProof(bytes,uint256[])");
-    let e = succeeds(&zkinfer(&["evm-verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&w.path("proof.json")), "--json"]));
+    assert!(
+        c["verifyProof_calldata"].as_str().unwrap().starts_with("0x1e8e1e13"),
+        "selector of verifyProof(bytes,uint256[])"
+    );
+    let e = succeeds(&zkinfer(&[
+        "evm-verify",
+        "--vk",
+        s(&w.path("vk.bin")),
+        "--proof",
+        s(&w.path("proof.json")),
+        "--json",
+    ]));
     assert_eq!(e["accepted"], true);
     assert!(e["raw_gas"].as_u64().unwrap() > 21_000);
     // a tampered proof is rejected on the EVM too
-    let mut bundle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("proof.json")).unwrap()).unwrap();
+    let mut bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("proof.json")).unwrap()).unwrap();
     let proof = bundle["proof"].as_str().unwrap().to_string();
     let flipped = format!("{}{}{}", &proof[..200], if &proof[200..201] == "0" { "1" } else { "0" }, &proof[201..]);
     bundle["proof"] = serde_json::Value::String(flipped);
@@ -250,13 +375,17 @@ fn solidity_verifier_and_calldata_for_a_proof() {
 #[test]
 fn bench_reports_the_whole_pipeline() {
     let input = input_path("linear_regression", "input.json");
-    let v = succeeds(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "1", "--json"]));
+    let v =
+        succeeds(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "1", "--json"]));
     assert_eq!(v["k"], 7);
     assert!(v["prove_s"].as_f64().unwrap() > 0.0 && v["keygen_s"].as_f64().unwrap() > 0.0);
     assert!(v["proof_bytes"].as_u64().unwrap() > 1000);
     assert!(v["peak_rss_mib"].as_f64().unwrap() > 1.0);
     assert!(v["max_abs_error"].as_f64().unwrap() < 0.01, "{v}");
-    fails_with(&zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "0"]), "--runs must be at least 1");
+    fails_with(
+        &zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "0"]),
+        "--runs must be at least 1",
+    );
 }
 
 #[test]
@@ -264,19 +393,79 @@ fn hashed_input_through_the_cli_matches_zkinfer_commit() {
     let dir = tempfile::tempdir().unwrap();
     let p = |f: &str| dir.path().join(f);
     let input = input_path("credit_logistic", "input.json");
-    let compiled = succeeds(&zkinfer(&["compile", s(&onnx("credit_logistic")), "--input", s(&input), "--input-visibility", "hashed", "-o", s(&p("m.zkc")), "--json"]));
+    let compiled = succeeds(&zkinfer(&[
+        "compile",
+        s(&onnx("credit_logistic")),
+        "--input",
+        s(&input),
+        "--input-visibility",
+        "hashed",
+        "-o",
+        s(&p("m.zkc")),
+        "--json",
+    ]));
     let k = compiled["k"].as_u64().unwrap().to_string();
     succeeds(&zkinfer(&["srs", "gen", "--k", &k, "-o", s(&p("srs.bin")), "--json"]));
-    succeeds(&zkinfer(&["setup", s(&p("m.zkc")), "--srs", s(&p("srs.bin")), "--pk", s(&p("pk.bin")), "--vk", s(&p("vk.bin")), "--json"]));
-    let proved = succeeds(&zkinfer(&["prove", s(&p("m.zkc")), "--pk", s(&p("pk.bin")), "--input", s(&input), "-o", s(&p("proof.json")), "--json"]));
+    succeeds(&zkinfer(&[
+        "setup",
+        s(&p("m.zkc")),
+        "--srs",
+        s(&p("srs.bin")),
+        "--pk",
+        s(&p("pk.bin")),
+        "--vk",
+        s(&p("vk.bin")),
+        "--json",
+    ]));
+    let proved = succeeds(&zkinfer(&[
+        "prove",
+        s(&p("m.zkc")),
+        "--pk",
+        s(&p("pk.bin")),
+        "--input",
+        s(&input),
+        "-o",
+        s(&p("proof.json")),
+        "--json",
+    ]));
     let committed = succeeds(&zkinfer(&["commit", s(&p("m.zkc")), "--input", s(&input), "--json"]));
     assert_eq!(proved["input_commitment"], committed["input_commitment"]);
     let verified = succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json")), "--json"]));
     assert_eq!(verified["input_commitment"], committed["input_commitment"]);
     // hashed parameters: `zkinfer commit --params` is the commitment the proof pins
-    succeeds(&zkinfer(&["compile", s(&onnx("credit_logistic")), "--input", s(&input), "--param-visibility", "hashed", "-o", s(&p("hp.zkc")), "--json"]));
-    succeeds(&zkinfer(&["setup", s(&p("hp.zkc")), "--srs", s(&p("srs.bin")), "--pk", s(&p("hp-pk.bin")), "--vk", s(&p("hp-vk.bin")), "--json"]));
-    let proved = succeeds(&zkinfer(&["prove", s(&p("hp.zkc")), "--pk", s(&p("hp-pk.bin")), "--input", s(&input), "-o", s(&p("hp-proof.json")), "--json"]));
+    succeeds(&zkinfer(&[
+        "compile",
+        s(&onnx("credit_logistic")),
+        "--input",
+        s(&input),
+        "--param-visibility",
+        "hashed",
+        "-o",
+        s(&p("hp.zkc")),
+        "--json",
+    ]));
+    succeeds(&zkinfer(&[
+        "setup",
+        s(&p("hp.zkc")),
+        "--srs",
+        s(&p("srs.bin")),
+        "--pk",
+        s(&p("hp-pk.bin")),
+        "--vk",
+        s(&p("hp-vk.bin")),
+        "--json",
+    ]));
+    let proved = succeeds(&zkinfer(&[
+        "prove",
+        s(&p("hp.zkc")),
+        "--pk",
+        s(&p("hp-pk.bin")),
+        "--input",
+        s(&input),
+        "-o",
+        s(&p("hp-proof.json")),
+        "--json",
+    ]));
     let pinned = succeeds(&zkinfer(&["commit", s(&p("hp.zkc")), "--params", "--json"]));
     assert!(pinned["params_commitment"].is_string());
     let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(p("hp-proof.json")).unwrap()).unwrap();
@@ -284,7 +473,16 @@ fn hashed_input_through_the_cli_matches_zkinfer_commit() {
     assert!(proved["proof"].is_string());
     succeeds(&zkinfer(&["verify", "--vk", s(&p("hp-vk.bin")), "--proof", s(&p("hp-proof.json")), "--json"]));
     // an input cannot be fixed: a clear error, nothing written
-    let out = zkinfer(&["compile", s(&onnx("credit_logistic")), "--input", s(&input), "--input-visibility", "fixed", "-o", s(&p("h.zkc"))]);
+    let out = zkinfer(&[
+        "compile",
+        s(&onnx("credit_logistic")),
+        "--input",
+        s(&input),
+        "--input-visibility",
+        "fixed",
+        "-o",
+        s(&p("h.zkc")),
+    ]);
     fails_with(&out, "--input-visibility fixed");
     assert!(!p("h.zkc").exists());
 }
@@ -302,7 +500,10 @@ fn files_from_before_the_soundness_review_are_refused_with_a_remedy() {
     vk[12..16].copy_from_slice(&1u32.to_le_bytes());
     let old_vk = dir.path().join("old-vk.bin");
     std::fs::write(&old_vk, vk).unwrap();
-    fails_with(&zkinfer(&["verify", "--vk", s(&old_vk), "--proof", s(&w.path("proof.json"))]), "make it again (compile, setup, prove)");
+    fails_with(
+        &zkinfer(&["verify", "--vk", s(&old_vk), "--proof", s(&w.path("proof.json"))]),
+        "make it again (compile, setup, prove)",
+    );
 }
 
 #[test]
@@ -310,13 +511,47 @@ fn verify_says_what_private_parameters_do_not_prove() {
     let dir = tempfile::tempdir().unwrap();
     let p = |f: &str| dir.path().join(f);
     let input = input_path("linear_regression", "input.json");
-    succeeds(&zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "--param-visibility", "private", "-o", s(&p("m.zkc"))]));
-    let k = succeeds(&zkinfer(&["inspect", s(&p("m.zkc")), "--json"]))["circuit"]["params"]["k"].as_u64().unwrap().to_string();
+    succeeds(&zkinfer(&[
+        "compile",
+        s(&onnx("linear_regression")),
+        "--input",
+        s(&input),
+        "--param-visibility",
+        "private",
+        "-o",
+        s(&p("m.zkc")),
+    ]));
+    let k = succeeds(&zkinfer(&["inspect", s(&p("m.zkc")), "--json"]))["circuit"]["params"]["k"]
+        .as_u64()
+        .unwrap()
+        .to_string();
     succeeds(&zkinfer(&["srs", "gen", "--k", &k, "-o", s(&p("srs.bin"))]));
-    succeeds(&zkinfer(&["setup", s(&p("m.zkc")), "--srs", s(&p("srs.bin")), "--pk", s(&p("pk.bin")), "--vk", s(&p("vk.bin"))]));
-    succeeds(&zkinfer(&["prove", s(&p("m.zkc")), "--pk", s(&p("pk.bin")), "--input", s(&input), "-o", s(&p("proof.json"))]));
+    succeeds(&zkinfer(&[
+        "setup",
+        s(&p("m.zkc")),
+        "--srs",
+        s(&p("srs.bin")),
+        "--pk",
+        s(&p("pk.bin")),
+        "--vk",
+        s(&p("vk.bin")),
+    ]));
+    succeeds(&zkinfer(&[
+        "prove",
+        s(&p("m.zkc")),
+        "--pk",
+        s(&p("pk.bin")),
+        "--input",
+        s(&input),
+        "-o",
+        s(&p("proof.json")),
+    ]));
     let text = zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json"))]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("note: the parameters are private"), "{}", String::from_utf8_lossy(&text.stdout));
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("note: the parameters are private"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
     let json = succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json")), "--json"]));
     assert_eq!(json["params_pin"]["kind"], "unpinned");
     assert!(json["caveats"][0].as_str().unwrap().contains("not that this model does"));

@@ -14,7 +14,11 @@ fn credit_gbt_as_the_defi_example_compiles_it() -> zkinfer::CompiledModel {
     let example = models_dir().join("../examples/defi-risk-score");
     let mut samples = vec![sample("credit_gbt", "input.json"), sample("credit_gbt", "input2.json")];
     samples.extend(["alice.json", "bob.json"].map(|f| zkinfer::input::read_input(&example.join(f)).unwrap()));
-    let opts = CompileOptions { visibility: ModelVisibility { input: Visibility::Hashed, ..ModelVisibility::default() }, objective: Objective::Verifier, ..Default::default() };
+    let opts = CompileOptions {
+        visibility: ModelVisibility { input: Visibility::Hashed, ..ModelVisibility::default() },
+        objective: Objective::Verifier,
+        ..Default::default()
+    };
     zkinfer::compile(&onnx("credit_gbt"), &samples, &opts).unwrap()
 }
 
@@ -32,7 +36,12 @@ fn the_audited_borrowers_get_the_models_decision() {
     for x in [[47.0, 151.0, 35.0, 34.0, 20.0, 6.0, 10.0, 89.0], [48.0, 134.0, 23.0, 1.0, 31.0, 19.0, 6.0, 139.0]] {
         let (proved, float) = both(&compiled, &x);
         assert_eq!(proved[0][0], float[0], "{x:?}: label");
-        assert!((proved[1][1] - float[2]).abs() < 0.005, "{x:?}: P(default) proved {} float {}", proved[1][1], float[2]);
+        assert!(
+            (proved[1][1] - float[2]).abs() < 0.005,
+            "{x:?}: P(default) proved {} float {}",
+            proved[1][1],
+            float[2]
+        );
     }
 }
 
@@ -47,7 +56,12 @@ fn every_income_in_range_gets_the_models_decision() {
         let Ok(_) = compiled.model.quantize_input(&x) else { continue };
         let (proved, float) = both(&compiled, &x);
         assert_eq!(proved[0][0], float[0], "income {income}: label");
-        assert!((proved[1][1] - float[2]).abs() < 0.005, "income {income}: P(default) proved {} float {}", proved[1][1], float[2]);
+        assert!(
+            (proved[1][1] - float[2]).abs() < 0.005,
+            "income {income}: P(default) proved {} float {}",
+            proved[1][1],
+            float[2]
+        );
         checked += 1;
     }
     assert!(checked > 200, "{checked} incomes in range");

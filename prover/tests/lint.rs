@@ -38,7 +38,11 @@ fn layouts(model: &QuantizedModel, name: &str, visibility: ModelVisibility) -> V
         objectives.iter().flat_map(|&o| candidate_layouts(model, None, visibility, o)).collect()
     };
     let mut seen = HashSet::new();
-    candidates.into_iter().filter_map(|l| params_for(model, l, visibility).ok()).filter(|p| seen.insert(serde_json::to_string(p).unwrap())).collect()
+    candidates
+        .into_iter()
+        .filter_map(|l| params_for(model, l, visibility).ok())
+        .filter(|p| seen.insert(serde_json::to_string(p).unwrap()))
+        .collect()
 }
 
 fn lint_all(name: &str, visibility: ModelVisibility) -> usize {
@@ -53,7 +57,10 @@ fn lint_all(name: &str, visibility: ModelVisibility) -> usize {
         let circuit = ModelCircuit::new(model.clone(), *params, Some(input.clone()));
         let report = lint_model(&circuit, &instances).unwrap();
         assert!(report.is_clean(), "{name} {visibility:?} {params:?}:\n{report}");
-        assert!(report.counts.active_constraints > 0 && report.counts.cells_read > 0, "{name}: the lint looked at nothing");
+        assert!(
+            report.counts.active_constraints > 0 && report.counts.cells_read > 0,
+            "{name}: the lint looked at nothing"
+        );
     }
     layouts.len()
 }
@@ -72,7 +79,13 @@ fn every_bundled_model_is_clean_in_its_layouts() {
 fn small_models_are_clean_in_every_visibility() {
     use Visibility::*;
     let v = |input, output, params| ModelVisibility { input, output, params };
-    for visibility in [v(Hashed, Public, Fixed), v(Private, Hashed, Fixed), v(Public, Public, Public), v(Public, Public, Hashed), v(Public, Private, Private)] {
+    for visibility in [
+        v(Hashed, Public, Fixed),
+        v(Private, Hashed, Fixed),
+        v(Public, Public, Public),
+        v(Public, Public, Hashed),
+        v(Public, Private, Private),
+    ] {
         for name in ["linear_regression", "credit_gbt", "mlp_activations"] {
             lint_all(name, visibility);
         }

@@ -27,7 +27,8 @@ fn errors_against_reference(model: &str, inputs: &[&str]) -> Vec<(String, f64, f
         let bundle = zkinfer::prove(&compiled, &pk, x).unwrap();
         zkinfer::verify(&vk, &bundle).unwrap();
         let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let reference = zkinfer_onnx::float_reference(&dir.join(model), compiled.graph.input_shape(), &x32).unwrap().outputs;
+        let reference =
+            zkinfer_onnx::float_reference(&dir.join(model), compiled.graph.input_shape(), &x32).unwrap().outputs;
         assert_eq!(reference.len(), bundle.outputs.len());
         for (i, (o, r)) in bundle.outputs.iter().zip(&reference).enumerate() {
             assert_eq!(o.values.len(), r.len(), "{model}/{}", o.name);

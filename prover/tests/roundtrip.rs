@@ -19,7 +19,8 @@ fn every_bundled_model_proves_and_verifies() {
         let reloaded = zkinfer::ProofBundle::load(&dir.path().join("proof.json")).unwrap();
         verify(&f.vk, &reloaded).unwrap_or_else(|e| panic!("{model} after save/load: {e}"));
         // the proved outputs are the quantized model's, within the error compile measured
-        let (reference, _) = zkinfer::compile::float_outputs(Some(&onnx(model)), &f.compiled.graph, &sample(model, "input.json"));
+        let (reference, _) =
+            zkinfer::compile::float_outputs(Some(&onnx(model)), &f.compiled.graph, &sample(model, "input.json"));
         for ((o, r), acc) in bundle.outputs.iter().zip(&reference).zip(&f.compiled.accuracy.outputs) {
             let bound = acc.max_abs_error;
             for (p, r) in o.values.iter().zip(r) {
@@ -57,7 +58,8 @@ fn wrong_public_output_is_rejected() {
     let mut bundle = prove(&f.compiled, &f.pk, &sample("mlp_relu", "input.json")).unwrap();
     // change the last instance (an output) and the claimed output with it, so only the proof can tell
     let last = bundle.instances.len() - 1;
-    let v = fr_from_hex(&bundle.instances[last]).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    let v =
+        fr_from_hex(&bundle.instances[last]).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
     bundle.instances[last] = fr_to_hex(&v);
     let out = bundle.outputs.last_mut().unwrap();
     *out.quantized.last_mut().unwrap() += 1;
@@ -152,7 +154,10 @@ fn keys_survive_a_save_and_load() {
 fn packed_public_values_verify_and_bind_the_claims() {
     // attention compiled for the verifier packs its 128 inputs and 128 outputs into 30 instances
     let samples = vec![sample("attention", "input.json"), sample("attention", "input2.json")];
-    let opts = zkinfer::compile::CompileOptions { objective: zkinfer_circuits::circuit::cost::Objective::Verifier, ..Default::default() };
+    let opts = zkinfer::compile::CompileOptions {
+        objective: zkinfer_circuits::circuit::cost::Objective::Verifier,
+        ..Default::default()
+    };
     let compiled = zkinfer::compile(&onnx("attention"), &samples, &opts).unwrap();
     assert!(compiled.params.pack_input > 0 && compiled.params.pack_output > 0, "{:?}", compiled.params);
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 7).unwrap();

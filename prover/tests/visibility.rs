@@ -12,7 +12,10 @@ use zkinfer::{prove, verify, ZkError};
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::quantize::QOp;
 
-fn keys_for(model: &str, visibility: ModelVisibility) -> (zkinfer::CompiledModel, zkinfer::ProvingKeyFile, zkinfer::VerifyingKeyFile) {
+fn keys_for(
+    model: &str,
+    visibility: ModelVisibility,
+) -> (zkinfer::CompiledModel, zkinfer::ProvingKeyFile, zkinfer::VerifyingKeyFile) {
     let samples = vec![sample(model, "input.json"), sample(model, "input2.json")];
     let opts = CompileOptions { visibility, ..Default::default() };
     let compiled = zkinfer::compile(&onnx(model), &samples, &opts).unwrap();
@@ -68,7 +71,10 @@ fn private_input_and_hashed_output_reveal_no_values() {
     let model = &compiled.model;
     let witness = model.evaluate(&model.quantize_input(&x).unwrap()).unwrap();
     let outputs: Vec<i128> = model.outputs.iter().flat_map(|&o| witness.out[o].clone()).collect();
-    assert_eq!(bundle.output_commitment.as_deref(), Some(fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&outputs)).as_str()));
+    assert_eq!(
+        bundle.output_commitment.as_deref(),
+        Some(fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&outputs)).as_str())
+    );
     // another output's commitment is rejected
     let mut wrong = bundle.clone();
     let mut shifted = outputs.clone();
@@ -103,7 +109,13 @@ fn hashed_parameters_expose_the_commitment_that_pins_the_model() {
     assert_eq!(bundle.outputs.len(), 2);
     // presented as a proof about other weights (their commitment in its place): rejected
     let mut other = compiled.clone();
-    if let Some(zkinfer_circuits::quantize::QOp::Linear { weight, .. }) = other.model.nodes.iter_mut().map(|n| &mut n.op).find(|op| matches!(op, zkinfer_circuits::quantize::QOp::Linear { .. })) {
+    if let Some(zkinfer_circuits::quantize::QOp::Linear { weight, .. }) = other
+        .model
+        .nodes
+        .iter_mut()
+        .map(|n| &mut n.op)
+        .find(|op| matches!(op, zkinfer_circuits::quantize::QOp::Linear { .. }))
+    {
         weight[0] += 1;
     }
     let other_commitment = params_commitment(&other);
@@ -134,11 +146,19 @@ fn a_proof_made_with_other_weights_is_refused_even_relabelled() {
         let vis = ModelVisibility { params, ..ModelVisibility::default() };
         let (compiled, _, vk) = keys_for("logistic_regression", vis);
         // half a unit of the weight scale, as in the demonstrated attack
-        let QOp::Linear { weight_scale, .. } = compiled.model.nodes.iter().map(|n| &n.op).find(|op| matches!(op, QOp::Linear { .. })).unwrap().clone() else { unreachable!() };
+        let QOp::Linear { weight_scale, .. } =
+            compiled.model.nodes.iter().map(|n| &n.op).find(|op| matches!(op, QOp::Linear { .. })).unwrap().clone()
+        else {
+            unreachable!()
+        };
         let other = with_one_weight_changed(&compiled, 1i64 << (weight_scale - 1).max(0));
         let srs = zkinfer::srs::generate_insecure(other.params.k, 11).unwrap();
         let (other_pk, other_vk) = zkinfer::setup(&other, srs, Path::new("test-srs")).unwrap();
-        assert_eq!(other_vk.vk.transcript_repr(), vk.vk.transcript_repr(), "{params}: the halo2 key does not pin witness weights");
+        assert_eq!(
+            other_vk.vk.transcript_repr(),
+            vk.vk.transcript_repr(),
+            "{params}: the halo2 key does not pin witness weights"
+        );
         let mut forged = prove(&other, &other_pk, &sample("logistic_regression", "input.json")).unwrap();
         verify(&other_vk, &forged).unwrap();
         forged.model_digest = vk.info.model_digest.clone();
@@ -158,7 +178,8 @@ fn private_parameters_still_bind_the_public_outputs() {
     assert_eq!(bundle.instances.len(), 11, "input and output only");
     // an edited output instance (and claim) is rejected
     let mut wrong = bundle.clone();
-    let v = zkinfer::proof::fr_from_hex(wrong.instances.last().unwrap()).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    let v = zkinfer::proof::fr_from_hex(wrong.instances.last().unwrap()).unwrap()
+        + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
     *wrong.instances.last_mut().unwrap() = fr_to_hex(&v);
     wrong.outputs[0].quantized[0] += 1;
     wrong.outputs[0].values[0] = wrong.outputs[0].quantized[0] as f64 / 2f64.powi(wrong.outputs[0].scale);

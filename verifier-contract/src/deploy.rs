@@ -22,7 +22,8 @@ pub const INSTANCES_SOURCE: &str = include_str!("../contracts/ZkinferInstances.s
 /// How the generated verifier is compiled: the opcode-level optimizer (the Yul optimizer runs out
 /// of stack on it), tuned for gas — or, when that runtime exceeds EIP-170, for size (about 2%
 /// smaller, 0.5% dearer to call).
-pub const VERIFIER_OPTIMIZER: [Optimizer; 2] = [Optimizer::OpcodeOnly { runs: 100_000 }, Optimizer::OpcodeOnly { runs: 1 }];
+pub const VERIFIER_OPTIMIZER: [Optimizer; 2] =
+    [Optimizer::OpcodeOnly { runs: 100_000 }, Optimizer::OpcodeOnly { runs: 1 }];
 
 /// What `ZkinferVerifier` pins beyond the verifying key, for a model whose parameters are witness
 /// values: `keccak256` of the instances from `start` on (the parameter values or their
@@ -43,11 +44,25 @@ pub struct VerifierArtifacts {
 }
 
 impl VerifierArtifacts {
-    pub fn build(srs: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, num_instances: usize, pinned: Option<PinnedParams>) -> Result<Self, SolcError> {
+    pub fn build(
+        srs: &ParamsKZG<Bn256>,
+        vk: &VerifyingKey<G1Affine>,
+        num_instances: usize,
+        pinned: Option<PinnedParams>,
+    ) -> Result<Self, SolcError> {
         let halo2_source = raw_verifier_source(srs, vk, num_instances);
-        let for_gas = compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[0])?;
-        let halo2 = if for_gas.runtime_size() <= EIP170_LIMIT { for_gas } else { compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[1])? };
-        let wrapper = compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE)], "ZkinferVerifier", Optimizer::Full { runs: 200 })?;
+        let for_gas =
+            compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[0])?;
+        let halo2 = if for_gas.runtime_size() <= EIP170_LIMIT {
+            for_gas
+        } else {
+            compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[1])?
+        };
+        let wrapper = compile_contract(
+            &[("ZkinferVerifier.sol", WRAPPER_SOURCE)],
+            "ZkinferVerifier",
+            Optimizer::Full { runs: 200 },
+        )?;
         Ok(Self { halo2_source, halo2, wrapper, num_instances, pinned })
     }
 
@@ -66,7 +81,12 @@ impl VerifierArtifacts {
         let halo2 = evm.deploy(self.halo2.creation_bytes())?;
         let (n, start, digest) = self.constructor_args();
         let mut creation = self.wrapper.creation_bytes();
-        creation.extend(encode(&[Token::address(halo2), Token::uint(n as u64), Token::uint(start as u64), Token::Word(digest)]));
+        creation.extend(encode(&[
+            Token::address(halo2),
+            Token::uint(n as u64),
+            Token::uint(start as u64),
+            Token::Word(digest),
+        ]));
         Ok((halo2, evm.deploy(creation)?))
     }
 }
@@ -89,10 +109,18 @@ impl EvmVerification {
 impl VerifierArtifacts {
     /// Deploys both contracts on a fresh chain (without the EIP-170 limit when
     /// `ignore_size_limit`, to measure an oversized verifier) and verifies one proof.
-    pub fn verify_on_evm(&self, proof: &[u8], instances: &[[u8; 32]], ignore_size_limit: bool) -> Result<EvmVerification, String> {
+    pub fn verify_on_evm(
+        &self,
+        proof: &[u8],
+        instances: &[[u8; 32]],
+        ignore_size_limit: bool,
+    ) -> Result<EvmVerification, String> {
         let mut evm = if ignore_size_limit { Evm::without_code_size_limit() } else { Evm::new() };
         let (raw, wrapper) = self.deploy(&mut evm).map_err(|e| format!("deploying the verifier failed: {e}"))?;
-        Ok(EvmVerification { raw: evm.call(raw, raw_verifier_call(proof, instances))?, wrapped: evm.call(wrapper, verify_proof_call(proof, instances))? })
+        Ok(EvmVerification {
+            raw: evm.call(raw, raw_verifier_call(proof, instances))?,
+            wrapped: evm.call(wrapper, verify_proof_call(proof, instances))?,
+        })
     }
 }
 
@@ -104,6 +132,10 @@ pub fn constructor_args(num_instances: usize, pinned: Option<PinnedParams>) -> (
 
 /// One Solidity file with the generated `Halo2Verifier` and the `ZkinferVerifier` wrapper.
 pub fn combined_source(halo2_source: &str) -> String {
-    let wrapper_body: String = WRAPPER_SOURCE.lines().filter(|l| !l.starts_with("// SPDX") && !l.starts_with("pragma solidity")).collect::<Vec<_>>().join("\n");
+    let wrapper_body: String = WRAPPER_SOURCE
+        .lines()
+        .filter(|l| !l.starts_with("// SPDX") && !l.starts_with("pragma solidity"))
+        .collect::<Vec<_>>()
+        .join("\n");
     format!("{}\n{}\n", halo2_source.trim_end(), wrapper_body)
 }

@@ -69,7 +69,15 @@ impl Evm {
     }
 
     fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
-        let tx = TxEnv { caller: self.sender, gas_limit: self.gas_limit, kind, data: data.into(), nonce: self.nonce, gas_price: 0, ..Default::default() };
+        let tx = TxEnv {
+            caller: self.sender,
+            gas_limit: self.gas_limit,
+            kind,
+            data: data.into(),
+            nonce: self.nonce,
+            gas_price: 0,
+            ..Default::default()
+        };
         let result = self.evm.transact_commit(tx).map_err(|e| format!("transaction invalid: {e:?}"))?;
         self.nonce += 1;
         Ok(result)
@@ -88,8 +96,12 @@ impl Evm {
     /// Sends a transaction to `to` with `calldata`.
     pub fn call(&mut self, to: Address, calldata: Vec<u8>) -> Result<CallResult, String> {
         Ok(match self.transact(TxKind::Call(to), calldata)? {
-            ExecutionResult::Success { gas_used, output, .. } => CallResult { success: true, gas_used, output: output.into_data().to_vec() },
-            ExecutionResult::Revert { gas_used, output } => CallResult { success: false, gas_used, output: output.to_vec() },
+            ExecutionResult::Success { gas_used, output, .. } => {
+                CallResult { success: true, gas_used, output: output.into_data().to_vec() }
+            }
+            ExecutionResult::Revert { gas_used, output } => {
+                CallResult { success: false, gas_used, output: output.to_vec() }
+            }
             ExecutionResult::Halt { gas_used, .. } => CallResult { success: false, gas_used, output: vec![] },
         })
     }

@@ -8,9 +8,9 @@
 //! on any scalar `≥ r`, with one loop per run of consecutive scalars.
 
 use halo2_proofs::{
-    poly::commitment::ParamsProver,
     halo2curves::bn256::{Bn256, Fq, Fr, G1Affine},
     plonk::VerifyingKey,
+    poly::commitment::ParamsProver,
     poly::kzg::commitment::ParamsKZG,
 };
 use snark_verifier_sdk::snark_verifier::{
@@ -30,7 +30,8 @@ pub fn raw_verifier_source(srs: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, 
     let protocol = protocol.loaded(&loader);
     let mut transcript = EvmTranscript::<_, Rc<EvmLoader>, _, _>::new(&loader);
     let instances = transcript.load_instances(vec![num_instances]);
-    let proof = PlonkVerifier::<SHPLONK>::read_proof(&deciding_key, &protocol, &instances, &mut transcript).expect("symbolic proof reading");
+    let proof = PlonkVerifier::<SHPLONK>::read_proof(&deciding_key, &protocol, &instances, &mut transcript)
+        .expect("symbolic proof reading");
     PlonkVerifier::<SHPLONK>::verify(&deciding_key, &protocol, &instances, &proof).expect("symbolic verification");
     require_canonical_scalars(&loader.solidity_code())
 }
@@ -74,7 +75,8 @@ pub fn require_canonical_scalars(code: &str) -> String {
         .collect();
     let at = code.find(FIELD_DECLARATION).expect("snark-verifier declares f_q");
     let line_end = at + code[at..].find('\n').expect("f_q's line ends");
-    let comment = "\n            // zkinfer: every scalar in the calldata (instances, evaluations) must be canonical, below r";
+    let comment =
+        "\n            // zkinfer: every scalar in the calldata (instances, evaluations) must be canonical, below r";
     without_reductions(&format!("{}{comment}{checks}{}", &code[..line_end], &code[line_end..]))
 }
 

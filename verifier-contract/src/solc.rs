@@ -47,7 +47,9 @@ struct Output {
 
 /// The folder holding package.json and node_modules (overridable with ZKINFER_SOLC_DIR).
 pub fn tooling_dir() -> PathBuf {
-    std::env::var_os("ZKINFER_SOLC_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf())
+    std::env::var_os("ZKINFER_SOLC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf())
 }
 
 /// How solc optimizes.
@@ -55,10 +57,14 @@ pub fn tooling_dir() -> PathBuf {
 pub enum Optimizer {
     Off,
     /// The full optimizer (Yul and opcode passes), tuned for `runs` calls.
-    Full { runs: u32 },
+    Full {
+        runs: u32,
+    },
     /// Only the opcode-level passes (deduplication, common subexpressions, constants): the
     /// generated verifier's single deep assembly block runs the Yul optimizer out of stack.
-    OpcodeOnly { runs: u32 },
+    OpcodeOnly {
+        runs: u32,
+    },
 }
 
 impl Optimizer {
@@ -88,12 +94,18 @@ pub fn compile(sources: &[(&str, &str)], optimizer: Optimizer) -> Result<HashMap
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| SolcError::Node(e.to_string()))?;
-    child.stdin.take().expect("piped").write_all(request.to_string().as_bytes()).map_err(|e| SolcError::Node(e.to_string()))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(request.to_string().as_bytes())
+        .map_err(|e| SolcError::Node(e.to_string()))?;
     let out = child.wait_with_output().map_err(|e| SolcError::Node(e.to_string()))?;
     if !out.status.success() {
         return Err(SolcError::Node(String::from_utf8_lossy(&out.stderr).into_owned()));
     }
-    let output: Output = serde_json::from_slice(&out.stdout).map_err(|e| SolcError::Node(format!("unexpected solc-js output: {e}")))?;
+    let output: Output =
+        serde_json::from_slice(&out.stdout).map_err(|e| SolcError::Node(format!("unexpected solc-js output: {e}")))?;
     if !output.errors.is_empty() {
         return Err(SolcError::Compile(output.errors.join("\n")));
     }

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 use zkinfer::proof::fr_from_hex;
-use zkinfer_verifier_contract::abi::{self, encode_call, Token};
 use zkinfer_circuits::circuit::public::PublicPart;
+use zkinfer_verifier_contract::abi::{self, encode_call, Token};
 use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, INSTANCES_SOURCE, WRAPPER_SOURCE};
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::solc;
@@ -22,7 +22,8 @@ fn build(model: &str) -> Model {
 
 fn build_with(model: &str, opts: zkinfer::compile::CompileOptions) -> Model {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(model);
-    let samples: Vec<_> = ["input.json", "input2.json"].iter().map(|f| zkinfer::input::read_input(&dir.join(f)).unwrap()).collect();
+    let samples: Vec<_> =
+        ["input.json", "input2.json"].iter().map(|f| zkinfer::input::read_input(&dir.join(f)).unwrap()).collect();
     let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &opts).unwrap();
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 3).unwrap();
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
@@ -46,7 +47,10 @@ fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
 }
 
 fn for_the_verifier() -> zkinfer::compile::CompileOptions {
-    zkinfer::compile::CompileOptions { objective: zkinfer_circuits::circuit::cost::Objective::Verifier, ..Default::default() }
+    zkinfer::compile::CompileOptions {
+        objective: zkinfer_circuits::circuit::cost::Objective::Verifier,
+        ..Default::default()
+    }
 }
 
 /// Deploys `m`'s verifier (without the size limit when it exceeds EIP-170) and checks that it
@@ -72,7 +76,8 @@ fn accepts_only_its_own_valid_proof(m: &Model, other: &Model) -> u64 {
     // last word)
     let mut wrong = inst.clone();
     let last = wrong.len() - 1;
-    let v = fr_from_hex(m.bundle.instances.last().unwrap()).unwrap() + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
+    let v = fr_from_hex(m.bundle.instances.last().unwrap()).unwrap()
+        + zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one();
     wrong[last] = hex::decode(&zkinfer::proof::fr_to_hex(&v)[2..]).unwrap().try_into().unwrap();
     assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &wrong)).unwrap().success, "{name}");
     assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &wrong)).unwrap()), "{name}");
@@ -101,24 +106,39 @@ fn plus_modulus(word: &[u8; 32]) -> [u8; 32] {
 /// Every instance, and a proof evaluation, raised by the field modulus: the same field elements
 /// to snark-verifier's arithmetic, another number to a contract that reads the bits (a packed
 /// value) or hashes the bytes (a replay guard). Both entry points must refuse each.
-fn rejects_non_canonical_scalars(m: &Model, evm: &mut Evm, raw: zkinfer_verifier_contract::Address, wrapper: zkinfer_verifier_contract::Address) {
+fn rejects_non_canonical_scalars(
+    m: &Model,
+    evm: &mut Evm,
+    raw: zkinfer_verifier_contract::Address,
+    wrapper: zkinfer_verifier_contract::Address,
+) {
     let proof = m.bundle.proof_bytes().unwrap();
     let inst = instances(&m.bundle);
     let name = &m.bundle.model_name;
     for i in 0..inst.len() {
         let mut moved = inst.clone();
         moved[i] = plus_modulus(&inst[i]);
-        assert!(!evm.call(raw, abi::raw_verifier_call(&proof, &moved)).unwrap().success, "{name}: instance {i} + r accepted by the raw verifier");
-        assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &moved)).unwrap()), "{name}: instance {i} + r accepted by verifyProof");
+        assert!(
+            !evm.call(raw, abi::raw_verifier_call(&proof, &moved)).unwrap().success,
+            "{name}: instance {i} + r accepted by the raw verifier"
+        );
+        assert!(
+            !returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &moved)).unwrap()),
+            "{name}: instance {i} + r accepted by verifyProof"
+        );
     }
     // the first scalar the verifier reads from the proof part (an evaluation)
     let runs = zkinfer_verifier_contract::generate::checked_runs(&m.verifier.halo2_source);
     assert_eq!(runs[0], (0, 32 * inst.len()), "{name}: the instances are checked");
-    let at = runs.iter().map(|r| r.0).find(|&o| o >= 32 * inst.len()).expect("the proof has evaluations") - 32 * inst.len();
+    let at =
+        runs.iter().map(|r| r.0).find(|&o| o >= 32 * inst.len()).expect("the proof has evaluations") - 32 * inst.len();
     let mut reencoded = proof.clone();
     let word: [u8; 32] = proof[at..at + 32].try_into().unwrap();
     reencoded[at..at + 32].copy_from_slice(&plus_modulus(&word));
-    assert!(!evm.call(raw, abi::raw_verifier_call(&reencoded, &inst)).unwrap().success, "{name}: a re-encoded evaluation accepted");
+    assert!(
+        !evm.call(raw, abi::raw_verifier_call(&reencoded, &inst)).unwrap().success,
+        "{name}: a re-encoded evaluation accepted"
+    );
     assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&reencoded, &inst)).unwrap()), "{name}");
 }
 
@@ -142,7 +162,12 @@ fn every_model_fits_eip170_and_verifies(models: &[&str]) {
     for (i, m) in built.iter().enumerate() {
         assert!(m.verifier.fits_eip170(), "{}: runtime {} bytes", models[i], m.verifier.halo2.runtime_size());
         let gas = accepts_only_its_own_valid_proof(m, &built[(i + 1) % built.len()]);
-        println!("{}: {} instances, verify gas {gas}, runtime {} bytes", models[i], m.bundle.instances.len(), m.verifier.halo2.runtime_size());
+        println!(
+            "{}: {} instances, verify gas {gas}, runtime {} bytes",
+            models[i],
+            m.bundle.instances.len(),
+            m.verifier.halo2.runtime_size()
+        );
         if let PublicPart::Packed(p) = m.compiled.params.public_parts()[0] {
             packed_input_reads_back_on_chain(m, p.slot_bits());
         }
@@ -152,13 +177,21 @@ fn every_model_fits_eip170_and_verifies(models: &[&str]) {
 /// `ZkinferInstances.unpack` on the proof's instances gives back its quantized input.
 fn packed_input_reads_back_on_chain(m: &Model, slot_bits: u32) {
     let probe = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.19;\nimport \"ZkinferInstances.sol\";\ncontract Probe {\n  function value(uint256[] calldata instances, uint256 slotBits, uint256 index) external pure returns (int256) {\n    return ZkinferInstances.unpack(instances, 0, slotBits, index);\n  }\n}\n";
-    let compiled = solc::compile_contract(&[("ZkinferInstances.sol", INSTANCES_SOURCE), ("Probe.sol", probe)], "Probe", solc::Optimizer::Full { runs: 200 }).unwrap();
+    let compiled = solc::compile_contract(
+        &[("ZkinferInstances.sol", INSTANCES_SOURCE), ("Probe.sol", probe)],
+        "Probe",
+        solc::Optimizer::Full { runs: 200 },
+    )
+    .unwrap();
     let mut evm = Evm::new();
     let probe = evm.deploy(compiled.creation_bytes()).unwrap();
     let input = m.compiled.model.quantize_input(&m.bundle.input).unwrap();
     let inst = instances(&m.bundle);
     for index in [0, input.len() / 2, input.len() - 1] {
-        let call = encode_call("value(uint256[],uint256,uint256)", &[Token::Words(inst.clone()), Token::uint(slot_bits as u64), Token::uint(index as u64)]);
+        let call = encode_call(
+            "value(uint256[],uint256,uint256)",
+            &[Token::Words(inst.clone()), Token::uint(slot_bits as u64), Token::uint(index as u64)],
+        );
         let out = evm.call(probe, call).unwrap();
         assert!(out.success);
         let v = i128::from_be_bytes(out.output[16..32].try_into().unwrap());
@@ -167,7 +200,10 @@ fn packed_input_reads_back_on_chain(m: &Model, slot_bits: u32) {
     // a non-canonical word would decode to another value: unpack refuses it
     let mut moved = inst.clone();
     moved[0] = plus_modulus(&inst[0]);
-    let call = encode_call("value(uint256[],uint256,uint256)", &[Token::Words(moved), Token::uint(slot_bits as u64), Token::uint(0)]);
+    let call = encode_call(
+        "value(uint256[],uint256,uint256)",
+        &[Token::Words(moved), Token::uint(slot_bits as u64), Token::uint(0)],
+    );
     assert_eq!(revert_reason(&evm.call(probe, call).unwrap()), abi::selector("NonCanonical(uint256)"));
 }
 
@@ -188,7 +224,12 @@ fn bundled_models_for_the_verifier_part_two() {
 #[test]
 fn the_two_parts_cover_every_bundled_model() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
-    let mut bundled: Vec<String> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().join("model.onnx").exists()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut bundled: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("model.onnx").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     let mut tested: Vec<String> = PART_ONE.iter().chain(&PART_TWO).map(|s| s.to_string()).collect();
     bundled.sort();
     tested.sort();
@@ -205,7 +246,16 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
     let m = build("linear_regression");
     let mut evm = Evm::new();
     let (_, wrapper) = m.verifier.deploy(&mut evm).unwrap();
-    let consumer = solc::compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE), ("ZkinferInstances.sol", INSTANCES_SOURCE), ("RiskScoreConsumer.sol", CONSUMER_SOURCE)], "RiskScoreConsumer", solc::Optimizer::Full { runs: 200 }).unwrap();
+    let consumer = solc::compile_contract(
+        &[
+            ("ZkinferVerifier.sol", WRAPPER_SOURCE),
+            ("ZkinferInstances.sol", INSTANCES_SOURCE),
+            ("RiskScoreConsumer.sol", CONSUMER_SOURCE),
+        ],
+        "RiskScoreConsumer",
+        solc::Optimizer::Full { runs: 200 },
+    )
+    .unwrap();
     let n_inputs = 10u64;
     let mut creation = consumer.creation_bytes();
     creation.extend(abi::encode(&[Token::address(wrapper), Token::uint(n_inputs), Token::uint(n_inputs)]));
@@ -213,7 +263,9 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
 
     let proof = m.bundle.proof_bytes().unwrap();
     let inst = instances(&m.bundle);
-    let submit = |proof: &[u8], inst: &[[u8; 32]]| encode_call("submitScore(bytes,uint256[])", &[Token::Bytes(proof.to_vec()), Token::Words(inst.to_vec())]);
+    let submit = |proof: &[u8], inst: &[[u8; 32]]| {
+        encode_call("submitScore(bytes,uint256[])", &[Token::Bytes(proof.to_vec()), Token::Words(inst.to_vec())])
+    };
 
     // unregistered borrower
     let r = evm.call(consumer, submit(&proof, &inst)).unwrap();
@@ -222,7 +274,9 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
     // the oracle registers the borrower's features (the proof's input instances)
     let commitment = Token::Word(abi::keccak(&inst[..n_inputs as usize].concat()));
     let sender = evm.sender;
-    let r = evm.call(consumer, encode_call("registerFeatures(address,bytes32)", &[Token::address(sender), commitment])).unwrap();
+    let r = evm
+        .call(consumer, encode_call("registerFeatures(address,bytes32)", &[Token::address(sender), commitment]))
+        .unwrap();
     assert!(r.success);
 
     // a tampered proof is refused
@@ -260,7 +314,11 @@ fn hashed_input_verifier_checks_the_commitment_on_chain() {
     assert_eq!(inst.len(), 4, "the features' commitment, the label and two probabilities");
     let ok = evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap();
     assert!(returns_true(&ok));
-    println!("credit_gbt (hashed input) verify gas: {}, runtime {} bytes", ok.gas_used, m.verifier.halo2.runtime_size());
+    println!(
+        "credit_gbt (hashed input) verify gas: {}, runtime {} bytes",
+        ok.gas_used,
+        m.verifier.halo2.runtime_size()
+    );
     // another borrower's commitment in its place
     let mut other = inst.clone();
     other[0][31] ^= 1;
@@ -275,7 +333,12 @@ fn the_wrapper_refuses_a_verifier_address_without_code() {
     let mut evm = Evm::new();
     let mut creation = m.verifier.wrapper.creation_bytes();
     let (n, start, digest) = m.verifier.constructor_args();
-    creation.extend(abi::encode(&[Token::address(evm.sender), Token::uint(n as u64), Token::uint(start as u64), Token::Word(digest)]));
+    creation.extend(abi::encode(&[
+        Token::address(evm.sender),
+        Token::uint(n as u64),
+        Token::uint(start as u64),
+        Token::Word(digest),
+    ]));
     let err = evm.deploy(creation).unwrap_err();
     assert!(err.contains(&hex::encode(abi::selector("NoVerifierCode()"))), "{err}");
 }
@@ -297,11 +360,20 @@ fn a_witness_parameter_verifier_pins_the_weights_on_chain() {
     let srs = zkinfer::srs::generate_insecure(other.params.k, 3).unwrap();
     let (other_pk, _) = zkinfer::setup(&other, srs, Path::new("test-srs")).unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/linear_regression");
-    let forged = zkinfer::prove(&other, &other_pk, &zkinfer::input::read_input(&dir.join("input.json")).unwrap()).unwrap();
+    let forged =
+        zkinfer::prove(&other, &other_pk, &zkinfer::input::read_input(&dir.join("input.json")).unwrap()).unwrap();
     let mut evm = Evm::new();
     let (raw, wrapper) = m.verifier.deploy(&mut evm).unwrap();
     let (proof, inst) = (forged.proof_bytes().unwrap(), instances(&forged));
-    assert!(evm.call(raw, abi::raw_verifier_call(&proof, &inst)).unwrap().success, "the raw verifier cannot tell the weights apart");
-    assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap()), "verifyProof accepted other weights");
-    assert!(returns_true(&evm.call(wrapper, abi::verify_proof_call(&m.bundle.proof_bytes().unwrap(), &instances(&m.bundle))).unwrap()));
+    assert!(
+        evm.call(raw, abi::raw_verifier_call(&proof, &inst)).unwrap().success,
+        "the raw verifier cannot tell the weights apart"
+    );
+    assert!(
+        !returns_true(&evm.call(wrapper, abi::verify_proof_call(&proof, &inst)).unwrap()),
+        "verifyProof accepted other weights"
+    );
+    assert!(returns_true(
+        &evm.call(wrapper, abi::verify_proof_call(&m.bundle.proof_bytes().unwrap(), &instances(&m.bundle))).unwrap()
+    ));
 }

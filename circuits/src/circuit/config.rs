@@ -9,10 +9,13 @@
 //!   range table only where the model needs them).
 
 use super::params::CircuitParams;
-use crate::gadgets::range::Limbs;
 use super::public::PublicPart;
 use crate::gadgets::lut::FoldedRange;
-use crate::gadgets::{ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PackGadget, PairDotGadget, PoseidonGadget, RangeTable, RequantGadget, SignedRangeGadget};
+use crate::gadgets::range::Limbs;
+use crate::gadgets::{
+    ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PackGadget, PairDotGadget, PoseidonGadget,
+    RangeTable, RequantGadget, SignedRangeGadget,
+};
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Instance},
@@ -72,16 +75,22 @@ impl ModelConfig {
         meta.enable_equality(instance);
 
         let limbs = Limbs::new(params.bits, params.limbs);
-        assert!(!params.folded_range || params.can_fold_range(), "range checks fold only into function tables, from one column");
+        assert!(
+            !params.folded_range || params.can_fold_range(),
+            "range checks fold only into function tables, from one column"
+        );
         // folded, the function lookup checks the one range-checked column
         let range = (!params.folded_range).then(|| RangeTable::configure(meta, params.table_bits(), &lookup));
         let dot = DotGadget::configure(meta, &main, &fixed);
         let arith = params.arith.then(|| ArithGadget::configure(meta, &main, &fixed));
-        let input_range = params.checks_input_range().then(|| SignedRangeGadget::configure(meta, &main, &lookup, params.bits, limbs));
-        let requant = params.requant.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
+        let input_range =
+            params.checks_input_range().then(|| SignedRangeGadget::configure(meta, &main, &lookup, params.bits, limbs));
+        let requant =
+            params.requant.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs));
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, &fixed));
-        let compare = params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
+        let compare =
+            params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
         let poseidon = params.visibility.hashes().then(|| PoseidonGadget::configure(meta, &main, &fixed));
         let folded = params.folded_range.then(|| FoldedRange { column: lookup[0], bits: params.table_bits() });
         let lut = (params.luts > 0).then(|| LutGadget::configure(meta, &main, &fixed, folded));
@@ -97,7 +106,25 @@ impl ModelConfig {
         });
         // every gate and lookup is configured: the blinding rows are known
         let usable_rows = (1usize << params.k) - (meta.blinding_factors() + 1);
-        Self { params, main, lookup, instance, range, usable_rows, dot, arith, requant, extremum, pair_dot, compare, poseidon, lut, input_range, pack_input, pack_output }
+        Self {
+            params,
+            main,
+            lookup,
+            instance,
+            range,
+            usable_rows,
+            dot,
+            arith,
+            requant,
+            extremum,
+            pair_dot,
+            compare,
+            poseidon,
+            lut,
+            input_range,
+            pack_input,
+            pack_output,
+        }
     }
 
     /// The arithmetic gadget; configured whenever a layer adds, subtracts or multiplies.

@@ -2,9 +2,9 @@
 
 use super::config::ModelConfig;
 use super::params::CircuitParams;
-use super::FIRST_ROW;
-use super::visibility::{ModelVisibility, Visibility};
 use super::public::PublicPart;
+use super::visibility::{ModelVisibility, Visibility};
+use super::FIRST_ROW;
 use crate::gadgets::{poseidon, LutGadget, PackGadget};
 use crate::layers::node_cost;
 use crate::quantize::QuantizedModel;
@@ -69,7 +69,14 @@ pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerS
         .iter()
         .map(|node| {
             let cost = node_cost(params, model, node);
-            LayerStats { name: node.name.clone(), op: node.op_name.clone(), shape: node.shape.clone(), scale: node.scale, rows: cost.rows, lookups: cost.lookups }
+            LayerStats {
+                name: node.name.clone(),
+                op: node.op_name.clone(),
+                shape: node.shape.clone(),
+                scale: node.scale,
+                rows: cost.rows,
+                lookups: cost.lookups,
+            }
         })
         .collect();
     let vis = params.visibility;
@@ -77,10 +84,24 @@ pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerS
     let lens = [model.input_node().len(), model.output_len(), param_len];
     for ((kind, part), len) in ["input", "output", "parameter"].into_iter().zip(params.public_parts()).zip(lens) {
         match part {
-            PublicPart::Commitment => layers.push(LayerStats { name: format!("{kind} commitment"), op: "Poseidon".into(), shape: vec![1], scale: 0, rows: poseidon::rows(len), lookups: 0 }),
+            PublicPart::Commitment => layers.push(LayerStats {
+                name: format!("{kind} commitment"),
+                op: "Poseidon".into(),
+                shape: vec![1],
+                scale: 0,
+                rows: poseidon::rows(len),
+                lookups: 0,
+            }),
             PublicPart::Packed(p) => {
                 let rows = PackGadget::rows(&p, len);
-                layers.push(LayerStats { name: format!("{kind} packing"), op: "Pack".into(), shape: vec![p.words(len)], scale: 0, rows, lookups: rows });
+                layers.push(LayerStats {
+                    name: format!("{kind} packing"),
+                    op: "Pack".into(),
+                    shape: vec![p.words(len)],
+                    scale: 0,
+                    rows,
+                    lookups: rows,
+                });
             }
             PublicPart::Values | PublicPart::Nothing => {}
         }
@@ -104,7 +125,11 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
         max_gate_degree: cs.degree(),
         permutation_columns: cs.permutation().get_columns().len(),
         queries: cs.advice_queries().len() + cs.fixed_queries().len() + cs.instance_queries().len(),
-        public_instances: params.num_instances(model.input_node().len(), model.output_len(), model.param_values(params.visibility.witness_params()).len()),
+        public_instances: params.num_instances(
+            model.input_node().len(),
+            model.output_len(),
+            model.param_values(params.visibility.witness_params()).len(),
+        ),
         layers,
     }
 }
@@ -114,7 +139,11 @@ pub fn stats(model: &QuantizedModel, params: CircuitParams) -> CircuitStats {
 fn table_rows(model: &QuantizedModel, params: &CircuitParams) -> [usize; 2] {
     let range_rows = 1 << params.table_bits();
     let folded = params.folded_range.then(|| params.table_bits());
-    let lut_rows = if model.luts.is_empty() { 0 } else { LutGadget::table_rows(model.luts.len(), model.lut_domain_bits(), folded) };
+    let lut_rows = if model.luts.is_empty() {
+        0
+    } else {
+        LutGadget::table_rows(model.luts.len(), model.lut_domain_bits(), folded)
+    };
     if params.folded_range {
         [0, lut_rows]
     } else {
@@ -138,14 +167,20 @@ pub struct Layout {
 
 /// Slot bits of a packed input value and of a packed output value (0: not packed).
 fn packing_slots(model: &QuantizedModel, visibility: ModelVisibility) -> (u32, u32) {
-    let slot = |bits: Option<u32>| bits.map(super::public::Packing::slot_for).filter(|&s| s <= super::public::MAX_SLOT_BITS).unwrap_or(0);
+    let slot = |bits: Option<u32>| {
+        bits.map(super::public::Packing::slot_for).filter(|&s| s <= super::public::MAX_SLOT_BITS).unwrap_or(0)
+    };
     let input = if visibility.input == Visibility::Public { slot(Some(model.bits)) } else { 0 };
     let output = if visibility.output == Visibility::Public { slot(model.output_magnitude_bits()) } else { 0 };
     (input, output)
 }
 
 /// The smallest k at which the layers, the tables and the public values fit, for a given layout.
-fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> Result<(u32, CircuitStats), String> {
+fn smallest_k(
+    model: &QuantizedModel,
+    layout: Layout,
+    visibility: ModelVisibility,
+) -> Result<(u32, CircuitStats), String> {
     let shape = shape(model, layout, visibility);
     let min = shape.min_width();
     if layout.width < min {
@@ -154,7 +189,11 @@ fn smallest_k(model: &QuantizedModel, layout: Layout, visibility: ModelVisibilit
     let unusable = constraint_system(shape).blinding_factors() + 1;
     let layers = layer_stats(model, &shape);
     let rows = FIRST_ROW + layers.iter().map(|l| l.rows).sum::<usize>();
-    let instances = shape.num_instances(model.input_node().len(), model.output_len(), model.param_values(visibility.witness_params()).len());
+    let instances = shape.num_instances(
+        model.input_node().len(),
+        model.output_len(),
+        model.param_values(visibility.witness_params()).len(),
+    );
     let [range_rows, lut_rows] = table_rows(model, &shape);
     let needed = rows.max(range_rows).max(lut_rows).max(instances) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
@@ -180,13 +219,36 @@ fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) ->
     let requant = crate::layers::needs_requant(model);
     let constants = crate::layers::needs_constants(model, visibility);
     let arith = crate::layers::needs_arith(model, visibility);
-    let shape = CircuitParams { k: 1, width, bits: model.bits, luts: model.luts.len(), extremum, pair_dot, compare, limbs, visibility, range_columns, requant, constants, arith, min_degree: 0, folded_range: false, pack_input, pack_output };
+    let shape = CircuitParams {
+        k: 1,
+        width,
+        bits: model.bits,
+        luts: model.luts.len(),
+        extremum,
+        pair_dot,
+        compare,
+        limbs,
+        visibility,
+        range_columns,
+        requant,
+        constants,
+        arith,
+        min_degree: 0,
+        folded_range: false,
+        pack_input,
+        pack_output,
+    };
     CircuitParams { folded_range: fold && shape.can_fold_range(), ..shape }
 }
 
 /// The narrowest width the gadgets this model uses fit in.
 pub fn min_width(model: &QuantizedModel, visibility: ModelVisibility) -> usize {
-    shape(model, Layout { width: super::config::MIN_WIDTH, limbs: 1, range_columns: 1, pack: false, fold: false }, visibility).min_width()
+    shape(
+        model,
+        Layout { width: super::config::MIN_WIDTH, limbs: 1, range_columns: 1, pack: false, fold: false },
+        visibility,
+    )
+    .min_width()
 }
 
 /// What `choose_params` minimises.
@@ -243,7 +305,11 @@ fn committed_columns(stats: &CircuitStats) -> usize {
 pub fn verifier_cost(stats: &CircuitStats) -> u64 {
     let products = permutation_products(stats);
     let quotient_chunks = stats.max_gate_degree.saturating_sub(1);
-    let commitments = committed_columns(stats) + stats.fixed_columns + stats.selectors.div_ceil(2) + stats.permutation_columns + quotient_chunks;
+    let commitments = committed_columns(stats)
+        + stats.fixed_columns
+        + stats.selectors.div_ceil(2)
+        + stats.permutation_columns
+        + quotient_chunks;
     // product columns open at x and ωx, all but the last also at the last usable row;
     // a lookup opens its product at x and ωx, its permuted input at x and ω⁻¹x, its table at x
     let evaluations = stats.queries + stats.permutation_columns + 3 * products - 1 + 5 * stats.lookup_arguments;
@@ -257,7 +323,11 @@ fn prover_cost(stats: &CircuitStats) -> u64 {
 }
 
 /// The layout for exactly this width and number of limbs (tests pin a layout with it).
-pub fn params_for(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> Result<CircuitParams, String> {
+pub fn params_for(
+    model: &QuantizedModel,
+    layout: Layout,
+    visibility: ModelVisibility,
+) -> Result<CircuitParams, String> {
     smallest_k(model, layout, visibility).map(|(_, s)| s.params)
 }
 
@@ -265,7 +335,12 @@ pub fn params_for(model: &QuantizedModel, layout: Layout, visibility: ModelVisib
 /// the gadgets fit), one or two range-check limbs, three or one range-checked columns, and for
 /// the verifier packed public values; each with and without the range check folded into the
 /// function lookup.
-pub fn candidate_layouts(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Vec<Layout> {
+pub fn candidate_layouts(
+    model: &QuantizedModel,
+    width: Option<usize>,
+    visibility: ModelVisibility,
+    objective: Objective,
+) -> Vec<Layout> {
     let min = min_width(model, visibility);
     let candidates = match objective {
         Objective::Prover => WIDTH_CANDIDATES.to_vec(),
@@ -294,7 +369,12 @@ pub fn candidate_layouts(model: &QuantizedModel, width: Option<usize>, visibilit
 
 /// Chooses the circuit shape among [`candidate_layouts`] and, for the verifier, a floor on the
 /// degree — whichever the cost model finds cheaper.
-pub fn choose_params(model: &QuantizedModel, width: Option<usize>, visibility: ModelVisibility, objective: Objective) -> Result<CircuitParams, String> {
+pub fn choose_params(
+    model: &QuantizedModel,
+    width: Option<usize>,
+    visibility: ModelVisibility,
+    objective: Objective,
+) -> Result<CircuitParams, String> {
     visibility.validate()?;
     if let Some(w) = width {
         if !(super::config::MIN_WIDTH..=256).contains(&w) {

@@ -5,10 +5,11 @@ pub mod cost;
 pub mod params;
 pub mod public;
 pub mod region;
-pub mod visibility;
 #[cfg(test)]
 mod tests;
+pub mod visibility;
 
+use crate::gadgets::PackGadget;
 use crate::layers;
 use crate::quantize::QuantizedModel;
 use config::ModelConfig;
@@ -18,9 +19,8 @@ use halo2_proofs::{
     plonk::{Circuit, ConstraintSystem, Error},
 };
 use params::CircuitParams;
-use region::{RegionCtx, Wire};
-use crate::gadgets::PackGadget;
 use public::PublicPart;
+use region::{RegionCtx, Wire};
 use std::sync::Arc;
 
 /// Row 0 is left empty so that no gate ever reads across the start of the region.
@@ -82,7 +82,8 @@ impl Circuit<Fr> for ModelCircuit {
             || "model",
             |mut region| {
                 let mut ctx = RegionCtx::new(&mut region, FIRST_ROW);
-                let wires = layers::assign_model(&config, &mut ctx, &self.model, self.input.as_deref().map(|v| v.as_slice()))?;
+                let wires =
+                    layers::assign_model(&config, &mut ctx, &self.model, self.input.as_deref().map(|v| v.as_slice()))?;
                 let outputs: Vec<Wire> = wires.outputs.iter().flatten().copied().collect();
                 let [input_part, output_part, params_part] = self.params.public_parts();
                 let mut public = exposed(&config, &mut ctx, input_part, config.pack_input.as_ref(), &wires.input)?;
@@ -90,7 +91,9 @@ impl Circuit<Fr> for ModelCircuit {
                 public.extend(exposed(&config, &mut ctx, params_part, None, &wires.params)?);
                 // exactly the instances the key expects: each one is pinned to a cell
                 let params_len = self.model.param_values(self.params.visibility.witness_params()).len();
-                if public.len() != self.params.num_instances(self.model.input_node().len(), self.model.output_len(), params_len) {
+                if public.len()
+                    != self.params.num_instances(self.model.input_node().len(), self.model.output_len(), params_len)
+                {
                     return Err(Error::Synthesis);
                 }
                 // the same count `cost` predicts; a mismatch is a layout bug
@@ -110,12 +113,21 @@ impl Circuit<Fr> for ModelCircuit {
 
 /// The cells a tensor contributes to the instance column: its values, the words packing them,
 /// its commitment (hashed in the circuit here), or none.
-fn exposed(config: &ModelConfig, ctx: &mut RegionCtx, part: PublicPart, packer: Option<&PackGadget>, wires: &[Wire]) -> Result<Vec<halo2_proofs::circuit::Cell>, Error> {
+fn exposed(
+    config: &ModelConfig,
+    ctx: &mut RegionCtx,
+    part: PublicPart,
+    packer: Option<&PackGadget>,
+    wires: &[Wire],
+) -> Result<Vec<halo2_proofs::circuit::Cell>, Error> {
     Ok(match part {
         PublicPart::Values => wires.iter().map(|w| w.cell).collect(),
-        PublicPart::Packed(_) => packer.expect("a packed tensor is configured with the packing gadget").assign(ctx, wires)?,
+        PublicPart::Packed(_) => {
+            packer.expect("a packed tensor is configured with the packing gadget").assign(ctx, wires)?
+        }
         PublicPart::Commitment => {
-            let gadget = config.poseidon.as_ref().expect("a model with a hashed tensor is configured with the Poseidon gadget");
+            let gadget =
+                config.poseidon.as_ref().expect("a model with a hashed tensor is configured with the Poseidon gadget");
             vec![gadget.assign(ctx, wires)?.0]
         }
         PublicPart::Nothing => vec![],

@@ -83,7 +83,25 @@ impl Default for CircuitParams {
     /// Only used by halo2 for `without_witnesses`-style defaults; real circuits always carry
     /// the params chosen at compile time.
     fn default() -> Self {
-        Self { k: 12, width: 16, bits: 10, luts: 0, extremum: false, pair_dot: false, compare: false, limbs: 1, visibility: ModelVisibility::default(), range_columns: 3, requant: true, constants: true, arith: true, min_degree: 0, folded_range: false, pack_input: 0, pack_output: 0 }
+        Self {
+            k: 12,
+            width: 16,
+            bits: 10,
+            luts: 0,
+            extremum: false,
+            pair_dot: false,
+            compare: false,
+            limbs: 1,
+            visibility: ModelVisibility::default(),
+            range_columns: 3,
+            requant: true,
+            constants: true,
+            arith: true,
+            min_degree: 0,
+            folded_range: false,
+            pack_input: 0,
+            pack_output: 0,
+        }
     }
 }
 

@@ -81,7 +81,8 @@ impl Packing {
         let s = v + self.offset();
         let (t, m) = (self.limb_bits, self.limbs());
         let mask = (1i128 << t) - 1;
-        let mut cells: Vec<i128> = (0..m).map(|l| if l + 1 == m { s >> (t * l) } else { (s >> (t * l)) & mask }).collect();
+        let mut cells: Vec<i128> =
+            (0..m).map(|l| if l + 1 == m { s >> (t * l) } else { (s >> (t * l)) & mask }).collect();
         if self.checks_top() {
             cells.push(cells[m as usize - 1] << (t - self.top_bits()));
         }
@@ -96,7 +97,12 @@ impl Packing {
     pub fn pack(&self, values: &[i128]) -> Vec<Fr> {
         values
             .chunks(self.per_word())
-            .map(|chunk| chunk.iter().enumerate().fold(Fr::zero(), |word, (j, &v)| word + fr_from_i128(v + self.offset()) * self.coefficient(j)))
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .enumerate()
+                    .fold(Fr::zero(), |word, (j, &v)| word + fr_from_i128(v + self.offset()) * self.coefficient(j))
+            })
             .collect()
     }
 
@@ -160,7 +166,12 @@ impl PublicPart {
         match self {
             Self::Values if len == 1 => "1 value".into(),
             Self::Values => format!("{len} values, one per instance"),
-            Self::Packed(p) => format!("{len} values packed {} per instance in {}-bit slots (v + 2^{}, first value lowest)", p.per_word(), p.slot_bits(), p.slot_bits() - 1),
+            Self::Packed(p) => format!(
+                "{len} values packed {} per instance in {}-bit slots (v + 2^{}, first value lowest)",
+                p.per_word(),
+                p.slot_bits(),
+                p.slot_bits() - 1
+            ),
             Self::Commitment => format!("the Poseidon commitment to {len} values"),
             Self::Nothing => "not public".into(),
         }
@@ -169,7 +180,9 @@ impl PublicPart {
     /// The `len` values these instances show, for a part that shows values.
     pub fn decode(&self, instances: &[Fr], len: usize, to_int: impl Fn(&Fr) -> Option<i128>) -> Option<Vec<i128>> {
         match self {
-            Self::Values => (instances.len() == len).then(|| instances.iter().map(to_int).collect::<Option<Vec<_>>>())?,
+            Self::Values => {
+                (instances.len() == len).then(|| instances.iter().map(to_int).collect::<Option<Vec<_>>>())?
+            }
             Self::Packed(p) => p.unpack(instances, len),
             Self::Commitment | Self::Nothing => None,
         }
@@ -180,7 +193,9 @@ impl CircuitParams {
     /// The input, output and parameter parts of the instance column, in that order.
     pub fn public_parts(&self) -> [PublicPart; 3] {
         let part = |visibility: Visibility, pack: u32| match visibility {
-            Visibility::Public if pack > 0 => PublicPart::Packed(Packing { slot_bits: pack, limb_bits: self.table_bits() }),
+            Visibility::Public if pack > 0 => {
+                PublicPart::Packed(Packing { slot_bits: pack, limb_bits: self.table_bits() })
+            }
             Visibility::Public => PublicPart::Values,
             Visibility::Hashed => PublicPart::Commitment,
             Visibility::Private | Visibility::Fixed => PublicPart::Nothing,
@@ -191,10 +206,19 @@ impl CircuitParams {
 
     /// Each part's name, first instance, instance count and description, for tensors of these
     /// lengths.
-    pub fn public_layout(&self, input_len: usize, output_len: usize, param_len: usize) -> Vec<(&'static str, usize, usize, String)> {
+    pub fn public_layout(
+        &self,
+        input_len: usize,
+        output_len: usize,
+        param_len: usize,
+    ) -> Vec<(&'static str, usize, usize, String)> {
         let mut start = 0;
         let mut layout = Vec::new();
-        for ((name, part), len) in ["input", "output", "parameters"].into_iter().zip(self.public_parts()).zip([input_len, output_len, param_len]) {
+        for ((name, part), len) in ["input", "output", "parameters"]
+            .into_iter()
+            .zip(self.public_parts())
+            .zip([input_len, output_len, param_len])
+        {
             let n = part.len(len);
             layout.push((name, start, n, part.describe(len)));
             start += n;

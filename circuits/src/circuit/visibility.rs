@@ -80,7 +80,9 @@ impl ModelVisibility {
     pub fn validate(&self) -> Result<(), String> {
         for (kind, v) in [("input", self.input), ("output", self.output)] {
             if v == Visibility::Fixed {
-                return Err(format!("--{kind}-visibility fixed: only parameters can be fixed (public, private or hashed)"));
+                return Err(format!(
+                    "--{kind}-visibility fixed: only parameters can be fixed (public, private or hashed)"
+                ));
             }
         }
         Ok(())

@@ -44,7 +44,12 @@ impl ArithGadget {
     }
 
     /// `c[i] = op(a[i], b[i])` for paired operand wires (already broadcast).
-    pub fn assign(&self, ctx: &mut RegionCtx, pairs: &[(Wire, Wire)], coeffs: BinaryCoeffs) -> Result<Vec<Wire>, Error> {
+    pub fn assign(
+        &self,
+        ctx: &mut RegionCtx,
+        pairs: &[(Wire, Wire)],
+        coeffs: BinaryCoeffs,
+    ) -> Result<Vec<Wire>, Error> {
         let first = ctx.take_rows(self.rows(pairs.len()));
         let mut out = Vec::with_capacity(pairs.len());
         for (r, chunk) in pairs.chunks(self.lanes.len()).enumerate() {
@@ -59,7 +64,10 @@ impl ArithGadget {
                 let (a, b) = chunk.get(lane).unwrap_or(&chunk[0]);
                 let a = ctx.copy(a, *ca, row);
                 let b = ctx.copy(b, *cb, row);
-                let c = a.value.zip(b.value).map(|(a, b)| coeffs.ca as i128 * a + coeffs.cb as i128 * b + coeffs.mul as i128 * a * b);
+                let c = a
+                    .value
+                    .zip(b.value)
+                    .map(|(a, b)| coeffs.ca as i128 * a + coeffs.cb as i128 * b + coeffs.mul as i128 * a * b);
                 let c = ctx.assign(*cc, row, c);
                 if lane < chunk.len() {
                     out.push(c);

@@ -54,9 +54,20 @@ pub struct Comparison {
 
 impl CompareGadget {
     /// `range_checked` columns have every cell looked up in `[0, 2^bits)`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], bits: u32, limbs: Limbs) -> Self {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        main: &[Column<Advice>],
+        range_checked: &[Column<Advice>],
+        fixed: &[Column<Fixed>],
+        bits: u32,
+        limbs: Limbs,
+    ) -> Self {
         let selector = meta.selector();
-        let lanes: Vec<Lane> = main.chunks_exact(Self::MAIN_CELLS).zip(range_checked).map(|(m, &r)| Lane { a: m[0], b: m[1], c: m[2], h: m[3], r }).collect();
+        let lanes: Vec<Lane> = main
+            .chunks_exact(Self::MAIN_CELLS)
+            .zip(range_checked)
+            .map(|(m, &r)| Lane { a: m[0], b: m[1], c: m[2], h: m[3], r })
+            .collect();
         let (ca, cb, off) = (fixed[0], fixed[1], fixed[2]);
         meta.create_gate("compare", |m| {
             let q = m.query_selector(selector);
@@ -65,7 +76,8 @@ impl CompareGadget {
             let mut constraints = Vec::new();
             for lane in &lanes {
                 let [a, b, c, h] = [lane.a, lane.b, lane.c, lane.h].map(|col| m.query_advice(col, Rotation::cur()));
-                let low = limbs.join(m.query_advice(lane.r, Rotation::cur()), || m.query_advice(lane.r, Rotation::next()));
+                let low =
+                    limbs.join(m.query_advice(lane.r, Rotation::cur()), || m.query_advice(lane.r, Rotation::next()));
                 let r = low + h.clone() * Expression::Constant(Fr::from(1u64 << bits));
                 let e = ca.clone() * a + cb.clone() * b;
                 for bit in [&c, &h] {
@@ -104,7 +116,8 @@ impl CompareGadget {
                 let e = a.zip(b).map(|(a, b)| cmp.ca as i128 * a + cmp.cb as i128 * b);
                 // A difference too large for the range check was rejected by the quantized
                 // evaluator; if it reaches here anyway, `r` is assigned as is and fails the lookup.
-                let cells = e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
+                let cells =
+                    e.map(|e| fixed::compare(e, cmp.strict, self.bits).unwrap_or_else(|e| ((e < 0) as i128, e.abs())));
                 let low = (1i128 << self.bits) - 1;
                 self.limbs.assign(ctx, lane.r, row, cells.map(|(_, r)| r & low));
                 ctx.assign(lane.h, row, cells.map(|(_, r)| r >> self.bits));

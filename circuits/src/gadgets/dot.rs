@@ -33,7 +33,10 @@ impl DotGadget {
         let (weights, bias) = (fixed[..fixed.len() - 1].to_vec(), fixed[fixed.len() - 1]);
         meta.create_gate("dot", |m| {
             let bias = m.query_fixed(bias, Rotation::cur());
-            let sum = inputs.iter().zip(&weights).fold(bias, |s, (&x, &w)| s + m.query_advice(x, Rotation::cur()) * m.query_fixed(w, Rotation::cur()));
+            let sum = inputs
+                .iter()
+                .zip(&weights)
+                .fold(bias, |s, (&x, &w)| s + m.query_advice(x, Rotation::cur()) * m.query_fixed(w, Rotation::cur()));
             rows.constraints(m, acc, sum)
         });
         Self { rows, inputs, acc, weights, bias }

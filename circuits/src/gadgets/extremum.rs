@@ -33,7 +33,13 @@ pub struct ExtremumGadget {
 
 impl ExtremumGadget {
     /// `range_checked` are columns whose every cell is looked up in the range table.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], fixed: &[Column<Fixed>], limbs: Limbs) -> Self {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        main: &[Column<Advice>],
+        range_checked: &[Column<Advice>],
+        fixed: &[Column<Fixed>],
+        limbs: Limbs,
+    ) -> Self {
         let selector = meta.selector();
         let d_hi = if range_checked.len() >= 2 { (range_checked[1], 0) } else { (range_checked[0], 1) };
         let stride = Self::stride_of(limbs, d_hi);
@@ -41,21 +47,23 @@ impl ExtremumGadget {
         meta.create_gate("extremum", |vc| {
             let q = vc.query_selector(selector);
             let [m, x, p] = [m, x, product].map(|c| vc.query_advice(c, Rotation::cur()));
-            let d = limbs.join(vc.query_advice(d, Rotation::cur()), || vc.query_advice(d_hi.0, Rotation(d_hi.1 as i32)));
+            let d =
+                limbs.join(vc.query_advice(d, Rotation::cur()), || vc.query_advice(d_hi.0, Rotation(d_hi.1 as i32)));
             let p_prev = vc.query_advice(product, Rotation(-(stride as i32)));
             let [chain, sign] = [chain, sign].map(|c| vc.query_fixed(c, Rotation::cur()));
             let one = Expression::Constant(Fr::one());
-            vec![
-                q.clone() * (sign * (m - x) - d.clone()),
-                q * (p - d * (chain.clone() * p_prev + one - chain)),
-            ]
+            vec![q.clone() * (sign * (m - x) - d.clone()), q * (p - d * (chain.clone() * p_prev + one - chain))]
         });
         Self { selector, m, x, product, d, d_hi, chain, sign, limbs }
     }
 
     /// Rows per element: 2 when a two-limb `d` is stacked in one column.
     fn stride_of(limbs: Limbs, d_hi: (Column<Advice>, usize)) -> usize {
-        if limbs.count == 2 { 1 + d_hi.1 } else { 1 }
+        if limbs.count == 2 {
+            1 + d_hi.1
+        } else {
+            1
+        }
     }
 
     fn stride(&self) -> usize {
@@ -73,7 +81,9 @@ impl ExtremumGadget {
         let sign: i128 = if is_max { 1 } else { -1 };
         let mut out = Vec::with_capacity(xs.len() / window.max(1));
         for (w, chunk) in xs.chunks(window).enumerate() {
-            let m_value = chunk.iter().fold(Value::known(None::<i128>), |acc, x| acc.zip(x.value).map(|(a, v)| Some(a.map_or(v, |a| if is_max { a.max(v) } else { a.min(v) }))));
+            let m_value = chunk.iter().fold(Value::known(None::<i128>), |acc, x| {
+                acc.zip(x.value).map(|(a, v)| Some(a.map_or(v, |a| if is_max { a.max(v) } else { a.min(v) })))
+            });
             let m_value = m_value.map(|m| m.expect("windows are not empty"));
             let mut m_wire: Option<Wire> = None;
             let mut product = Value::known(Fr::one());

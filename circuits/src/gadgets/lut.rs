@@ -40,15 +40,27 @@ pub struct LutGadget {
 }
 
 impl LutGadget {
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], fixed: &[Column<Fixed>], folded: Option<FoldedRange>) -> Self {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        main: &[Column<Advice>],
+        fixed: &[Column<Fixed>],
+        folded: Option<FoldedRange>,
+    ) -> Self {
         let selector = meta.complex_selector();
         let table = [meta.lookup_table_column(), meta.lookup_table_column(), meta.lookup_table_column()];
         let (tag, x, y) = (fixed[0], main[0], main[1]);
         meta.lookup("nonlinear", |m| {
             let q = m.query_selector(selector);
-            let [tag, x, y] = [m.query_fixed(tag, Rotation::cur()), m.query_advice(x, Rotation::cur()), m.query_advice(y, Rotation::cur())];
+            let [tag, x, y] = [
+                m.query_fixed(tag, Rotation::cur()),
+                m.query_advice(x, Rotation::cur()),
+                m.query_advice(y, Rotation::cur()),
+            ];
             let x = match folded {
-                Some(r) => q.clone() * x + (Expression::Constant(Fr::one()) - q.clone()) * m.query_advice(r.column, Rotation::cur()),
+                Some(r) => {
+                    q.clone() * x
+                        + (Expression::Constant(Fr::one()) - q.clone()) * m.query_advice(r.column, Rotation::cur())
+                }
                 None => q.clone() * x,
             };
             vec![(q.clone() * tag, table[0]), (x, table[1]), (q * y, table[2])]
@@ -67,7 +79,11 @@ impl LutGadget {
             || "nonlinear tables",
             |mut table| {
                 let mut row = 0;
-                let mut put = |table: &mut halo2_proofs::circuit::Table<'_, Fr>, tag: u64, x: i128, y: i128| -> Result<(), Error> {
+                let mut put = |table: &mut halo2_proofs::circuit::Table<'_, Fr>,
+                               tag: u64,
+                               x: i128,
+                               y: i128|
+                 -> Result<(), Error> {
                     for (col, v) in self.table.iter().zip([Fr::from(tag), fr_from_i128(x), fr_from_i128(y)]) {
                         table.assign_cell(|| "lut", *col, row, || Value::known(v))?;
                     }

@@ -33,13 +33,20 @@ pub struct PackGadget {
 impl PackGadget {
     /// `main` provides the value and the running word, `range_checked` the limbs, `fixed` the
     /// slot weights.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: Column<Advice>, fixed: &[Column<Fixed>], packing: Packing) -> Self {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        main: &[Column<Advice>],
+        range_checked: Column<Advice>,
+        fixed: &[Column<Fixed>],
+        packing: Packing,
+    ) -> Self {
         let words = RunningSum::with_stride(meta, packing.rows_per_value());
         let (value, acc, coefficient) = (main[0], main[1], fixed[0]);
         let m = packing.limbs() as i32;
         meta.create_gate("pack", |vc| {
             let s = (0..m).rev().fold(Expression::Constant(Fr::zero()), |s, l| {
-                s * Expression::Constant(Fr::from(1u64 << packing.limb_bits)) + vc.query_advice(range_checked, Rotation(l))
+                s * Expression::Constant(Fr::from(1u64 << packing.limb_bits))
+                    + vc.query_advice(range_checked, Rotation(l))
             });
             let v = vc.query_advice(value, Rotation::cur());
             let offset = Expression::Constant(fr_from_i128(packing.offset()));

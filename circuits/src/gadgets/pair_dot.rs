@@ -33,7 +33,9 @@ impl PairDotGadget {
         let enabled = fixed[..pairs.len()].to_vec();
         meta.create_gate("pair dot", |m| {
             let sum = pairs.iter().zip(&enabled).fold(Expression::Constant(Fr::zero()), |s, ([a, b], &e)| {
-                s + m.query_fixed(e, Rotation::cur()) * m.query_advice(*a, Rotation::cur()) * m.query_advice(*b, Rotation::cur())
+                s + m.query_fixed(e, Rotation::cur())
+                    * m.query_advice(*a, Rotation::cur())
+                    * m.query_advice(*b, Rotation::cur())
             });
             rows.constraints(m, acc, sum)
         });

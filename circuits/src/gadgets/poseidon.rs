@@ -74,10 +74,16 @@ fn is_full(round: usize) -> bool {
 /// One round on a native state.
 fn round(state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
     let c = constants();
-    let sboxed: Vec<Fr> = (0..WIDTH).map(|j| {
-        let x = state[j] + c.rounds[r][j];
-        if j == 0 || is_full(r) { x.pow_vartime([5]) } else { x }
-    }).collect();
+    let sboxed: Vec<Fr> = (0..WIDTH)
+        .map(|j| {
+            let x = state[j] + c.rounds[r][j];
+            if j == 0 || is_full(r) {
+                x.pow_vartime([5])
+            } else {
+                x
+            }
+        })
+        .collect();
     std::array::from_fn(|i| (0..WIDTH).map(|j| c.mds[i][j] * sboxed[j]).sum())
 }
 
@@ -140,13 +146,22 @@ impl PoseidonGadget {
         for (name, selector, sboxed) in [("poseidon full round", full, WIDTH), ("poseidon partial round", partial, 1)] {
             meta.create_gate(name, |m| {
                 let q = m.query_selector(selector);
-                let x: Vec<Expression<Fr>> = (0..WIDTH).map(|j| m.query_advice(state[j], Rotation::cur()) + m.query_fixed(round_constants[j], Rotation::cur())).collect();
+                let x: Vec<Expression<Fr>> = (0..WIDTH)
+                    .map(|j| {
+                        m.query_advice(state[j], Rotation::cur()) + m.query_fixed(round_constants[j], Rotation::cur())
+                    })
+                    .collect();
                 let sq: Vec<Expression<Fr>> = squares.iter().map(|&c| m.query_advice(c, Rotation::cur())).collect();
-                let mut constraints: Vec<Expression<Fr>> = (0..sboxed).map(|j| q.clone() * (sq[j].clone() - x[j].clone() * x[j].clone())).collect();
-                let out: Vec<Expression<Fr>> = (0..WIDTH).map(|j| if j < sboxed { sq[j].clone() * sq[j].clone() * x[j].clone() } else { x[j].clone() }).collect();
+                let mut constraints: Vec<Expression<Fr>> =
+                    (0..sboxed).map(|j| q.clone() * (sq[j].clone() - x[j].clone() * x[j].clone())).collect();
+                let out: Vec<Expression<Fr>> = (0..WIDTH)
+                    .map(|j| if j < sboxed { sq[j].clone() * sq[j].clone() * x[j].clone() } else { x[j].clone() })
+                    .collect();
                 for i in 0..WIDTH {
                     let next = m.query_advice(state[i], Rotation::next());
-                    let mixed = (0..WIDTH).fold(Expression::Constant(Fr::ZERO), |acc, j| acc + out[j].clone() * Expression::Constant(mds[i][j]));
+                    let mixed = (0..WIDTH).fold(Expression::Constant(Fr::ZERO), |acc, j| {
+                        acc + out[j].clone() * Expression::Constant(mds[i][j])
+                    });
                     constraints.push(q.clone() * (next - mixed));
                 }
                 constraints

@@ -57,7 +57,10 @@ pub struct Limbs {
 
 impl Limbs {
     pub fn new(value_bits: u32, count: u32) -> Self {
-        assert!(count == 1 || (count == 2 && value_bits.is_multiple_of(2)), "range checks take one limb, or two of equal size");
+        assert!(
+            count == 1 || (count == 2 && value_bits.is_multiple_of(2)),
+            "range checks take one limb, or two of equal size"
+        );
         Self { count, bits: value_bits / count }
     }
 

@@ -55,7 +55,11 @@ impl RequantGadget {
     ) -> Self {
         let selectors = [meta.selector(), meta.selector()];
         let stride = limbs.count as usize;
-        let checked: [(Column<Advice>, usize); 3] = if lookup.len() >= 3 { [(lookup[0], 0), (lookup[1], 0), (lookup[2], 0)] } else { [(lookup[0], 0), (lookup[0], stride), (lookup[0], 2 * stride)] };
+        let checked: [(Column<Advice>, usize); 3] = if lookup.len() >= 3 {
+            [(lookup[0], 0), (lookup[1], 0), (lookup[2], 0)]
+        } else {
+            [(lookup[0], 0), (lookup[0], stride), (lookup[0], 2 * stride)]
+        };
         let lanes = vec![Lane { x: main[0], y: main[1], checked }];
         let (half, mult) = (fixed[0], fixed[1]);
         let two_t = Expression::Constant(Fr::from(1u64 << bits));
@@ -65,7 +69,9 @@ impl RequantGadget {
             let mut constraints = Vec::new();
             for lane in &lanes {
                 let [x, y] = [lane.x, lane.y].map(|c| m.query_advice(c, Rotation::cur()));
-                let [u, p, n] = lane.checked.map(|(c, at)| limbs.join(m.query_advice(c, Rotation(at as i32)), || m.query_advice(c, Rotation(at as i32 + 1))));
+                let [u, p, n] = lane.checked.map(|(c, at)| {
+                    limbs.join(m.query_advice(c, Rotation(at as i32)), || m.query_advice(c, Rotation(at as i32 + 1)))
+                });
                 let division = (x + half.clone()) * mult.clone() - (p.clone() - n.clone()) * two_t.clone() - u;
                 for q in [&plain, &relu] {
                     constraints.push(q.clone() * division.clone());
@@ -118,7 +124,13 @@ impl RequantGadget {
         // Out-of-range values were rejected by the quantized evaluator before proving; a
         // quotient that does not fit is assigned anyway and fails the range lookups.
         let cells = x.map(|x| {
-            fixed::requant(x, r.shift, self.bits, r.relu).unwrap_or_else(|q| fixed::RequantCells { x, u: 0, p: q.max(0), n: (-q).max(0), y: q })
+            fixed::requant(x, r.shift, self.bits, r.relu).unwrap_or_else(|q| fixed::RequantCells {
+                x,
+                u: 0,
+                p: q.max(0),
+                n: (-q).max(0),
+                y: q,
+            })
         });
         let values = [cells.map(|c| c.u), cells.map(|c| c.p), cells.map(|c| c.n)];
         for ((column, at), value) in lane.checked.into_iter().zip(values) {

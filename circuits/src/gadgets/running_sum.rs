@@ -38,7 +38,12 @@ impl RunningSum {
 
     /// The constraints that `acc` holds the running sum after this row's `terms` (two: halo2's
     /// simple selectors may only multiply).
-    pub fn constraints(&self, m: &mut VirtualCells<Fr>, acc: Column<Advice>, terms: Expression<Fr>) -> Vec<Expression<Fr>> {
+    pub fn constraints(
+        &self,
+        m: &mut VirtualCells<Fr>,
+        acc: Column<Advice>,
+        terms: Expression<Fr>,
+    ) -> Vec<Expression<Fr>> {
         let (first, next) = (m.query_selector(self.first), m.query_selector(self.next));
         let acc_cur = m.query_advice(acc, Rotation::cur());
         let acc_prev = m.query_advice(acc, Rotation(-self.stride));

@@ -38,10 +38,17 @@ pub struct SignedRangeGadget {
 
 impl SignedRangeGadget {
     /// One lane per range-checked column, as far as the main columns hold two cells a lane.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, main: &[Column<Advice>], range_checked: &[Column<Advice>], bits: u32, limbs: Limbs) -> Self {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        main: &[Column<Advice>],
+        range_checked: &[Column<Advice>],
+        bits: u32,
+        limbs: Limbs,
+    ) -> Self {
         let selector = meta.selector();
         let count = Self::lanes_for(main.len(), range_checked.len());
-        let lanes: Vec<Lane> = (0..count).map(|i| Lane { v: main[i], h: main[count + i], limbs: range_checked[i] }).collect();
+        let lanes: Vec<Lane> =
+            (0..count).map(|i| Lane { v: main[i], h: main[count + i], limbs: range_checked[i] }).collect();
         let two_b = Expression::Constant(Fr::from(1u64 << bits));
         meta.create_gate("signed range", |m| {
             let q = m.query_selector(selector);
@@ -50,8 +57,13 @@ impl SignedRangeGadget {
                 .iter()
                 .flat_map(|lane| {
                     let [v, h] = [lane.v, lane.h].map(|c| m.query_advice(c, Rotation::cur()));
-                    let l = limbs.join(m.query_advice(lane.limbs, Rotation::cur()), || m.query_advice(lane.limbs, Rotation::next()));
-                    [q.clone() * (v + two_b.clone() - l - two_b.clone() * h.clone()), q.clone() * h.clone() * (one.clone() - h)]
+                    let l = limbs.join(m.query_advice(lane.limbs, Rotation::cur()), || {
+                        m.query_advice(lane.limbs, Rotation::next())
+                    });
+                    [
+                        q.clone() * (v + two_b.clone() - l - two_b.clone() * h.clone()),
+                        q.clone() * h.clone() * (one.clone() - h),
+                    ]
                 })
                 .collect::<Vec<_>>()
         });

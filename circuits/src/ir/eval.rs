@@ -18,7 +18,8 @@ impl Graph {
                     let mut y = Vec::with_capacity(x.len() / k * n);
                     for row in x.chunks(k) {
                         for j in 0..n {
-                            let dot: f64 = row.iter().enumerate().map(|(i, &xi)| xi * weight.data[i * n + j] as f64).sum();
+                            let dot: f64 =
+                                row.iter().enumerate().map(|(i, &xi)| xi * weight.data[i * n + j] as f64).sum();
                             y.push(dot + bias.as_ref().map_or(0.0, |b| b.data[j] as f64));
                         }
                     }
@@ -29,7 +30,9 @@ impl Graph {
                     BinaryKind::Sub => a - b,
                     BinaryKind::Mul => a * b,
                 }),
-                Op::Compare { strict } => self.broadcast(node, &values, |a, b| if a < b || (!strict && a == b) { 1.0 } else { 0.0 }),
+                Op::Compare { strict } => {
+                    self.broadcast(node, &values, |a, b| if a < b || (!strict && a == b) { 1.0 } else { 0.0 })
+                }
                 Op::Relu => arg(0).iter().map(|&v| v.max(0.0)).collect(),
                 Op::Unary(f) => arg(0).iter().map(|&v| f.apply(v)).collect(),
                 Op::Reshape => arg(0).clone(),

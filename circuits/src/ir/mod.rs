@@ -50,7 +50,10 @@ pub enum Op {
     /// A constant tensor that an element-wise op consumes.
     Const(Tensor),
     /// `y[.., n] = sum_k x[.., k] * weight[k, n] + bias[n]` over the last axis of the input.
-    Linear { weight: Tensor, bias: Option<Tensor> },
+    Linear {
+        weight: Tensor,
+        bias: Option<Tensor>,
+    },
     Binary(BinaryKind),
     Relu,
     /// An element-wise function of one variable, proved by table lookup.
@@ -59,16 +62,24 @@ pub enum Op {
     Reshape,
     /// `output[i] = input[sources[i]]`, or 0 for `None`: transposes, im2col patches (with zero
     /// padding), pooling windows. Pure re-wiring: no constraints beyond copies.
-    Select { sources: Vec<Option<u32>> },
+    Select {
+        sources: Vec<Option<u32>>,
+    },
     /// Concatenation of all inputs along `axis`.
-    Concat { axis: usize },
+    Concat {
+        axis: usize,
+    },
     /// Max (or min) over the last axis, which the output drops.
-    Extremum { max: bool },
+    Extremum {
+        max: bool,
+    },
     /// `A [.., M, K] @ B [.., K, N]` of two computed tensors with the same leading axes.
     MatMul,
     /// `1` where `a < b` (`strict`) or `a <= b`, else `0`, with numpy broadcasting. Greater and
     /// GreaterOrEqual swap the operands; Equal, Where and tree branches are built from it.
-    Compare { strict: bool },
+    Compare {
+        strict: bool,
+    },
 }
 
 impl Op {
@@ -182,12 +193,19 @@ impl Graph {
             }
             let arity = match node.op {
                 Op::Input | Op::Const(_) => 0,
-                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } | Op::Extremum { .. } => 1,
+                Op::Linear { .. } | Op::Relu | Op::Unary(_) | Op::Reshape | Op::Select { .. } | Op::Extremum { .. } => {
+                    1
+                }
                 Op::Binary(_) | Op::MatMul | Op::Compare { .. } => 2,
                 Op::Concat { .. } => node.inputs.len().max(1),
             };
             if node.inputs.len() != arity {
-                return Err(format!("node {} ({}) has {} inputs, expected {arity}", node.name, node.op.name(), node.inputs.len()));
+                return Err(format!(
+                    "node {} ({}) has {} inputs, expected {arity}",
+                    node.name,
+                    node.op.name(),
+                    node.inputs.len()
+                ));
             }
             // ops that keep every value: the declared shape must hold as many (the circuit lays
             // the public part out from the shapes; the evaluator checks the other ops)
@@ -197,7 +215,13 @@ impl Graph {
                 _ => None,
             };
             if let Some(len) = same_len.filter(|&l| l != node.len()) {
-                return Err(format!("node {} ({}) declares shape {:?} ({} values) but holds {len}", node.name, node.op.name(), node.shape, node.len()));
+                return Err(format!(
+                    "node {} ({}) declares shape {:?} ({} values) but holds {len}",
+                    node.name,
+                    node.op.name(),
+                    node.shape,
+                    node.len()
+                ));
             }
         }
         if !matches!(self.nodes.get(self.input).map(|n| &n.op), Some(Op::Input)) {

@@ -21,13 +21,27 @@ pub enum Nonlinearity {
     Softplus,
     Abs,
     Neg,
-    LeakyRelu { alpha: f32 },
-    Elu { alpha: f32 },
-    HardSigmoid { alpha: f32, beta: f32 },
-    Clip { min: f32, max: f32 },
-    Pow { exponent: f32 },
+    LeakyRelu {
+        alpha: f32,
+    },
+    Elu {
+        alpha: f32,
+    },
+    HardSigmoid {
+        alpha: f32,
+        beta: f32,
+    },
+    Clip {
+        min: f32,
+        max: f32,
+    },
+    Pow {
+        exponent: f32,
+    },
     /// `1/sqrt(max(x, 0) + eps)` (LayerNormalization's scale).
-    Rsqrt { eps: f32 },
+    Rsqrt {
+        eps: f32,
+    },
 }
 
 /// Largest magnitude a table output may hold (keeps i64 arithmetic exact downstream).
@@ -70,8 +84,20 @@ impl Nonlinearity {
             Self::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
             Self::Abs => x.abs(),
             Self::Neg => -x,
-            Self::LeakyRelu { alpha } => if x >= 0.0 { x } else { alpha as f64 * x },
-            Self::Elu { alpha } => if x >= 0.0 { x } else { alpha as f64 * x.exp_m1() },
+            Self::LeakyRelu { alpha } => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    alpha as f64 * x
+                }
+            }
+            Self::Elu { alpha } => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    alpha as f64 * x.exp_m1()
+                }
+            }
             Self::HardSigmoid { alpha, beta } => (alpha as f64 * x + beta as f64).clamp(0.0, 1.0),
             Self::Clip { min, max } => x.clamp(min as f64, max as f64),
             Self::Pow { exponent } => x.powf(exponent as f64),
@@ -90,7 +116,12 @@ pub fn erf(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let poly = -z * z - 1.26551223
-        + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+        + t * (1.00002368
+            + t * (0.37409196
+                + t * (0.09678418
+                    + t * (-0.18628806
+                        + t * (0.27886807
+                            + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
     let erfc = t * poly.exp();
     if x >= 0.0 {
         1.0 - erfc

@@ -7,7 +7,14 @@ use crate::ir::broadcast_source_indices;
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 
-pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, node: &QNode, a: &[Wire], b: &[Wire]) -> Result<Vec<Wire>, Error> {
+pub fn assign(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    model: &QuantizedModel,
+    node: &QNode,
+    a: &[Wire],
+    b: &[Wire],
+) -> Result<Vec<Wire>, Error> {
     let QOp::Binary { coeffs, requant, .. } = &node.op else { unreachable!("binary::assign on {}", node.op_name) };
     let ia = broadcast_source_indices(&model.nodes[node.inputs[0]].shape, &node.shape);
     let ib = broadcast_source_indices(&model.nodes[node.inputs[1]].shape, &node.shape);

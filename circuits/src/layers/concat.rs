@@ -9,7 +9,13 @@ use crate::ir::concat_sources;
 use crate::quantize::{BinaryCoeffs, QNode, QOp, QuantizedModel, Requant};
 use halo2_proofs::plonk::Error;
 
-pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, node: &QNode, inputs: &[&[Wire]]) -> Result<Vec<Wire>, Error> {
+pub fn assign(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    model: &QuantizedModel,
+    node: &QNode,
+    inputs: &[&[Wire]],
+) -> Result<Vec<Wire>, Error> {
     let QOp::Concat { axis, rescale } = &node.op else { unreachable!("concat::assign on {}", node.op_name) };
     let mut scaled: Vec<Vec<Wire>> = Vec::with_capacity(inputs.len());
     for (wires, &e) in inputs.iter().zip(rescale) {

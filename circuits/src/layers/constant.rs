@@ -7,7 +7,12 @@ use crate::circuit::config::ModelConfig;
 use crate::circuit::region::{RegionCtx, Wire};
 use halo2_proofs::{circuit::Value, plonk::Error};
 
-pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, values: &[i64], params: &mut Vec<Wire>) -> Result<Vec<Wire>, Error> {
+pub fn assign(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    values: &[i64],
+    params: &mut Vec<Wire>,
+) -> Result<Vec<Wire>, Error> {
     if !cfg.params.visibility.witness_params() {
         return pinned(cfg, ctx, values);
     }

@@ -17,7 +17,12 @@ pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, len: usize, values: Option
 }
 
 /// Assigns `len` values into main cells, row by row.
-pub(super) fn load(cfg: &ModelConfig, ctx: &mut RegionCtx, len: usize, value: impl Fn(usize) -> Value<i128>) -> Vec<Wire> {
+pub(super) fn load(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    len: usize,
+    value: impl Fn(usize) -> Value<i128>,
+) -> Vec<Wire> {
     let width = cfg.main.len();
     let first = ctx.take_rows(cfg.params.load_rows(len));
     (0..len).map(|i| ctx.assign(cfg.main[i % width], first + i / width, value(i))).collect()

@@ -10,9 +10,21 @@ use crate::circuit::region::{RegionCtx, Wire};
 use crate::quantize::{BinaryCoeffs, QNode, QOp};
 use halo2_proofs::{circuit::Value, plonk::Error};
 
-pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, node: &QNode, x: &[Wire], params: &mut Vec<Wire>) -> Result<Vec<Wire>, Error> {
-    let QOp::Linear { k, n, weight, bias, requant, .. } = &node.op else { unreachable!("linear::assign on {}", node.op_name) };
-    let raw = if cfg.params.visibility.witness_params() { witness_weights(cfg, ctx, x, *k, *n, weight, bias, params)? } else { fixed_weights(cfg, ctx, x, *k, *n, weight, bias)? };
+pub fn assign(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    node: &QNode,
+    x: &[Wire],
+    params: &mut Vec<Wire>,
+) -> Result<Vec<Wire>, Error> {
+    let QOp::Linear { k, n, weight, bias, requant, .. } = &node.op else {
+        unreachable!("linear::assign on {}", node.op_name)
+    };
+    let raw = if cfg.params.visibility.witness_params() {
+        witness_weights(cfg, ctx, x, *k, *n, weight, bias, params)?
+    } else {
+        fixed_weights(cfg, ctx, x, *k, *n, weight, bias)?
+    };
     match requant {
         Some(r) => cfg.requant().assign(ctx, &raw, *r),
         None => Ok(raw),
@@ -28,7 +40,15 @@ pub fn rows(params: &CircuitParams, k: usize, n: usize, len: usize) -> usize {
     }
 }
 
-fn fixed_weights(cfg: &ModelConfig, ctx: &mut RegionCtx, x: &[Wire], k: usize, n: usize, weight: &[i64], bias: &[i64]) -> Result<Vec<Wire>, Error> {
+fn fixed_weights(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    x: &[Wire],
+    k: usize,
+    n: usize,
+    weight: &[i64],
+    bias: &[i64],
+) -> Result<Vec<Wire>, Error> {
     let mut column = vec![0i64; k];
     let mut raw = Vec::with_capacity(x.len() / k * n);
     for row in x.chunks(k) {
@@ -41,7 +61,16 @@ fn fixed_weights(cfg: &ModelConfig, ctx: &mut RegionCtx, x: &[Wire], k: usize, n
 }
 
 #[allow(clippy::too_many_arguments)]
-fn witness_weights(cfg: &ModelConfig, ctx: &mut RegionCtx, x: &[Wire], k: usize, n: usize, weight: &[i64], bias: &[i64], params: &mut Vec<Wire>) -> Result<Vec<Wire>, Error> {
+fn witness_weights(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    x: &[Wire],
+    k: usize,
+    n: usize,
+    weight: &[i64],
+    bias: &[i64],
+    params: &mut Vec<Wire>,
+) -> Result<Vec<Wire>, Error> {
     let w = load(cfg, ctx, k * n, |i| Value::known(weight[i] as i128));
     let b = load(cfg, ctx, n, |j| Value::known(bias[j] as i128));
     params.extend(&w);

@@ -15,8 +15,8 @@ mod select;
 
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
-use crate::circuit::visibility::ModelVisibility;
 use crate::circuit::region::{RegionCtx, Wire};
+use crate::circuit::visibility::ModelVisibility;
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 
@@ -29,7 +29,12 @@ pub struct ModelWires {
 }
 
 /// Lays out every node of `model`. `input` is the quantized input (None during keygen).
-pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedModel, input: Option<&[i128]>) -> Result<ModelWires, Error> {
+pub fn assign_model(
+    cfg: &ModelConfig,
+    ctx: &mut RegionCtx,
+    model: &QuantizedModel,
+    input: Option<&[i128]>,
+) -> Result<ModelWires, Error> {
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(model.nodes.len());
     let mut params: Vec<Wire> = Vec::new();
     for node in &model.nodes {
@@ -64,7 +69,9 @@ pub fn assign_model(cfg: &ModelConfig, ctx: &mut RegionCtx, model: &QuantizedMod
 
 /// Whether any node requantizes: a rescale, a Relu, or a Concat that rescales down.
 pub fn needs_requant(model: &QuantizedModel) -> bool {
-    model.nodes.iter().any(|n| n.op.requant().is_some() || matches!(&n.op, QOp::Concat { rescale, .. } if rescale.iter().any(|&e| e < 0)))
+    model.nodes.iter().any(|n| {
+        n.op.requant().is_some() || matches!(&n.op, QOp::Concat { rescale, .. } if rescale.iter().any(|&e| e < 0))
+    })
 }
 
 /// Whether any layer uses the arithmetic gate: Add/Sub/Mul, a Concat that rescales up, or a

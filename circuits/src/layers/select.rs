@@ -9,7 +9,10 @@ use halo2_proofs::plonk::Error;
 
 pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, sources: &[Option<u32>], x: &[Wire]) -> Result<Vec<Wire>, Error> {
     let zero = if sources.iter().any(Option::is_none) { Some(constant::pinned(cfg, ctx, &[0])?[0]) } else { None };
-    Ok(sources.iter().map(|s| s.map_or_else(|| zero.expect("assigned when a source is None"), |i| x[i as usize])).collect())
+    Ok(sources
+        .iter()
+        .map(|s| s.map_or_else(|| zero.expect("assigned when a source is None"), |i| x[i as usize]))
+        .collect())
 }
 
 pub fn rows(params: &CircuitParams, sources: &[Option<u32>]) -> usize {

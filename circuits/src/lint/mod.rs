@@ -61,11 +61,13 @@ pub fn lint_model(circuit: &ModelCircuit, instances: &[Fr]) -> Result<Report, Er
     let mut cs = ConstraintSystem::<Fr>::default();
     let config = ModelConfig::configure(&mut cs, circuit.params);
     let column = |c: ColumnRef| match c {
-        ColumnRef::Advice(i) => match (config.main.iter().position(|m| m.index() == i), config.lookup.iter().position(|m| m.index() == i)) {
-            (Some(m), _) => format!("main column {m}"),
-            (_, Some(l)) => format!("range-checked column {l}"),
-            _ => format!("advice column {i}"),
-        },
+        ColumnRef::Advice(i) => {
+            match (config.main.iter().position(|m| m.index() == i), config.lookup.iter().position(|m| m.index() == i)) {
+                (Some(m), _) => format!("main column {m}"),
+                (_, Some(l)) => format!("range-checked column {l}"),
+                _ => format!("advice column {i}"),
+            }
+        }
         other => format!("{other:?}"),
     };
     let mut starts = Vec::new();
@@ -74,7 +76,13 @@ pub fn lint_model(circuit: &ModelCircuit, instances: &[Fr]) -> Result<Report, Er
         starts.push((row, format!("{} ({})", layer.name, layer.op)));
         row += layer.rows;
     }
-    let layer = |r: usize| starts.iter().rev().find(|(start, _)| *start <= r).map_or_else(|| "before the first layer".to_string(), |(_, name)| format!("layer {name}"));
+    let layer = |r: usize| {
+        starts
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= r)
+            .map_or_else(|| "before the first layer".to_string(), |(_, name)| format!("layer {name}"))
+    };
     Ok(report(&recording, column, layer))
 }
 

@@ -8,7 +8,10 @@
 use halo2_proofs::{
     circuit::Value,
     halo2curves::{bn256::Fr, ff::Field},
-    plonk::{Advice, Any, Assigned, Assignment, Challenge, Circuit, Column, ConstraintSystem, Error, FloorPlanner, Fixed, Instance, Selector},
+    plonk::{
+        Advice, Any, Assigned, Assignment, Challenge, Circuit, Column, ConstraintSystem, Error, Fixed, FloorPlanner,
+        Instance, Selector,
+    },
 };
 
 /// One cell of the circuit: a column of some kind and an absolute row.
@@ -111,7 +114,12 @@ impl Assignment<Fr> for Recording {
 
     fn exit_region(&mut self) {}
 
-    fn enable_selector<A: FnOnce() -> AR, AR: Into<String>>(&mut self, _: A, selector: &Selector, row: usize) -> Result<(), Error> {
+    fn enable_selector<A: FnOnce() -> AR, AR: Into<String>>(
+        &mut self,
+        _: A,
+        selector: &Selector,
+        row: usize,
+    ) -> Result<(), Error> {
         if self.usable_row("selector", ColumnRef::Selector(selector.index()), row) {
             self.selectors[selector.index()][row] = true;
         }
@@ -122,7 +130,12 @@ impl Assignment<Fr> for Recording {
         Ok(self.instance.get(column.index()).and_then(|c| c.get(row)).map_or(Value::unknown(), |v| Value::known(*v)))
     }
 
-    fn assign_advice<'v>(&mut self, column: Column<Advice>, row: usize, to: Value<Assigned<Fr>>) -> Value<&'v Assigned<Fr>> {
+    fn assign_advice<'v>(
+        &mut self,
+        column: Column<Advice>,
+        row: usize,
+        to: Value<Assigned<Fr>>,
+    ) -> Value<&'v Assigned<Fr>> {
         if self.usable_row("advice", ColumnRef::Advice(column.index()), row) {
             // a circuit synthesized without witnesses still marks its cells assigned
             self.advice[column.index()][row] = Some(known(to).unwrap_or(Fr::ZERO));

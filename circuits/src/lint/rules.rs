@@ -149,7 +149,8 @@ impl Evaluator<'_> {
     /// The cells `live` reads at `row`, split by whether the circuit may use their rows.
     fn cells(&self, reads: &[(usize, i32)], row: usize) -> impl Iterator<Item = CellRef> + '_ {
         let set: HashSet<(usize, i32)> = reads.iter().copied().collect();
-        set.into_iter().map(move |(column, rotation)| CellRef { column: ColumnRef::Advice(column), row: self.at(row, rotation) })
+        set.into_iter()
+            .map(move |(column, rotation)| CellRef { column: ColumnRef::Advice(column), row: self.at(row, rotation) })
     }
 }
 
@@ -162,7 +163,9 @@ pub fn check(rec: &Recording) -> (Vec<Finding>, Counts) {
         ColumnRef::Advice(c) => rec.advice[c][cell.row],
         _ => unreachable!("reads are advice cells"),
     };
-    let flag = |findings: &mut Vec<Finding>, rule, by: &dyn Fn() -> String, at_row, cell| findings.push(Finding { rule, by: by(), at_row, cell });
+    let flag = |findings: &mut Vec<Finding>, rule, by: &dyn Fn() -> String, at_row, cell| {
+        findings.push(Finding { rule, by: by(), at_row, cell })
+    };
 
     // gates: every constraint at every row of the domain
     let mut gate_reads: HashMap<CellRef, Vec<(usize, usize, usize)>> = HashMap::new();
@@ -190,7 +193,12 @@ pub fn check(rec: &Recording) -> (Vec<Finding>, Counts) {
     for lookup in rec.cs.lookups() {
         let by = || format!("lookup '{}'", lookup.name());
         for row in 0..rec.usable {
-            let reads: Vec<(usize, i32)> = lookup.input_expressions().iter().filter_map(|e| if let Live::Reads(r) = eval.live(e, row) { Some(r) } else { None }).flatten().collect();
+            let reads: Vec<(usize, i32)> = lookup
+                .input_expressions()
+                .iter()
+                .filter_map(|e| if let Live::Reads(r) = eval.live(e, row) { Some(r) } else { None })
+                .flatten()
+                .collect();
             let cells: Vec<CellRef> = eval.cells(&reads, row).collect();
             if !cells.iter().any(|c| c.row < rec.usable && advice(c).is_some()) {
                 continue;
@@ -211,7 +219,8 @@ pub fn check(rec: &Recording) -> (Vec<Finding>, Counts) {
     // free cells: what no copy, lookup or gate pins
     let copied: HashSet<CellRef> = rec.copies.iter().flat_map(|&(a, b)| [a, b]).collect();
     counts.cells_read = gate_reads.keys().chain(&lookup_reads).collect::<HashSet<_>>().len();
-    let moves = [Fr::from(0x9e37_79b9_7f4a_7c15u64).pow_vartime([3]), Fr::from(0x2545_f491_4f6c_dd1du64).pow_vartime([5])];
+    let moves =
+        [Fr::from(0x9e37_79b9_7f4a_7c15u64).pow_vartime([3]), Fr::from(0x2545_f491_4f6c_dd1du64).pow_vartime([5])];
     let mut free: Vec<Finding> = Vec::new();
     for (cell, uses) in &gate_reads {
         if copied.contains(cell) {
@@ -223,18 +232,32 @@ pub fn check(rec: &Recording) -> (Vec<Finding>, Counts) {
             continue;
         }
         let value = advice(cell).expect("gate reads are assigned");
-        let breaks = |delta: Fr| uses.iter().any(|&(g, i, row)| !eval.value(&rec.cs.gates()[g].polynomials()[i], row, (*cell, value + delta)).is_zero_vartime());
+        let breaks = |delta: Fr| {
+            uses.iter().any(|&(g, i, row)| {
+                !eval.value(&rec.cs.gates()[g].polynomials()[i], row, (*cell, value + delta)).is_zero_vartime()
+            })
+        };
         if moves.iter().any(|&d| breaks(d)) {
             counts.pinned_by_gate += 1;
         } else {
             let (g, i, row) = uses[0];
             let gate = &rec.cs.gates()[g];
-            free.push(Finding { rule: Rule::Free, by: format!("gate '{}' (constraint {i}{})", gate.name(), named(gate.constraint_name(i))), at_row: row, cell: *cell });
+            free.push(Finding {
+                rule: Rule::Free,
+                by: format!("gate '{}' (constraint {i}{})", gate.name(), named(gate.constraint_name(i))),
+                at_row: row,
+                cell: *cell,
+            });
         }
     }
     free.sort_by_key(|f| f.cell);
     findings.extend(free);
-    findings.extend(rec.outside.iter().map(|&(what, cell)| Finding { rule: Rule::BlindingRow, by: format!("an assignment ({what})"), at_row: cell.row, cell }));
+    findings.extend(rec.outside.iter().map(|&(what, cell)| Finding {
+        rule: Rule::BlindingRow,
+        by: format!("an assignment ({what})"),
+        at_row: cell.row,
+        cell,
+    }));
     (findings, counts)
 }
 

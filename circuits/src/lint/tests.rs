@@ -70,7 +70,9 @@ impl Circuit<Fr> for Toy {
                     region.assign_advice(config.abc[0], self.row + 1, Value::known(Fr::from(v)));
                 }
                 if let (true, Some(c)) = (self.copy_c, c_cell) {
-                    let copy = region.assign_advice(config.abc[1], self.row + 1, Value::known(Fr::from(self.cells[2].unwrap_or(0)))).cell();
+                    let copy = region
+                        .assign_advice(config.abc[1], self.row + 1, Value::known(Fr::from(self.cells[2].unwrap_or(0))))
+                        .cell();
                     region.constrain_equal(c, copy);
                 }
                 Ok(())

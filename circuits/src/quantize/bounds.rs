@@ -26,11 +26,20 @@ pub fn magnitude_bounds(nodes: &[QNode], luts: &[LutSpec], bits: u32, lut_bits: 
             QOp::Input => Some(range + 1),
             QOp::Const { values } => Some(values.iter().map(|v| v.unsigned_abs() as u128).max().unwrap_or(0)),
             QOp::Linear { k, n, weight, bias, .. } => arg(0).map(|x| {
-                (0..*n).map(|j| (0..*k).fold(bias[j].unsigned_abs() as u128, |s, i| s.saturating_add((weight[i * n + j].unsigned_abs() as u128).saturating_mul(x)))).max().unwrap_or(0)
+                (0..*n)
+                    .map(|j| {
+                        (0..*k).fold(bias[j].unsigned_abs() as u128, |s, i| {
+                            s.saturating_add((weight[i * n + j].unsigned_abs() as u128).saturating_mul(x))
+                        })
+                    })
+                    .max()
+                    .unwrap_or(0)
             }),
             QOp::Binary { coeffs, .. } => arg(0).zip(arg(1)).map(|(a, b)| {
                 let term = |c: i64, v: u128| (c.unsigned_abs() as u128).saturating_mul(v);
-                term(coeffs.ca, a).saturating_add(term(coeffs.cb, b)).saturating_add(term(coeffs.mul, a.saturating_mul(b)))
+                term(coeffs.ca, a)
+                    .saturating_add(term(coeffs.cb, b))
+                    .saturating_add(term(coeffs.mul, a.saturating_mul(b)))
             }),
             QOp::Lut { tag } => {
                 let spec = &luts[*tag as usize - 1];
@@ -42,7 +51,13 @@ pub fn magnitude_bounds(nodes: &[QNode], luts: &[LutSpec], bits: u32, lut_bits: 
                 let k = *nodes[node.inputs[0]].shape.last().unwrap_or(&1) as u128;
                 arg(0).zip(arg(1)).map(|(a, b)| a.saturating_mul(b).saturating_mul(k))
             }
-            QOp::Concat { rescale, .. } => node.inputs.iter().zip(rescale).map(|(&i, &e)| bounds[i].map(|b| if e >= 0 { b.saturating_mul(1 << e) } else { range })).collect::<Option<Vec<_>>>().map(|b| b.into_iter().max().unwrap_or(0)),
+            QOp::Concat { rescale, .. } => node
+                .inputs
+                .iter()
+                .zip(rescale)
+                .map(|(&i, &e)| bounds[i].map(|b| if e >= 0 { b.saturating_mul(1 << e) } else { range }))
+                .collect::<Option<Vec<_>>>()
+                .map(|b| b.into_iter().max().unwrap_or(0)),
             QOp::Requant(_) => Some(range),
         };
         bounds.push(bound.filter(|&b| b < u128::MAX));
@@ -54,6 +69,9 @@ impl QuantizedModel {
     /// Bits `b` with `|value| < 2^b` for every output, if bounded.
     pub fn output_magnitude_bits(&self) -> Option<u32> {
         let bounds = self.magnitude_bounds();
-        self.outputs.iter().map(|&o| bounds[o].map(|b| 128 - b.leading_zeros())).try_fold(0, |acc, b| b.map(|b| acc.max(b)))
+        self.outputs
+            .iter()
+            .map(|&o| bounds[o].map(|b| 128 - b.leading_zeros()))
+            .try_fold(0, |acc, b| b.map(|b| acc.max(b)))
     }
 }

@@ -62,16 +62,25 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         let relu = fused_into[id].is_some();
         // A model output that nothing else reads keeps the raw scale of its sum or product: no
         // later layer needs it small, so rounding it would only add error (and rows).
-        let terminal = graph.outputs.contains(&id) && consumers[id] == 1 && !relu && matches!(node.op, Op::Linear { .. } | Op::Binary(_) | Op::MatMul);
+        let terminal = graph.outputs.contains(&id)
+            && consumers[id] == 1
+            && !relu
+            && matches!(node.op, Op::Linear { .. } | Op::Binary(_) | Op::MatMul);
         let scale_bits = if feeds_lut[id] { lut_bits as i32 } else { bits };
-        let want = if terminal { KEEP_RAW_SCALE } else { opts.fixed_scale.unwrap_or_else(|| calibrated_scale(target, scale_bits)) };
+        let want = if terminal {
+            KEEP_RAW_SCALE
+        } else {
+            opts.fixed_scale.unwrap_or_else(|| calibrated_scale(target, scale_bits))
+        };
         let in_scale = |i: usize| nodes[node.inputs[i]].scale;
         let (op, scale) = match &node.op {
             Op::Input => (QOp::Input, want),
             // a threshold is quantized at its comparison, at the other operand's scale
             Op::Const(t) if thresholds[id] => (QOp::Const { values: vec![0; t.data.len()] }, want),
             Op::Const(t) => (QOp::Const { values: quantize_values(&t.data, want, &node.name)? }, want),
-            Op::Linear { weight, bias } => quantize_linear(weight, bias.as_ref(), in_scale(0), want, bits, relu, &node.name)?,
+            Op::Linear { weight, bias } => {
+                quantize_linear(weight, bias.as_ref(), in_scale(0), want, bits, relu, &node.name)?
+            }
             Op::Binary(kind) => quantize_binary(*kind, in_scale(0), in_scale(1), want, bits, relu, &node.name)?,
             Op::Relu if fused_into[node.inputs[0]] == Some(id) => (QOp::Reshape, in_scale(0)),
             Op::Relu => (QOp::Requant(Requant { shift: 0, relu: true }), in_scale(0)),
@@ -93,7 +102,14 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             Op::Compare { strict } => {
                 let (sa, sb) = (in_scale(0), in_scale(1));
                 let s = sa.max(sb);
-                (QOp::Compare { strict: *strict, ca: alignment(s - sa, &node.name)?, cb: -alignment(s - sb, &node.name)? }, 0)
+                (
+                    QOp::Compare {
+                        strict: *strict,
+                        ca: alignment(s - sa, &node.name)?,
+                        cb: -alignment(s - sb, &node.name)?,
+                    },
+                    0,
+                )
             }
             Op::Concat { axis } => {
                 let scales: Vec<i32> = (0..node.inputs.len()).map(in_scale).collect();
@@ -109,7 +125,14 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             (o, true) => format!("{}+Relu", o.name()),
             (o, false) => o.name().to_string(),
         };
-        nodes.push(QNode { name: node.name.clone(), op_name, op, inputs: node.inputs.clone(), shape: node.shape.clone(), scale });
+        nodes.push(QNode {
+            name: node.name.clone(),
+            op_name,
+            op,
+            inputs: node.inputs.clone(),
+            shape: node.shape.clone(),
+            scale,
+        });
     }
     Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits, luts, lut_bits })
 }
@@ -119,7 +142,11 @@ fn observed_max_abs(graph: &Graph, samples: &[Vec<f64>]) -> Result<Vec<f64>, Str
     let mut max_abs = vec![0.0f64; graph.nodes.len()];
     for (s, sample) in samples.iter().enumerate() {
         if sample.len() != graph.input_len() {
-            return Err(format!("calibration input #{s} has {} values, the model expects {}", sample.len(), graph.input_len()));
+            return Err(format!(
+                "calibration input #{s} has {} values, the model expects {}",
+                sample.len(),
+                graph.input_len()
+            ));
         }
         if let Some(v) = sample.iter().find(|v| !v.is_finite()) {
             return Err(format!("calibration input #{s} contains {v}: NaN and infinity cannot be quantized"));
@@ -137,7 +164,8 @@ fn lut_inputs(graph: &Graph) -> Vec<bool> {
     let mut feeds = vec![false; graph.nodes.len()];
     for id in (0..graph.nodes.len()).rev() {
         let node = &graph.nodes[id];
-        let passes = matches!(node.op, Op::Unary(_)) || (feeds[id] && matches!(node.op, Op::Reshape | Op::Select { .. } | Op::Relu));
+        let passes = matches!(node.op, Op::Unary(_))
+            || (feeds[id] && matches!(node.op, Op::Reshape | Op::Select { .. } | Op::Relu));
         if passes {
             node.inputs.iter().for_each(|&i| feeds[i] = true);
         }
@@ -168,7 +196,9 @@ fn compared_constants(graph: &Graph, consumers: &[usize]) -> Vec<bool> {
     for node in &graph.nodes {
         if let (Op::Compare { .. }, [a, b]) = (&node.op, node.inputs.as_slice()) {
             for (id, other) in [(*a, *b), (*b, *a)] {
-                compared[id] |= matches!(graph.nodes[id].op, Op::Const(_)) && consumers[id] == 1 && !matches!(graph.nodes[other].op, Op::Const(_));
+                compared[id] |= matches!(graph.nodes[id].op, Op::Const(_))
+                    && consumers[id] == 1
+                    && !matches!(graph.nodes[other].op, Op::Const(_));
             }
         }
     }
@@ -178,7 +208,16 @@ fn compared_constants(graph: &Graph, consumers: &[usize]) -> Vec<bool> {
 /// A constant that only a comparison reads is re-quantized at the other operand's scale, with
 /// the rounding that keeps the comparison exact on the quantized grid (a tree threshold, `x > 0`).
 #[allow(clippy::too_many_arguments)]
-fn align_compared_constants(graph: &Graph, consumers: &[usize], nodes: &mut [QNode], luts: &[LutSpec], node: &crate::ir::Node, strict: bool, bits: u32, lut_bits: u32) -> Result<(), String> {
+fn align_compared_constants(
+    graph: &Graph,
+    consumers: &[usize],
+    nodes: &mut [QNode],
+    luts: &[LutSpec],
+    node: &crate::ir::Node,
+    strict: bool,
+    bits: u32,
+    lut_bits: u32,
+) -> Result<(), String> {
     for side in 0..2 {
         let (id, other) = (node.inputs[side], node.inputs[1 - side]);
         let Op::Const(t) = &graph.nodes[id].op else { continue };
@@ -217,7 +256,11 @@ fn calibrated_scale(max_abs: f64, bits: i32) -> i32 {
 
 fn quantize_values(data: &[f32], scale: i32, node: &str) -> Result<Vec<i64>, String> {
     data.iter()
-        .map(|&v| to_fixed(v as f64, scale).and_then(|q| i64::try_from(q).ok()).ok_or_else(|| format!("node '{node}': constant {v} cannot be quantized at scale 2^{scale}")))
+        .map(|&v| {
+            to_fixed(v as f64, scale)
+                .and_then(|q| i64::try_from(q).ok())
+                .ok_or_else(|| format!("node '{node}': constant {v} cannot be quantized at scale 2^{scale}"))
+        })
         .collect()
 }
 
@@ -251,7 +294,15 @@ fn quantize_linear(
     Ok((QOp::Linear { k, n, weight, weight_scale, bias, requant }, scale))
 }
 
-fn quantize_binary(kind: BinaryKind, sa: i32, sb: i32, want: i32, bits: i32, relu: bool, node: &str) -> Result<(QOp, i32), String> {
+fn quantize_binary(
+    kind: BinaryKind,
+    sa: i32,
+    sb: i32,
+    want: i32,
+    bits: i32,
+    relu: bool,
+    node: &str,
+) -> Result<(QOp, i32), String> {
     let (coeffs, raw_scale) = match kind {
         BinaryKind::Mul => (BinaryCoeffs { ca: 0, cb: 0, mul: 1 }, sa + sb),
         BinaryKind::Add | BinaryKind::Sub => {
@@ -311,7 +362,12 @@ mod tests {
         let model = quantize(&graph, &[vec![0.9, -0.4]], &QuantizeOptions { bits: 16, fixed_scale: None }).unwrap();
         assert_eq!(model.lut_domain_bits(), 12);
         // fc feeds the table: 12-bit headroom; fc2 (through its fused Relu) does not: 16 bits
-        assert!(model.nodes[1].scale + 4 <= model.nodes[3].scale, "{} vs {}", model.nodes[1].scale, model.nodes[3].scale);
+        assert!(
+            model.nodes[1].scale + 4 <= model.nodes[3].scale,
+            "{} vs {}",
+            model.nodes[1].scale,
+            model.nodes[3].scale
+        );
         // the input also feeds fc2 only through a Linear, so it is calibrated at 16 bits
         assert!(model.nodes[0].scale >= 14);
     }

@@ -30,7 +30,13 @@ impl QuantizedModel {
                 let q = to_fixed(value, node.scale).ok_or(QuantError::NonFinite { index, value })?;
                 if q.abs() >= limit {
                     let limit = from_fixed(limit, node.scale);
-                    return Err(QuantError::InputOutOfRange { index, value, limit, scale: node.scale, bits: self.bits });
+                    return Err(QuantError::InputOutOfRange {
+                        index,
+                        value,
+                        limit,
+                        scale: node.scale,
+                        bits: self.bits,
+                    });
                 }
                 Ok(q)
             })
@@ -44,10 +50,18 @@ impl QuantizedModel {
         for node in &self.nodes {
             let arg = |i: usize| &out[node.inputs[i]];
             let raw_values = match &node.op {
-                QOp::Input | QOp::Const { .. } | QOp::Reshape | QOp::Lut { .. } | QOp::Select { .. } | QOp::Concat { .. } | QOp::Extremum { .. } => None,
+                QOp::Input
+                | QOp::Const { .. }
+                | QOp::Reshape
+                | QOp::Lut { .. }
+                | QOp::Select { .. }
+                | QOp::Concat { .. }
+                | QOp::Extremum { .. } => None,
                 QOp::Linear { k, n, weight, bias, .. } => Some(linear(arg(0), *k, *n, weight, bias)),
                 QOp::Binary { coeffs, .. } => Some(self.binary(node, arg(0), arg(1), *coeffs)),
-                QOp::Compare { ca, cb, .. } => Some(self.binary(node, arg(0), arg(1), BinaryCoeffs { ca: *ca, cb: *cb, mul: 0 })),
+                QOp::Compare { ca, cb, .. } => {
+                    Some(self.binary(node, arg(0), arg(1), BinaryCoeffs { ca: *ca, cb: *cb, mul: 0 }))
+                }
                 QOp::MatMul { .. } => {
                     let pairs = matmul_pairs(&self.nodes[node.inputs[0]].shape, &self.nodes[node.inputs[1]].shape);
                     Some(pairs.par_iter().map(|p| p.iter().map(|&(i, j)| arg(0)[i] * arg(1)[j]).sum()).collect())
@@ -59,7 +73,12 @@ impl QuantizedModel {
                 (QOp::Const { values }, ..) => values.iter().map(|&v| v as i128).collect(),
                 (QOp::Reshape, ..) => arg(0).clone(),
                 (QOp::Concat { axis, rescale }, ..) => {
-                    let aligned = node.inputs.iter().zip(rescale).map(|(&i, &e)| self.rescale(node, &out[i], e)).collect::<Result<Vec<_>, _>>()?;
+                    let aligned = node
+                        .inputs
+                        .iter()
+                        .zip(rescale)
+                        .map(|(&i, &e)| self.rescale(node, &out[i], e))
+                        .collect::<Result<Vec<_>, _>>()?;
                     let shapes: Vec<&[usize]> = node.inputs.iter().map(|&i| self.nodes[i].shape.as_slice()).collect();
                     concat_sources(&shapes, *axis).iter().map(|&(j, i)| aligned[j][i]).collect()
                 }
@@ -74,7 +93,12 @@ impl QuantizedModel {
             // a node whose declared shape disagrees with what its op produces would make the
             // circuit's public part and the key's instance count disagree
             if values.len() != node.len() {
-                return Err(QuantError::Shape { node: node.name.clone(), op: node.op_name.clone(), declared: node.shape.clone(), got: values.len() });
+                return Err(QuantError::Shape {
+                    node: node.name.clone(),
+                    op: node.op_name.clone(),
+                    declared: node.shape.clone(),
+                    got: values.len(),
+                });
             }
             raw.push(raw_values);
             out.push(values);
@@ -134,7 +158,13 @@ impl QuantizedModel {
             .map(|w| {
                 let (lo, hi) = (*w.iter().min().expect("window"), *w.iter().max().expect("window"));
                 if hi - lo >= 1i128 << self.bits {
-                    return Err(QuantError::WindowSpread { node: node.name.clone(), op: node.op_name.clone(), spread: from_fixed(hi - lo, node.scale), scale: node.scale, bits: self.bits });
+                    return Err(QuantError::WindowSpread {
+                        node: node.name.clone(),
+                        op: node.op_name.clone(),
+                        spread: from_fixed(hi - lo, node.scale),
+                        scale: node.scale,
+                        bits: self.bits,
+                    });
                 }
                 Ok(if max { hi } else { lo })
             })
@@ -177,7 +207,9 @@ impl QuantizedModel {
 fn linear(x: &[i128], k: usize, n: usize, weight: &[i64], bias: &[i64]) -> Vec<i128> {
     x.par_chunks(k)
         .flat_map_iter(|row| {
-            (0..n).map(move |j| bias[j] as i128 + row.iter().enumerate().map(|(i, &xi)| xi * weight[i * n + j] as i128).sum::<i128>())
+            (0..n).map(move |j| {
+                bias[j] as i128 + row.iter().enumerate().map(|(i, &xi)| xi * weight[i * n + j] as i128).sum::<i128>()
+            })
         })
         .collect()
 }

@@ -166,7 +166,11 @@ mod tests {
                         let e = if left { q - x } else { x - q };
                         // honest values stay below 2^bits in magnitude; −2^bits only in the input
                         if x.abs() < 1 << bits {
-                            assert_eq!(compare(e, strict, bits).map(|(c, _)| c == 1), Ok(truth), "t {t} x {x} strict {strict} left {left}");
+                            assert_eq!(
+                                compare(e, strict, bits).map(|(c, _)| c == 1),
+                                Ok(truth),
+                                "t {t} x {x} strict {strict} left {left}"
+                            );
                         } else if let Ok((c, _)) = compare(e, strict, bits) {
                             assert_eq!(c == 1, truth, "t {t} x {x}");
                         }

@@ -32,28 +32,56 @@ pub struct BinaryCoeffs {
 pub enum QOp {
     Input,
     /// Constant tensor at the node's scale.
-    Const { values: Vec<i64> },
+    Const {
+        values: Vec<i64>,
+    },
     /// Weights `[k, n]` at scale `weight_scale`, bias at the raw scale (input + weight scale).
-    Linear { k: usize, n: usize, weight: Vec<i64>, weight_scale: i32, bias: Vec<i64>, requant: Option<Requant> },
-    Binary { kind: BinaryKind, coeffs: BinaryCoeffs, requant: Option<Requant> },
+    Linear {
+        k: usize,
+        n: usize,
+        weight: Vec<i64>,
+        weight_scale: i32,
+        bias: Vec<i64>,
+        requant: Option<Requant>,
+    },
+    Binary {
+        kind: BinaryKind,
+        coeffs: BinaryCoeffs,
+        requant: Option<Requant>,
+    },
     /// A standalone requantization (a Relu that could not be fused into its producer).
     Requant(Requant),
     /// `y = table(x)`: the table `model.luts[tag - 1]`, looked up with `(tag, x, y)`.
-    Lut { tag: u32 },
+    Lut {
+        tag: u32,
+    },
     /// Same values, new shape; also what a fused Relu becomes.
     Reshape,
     /// `output[i] = input[sources[i]]` or 0 (see `ir::Op::Select`).
-    Select { sources: Vec<Option<u32>> },
+    Select {
+        sources: Vec<Option<u32>>,
+    },
     /// Concatenation along `axis`; input `j` is brought to the output's scale by `2^rescale[j]`:
     /// an exact multiplication when positive, a requantization (rounded division) when negative.
-    Concat { axis: usize, rescale: Vec<i32> },
+    Concat {
+        axis: usize,
+        rescale: Vec<i32>,
+    },
     /// Max (or min) over the last axis of the input.
-    Extremum { max: bool },
+    Extremum {
+        max: bool,
+    },
     /// Product of two computed tensors (raw scale: the sum of theirs), then `requant`.
-    MatMul { requant: Option<Requant> },
+    MatMul {
+        requant: Option<Requant>,
+    },
     /// `[ca·a + cb·b < 0]` (`strict`) or `≤ 0` with broadcasting: 0 or 1 at scale 0. `ca`, `cb`
     /// align the operands' scales (`cb` carries the minus sign).
-    Compare { strict: bool, ca: i64, cb: i64 },
+    Compare {
+        strict: bool,
+        ca: i64,
+        cb: i64,
+    },
 }
 
 impl QOp {
@@ -130,7 +158,11 @@ impl LutSpec {
 impl QuantizedModel {
     /// Bits of the function tables' input domain.
     pub fn lut_domain_bits(&self) -> u32 {
-        if self.lut_bits == 0 { self.bits } else { self.lut_bits }
+        if self.lut_bits == 0 {
+            self.bits
+        } else {
+            self.lut_bits
+        }
     }
 
     pub fn input_node(&self) -> &QNode {
@@ -144,7 +176,9 @@ impl QuantizedModel {
         for node in &self.nodes {
             match &node.op {
                 QOp::Const { values: v } => values.extend(v.iter().map(|&x| x as i128)),
-                QOp::Linear { weight, bias, .. } if with_linear => values.extend(weight.iter().chain(bias).map(|&x| x as i128)),
+                QOp::Linear { weight, bias, .. } if with_linear => {
+                    values.extend(weight.iter().chain(bias).map(|&x| x as i128))
+                }
                 _ => {}
             }
         }
@@ -169,7 +203,9 @@ pub enum QuantError {
     LutRange { node: String, op: String, value: f64, limit: f64, scale: i32, bits: u32 },
     #[error("node '{node}' ({op}): a window spans {spread} (scale 2^{scale}), more than the {bits}-bit range check allows; recompile with more --bits")]
     WindowSpread { node: String, op: String, spread: f64, scale: i32, bits: u32 },
-    #[error("node '{node}' ({op}) declares shape {declared:?} but its op produces {got} values: the model is malformed")]
+    #[error(
+        "node '{node}' ({op}) declares shape {declared:?} but its op produces {got} values: the model is malformed"
+    )]
     Shape { node: String, op: String, declared: Vec<usize>, got: usize },
     #[error("node '{node}' ({op}): value {value} at scale 2^{scale} exceeds the {bits}-bit quantized range (|q| < 2^{bits}); recompile with calibration inputs that cover this input, or with more --bits")]
     OutOfRange { node: String, op: String, value: f64, scale: i32, bits: u32 },

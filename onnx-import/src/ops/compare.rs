@@ -33,10 +33,15 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 /// `[x < y]` (`strict`) or `[x ≤ y]` as a 0/1 tensor, folded when both are constant.
 pub fn less(b: &mut Builder, ctx: &OpCtx, x: &Value, y: &Value, strict: bool) -> Result<Value, ImportError> {
     let (sx, sy) = (b.shape(x), b.shape(y));
-    let shape = broadcast_shapes(&sx, &sy).ok_or_else(|| ctx.error(format!("shapes {sx:?} and {sy:?} do not broadcast")))?;
+    let shape =
+        broadcast_shapes(&sx, &sy).ok_or_else(|| ctx.error(format!("shapes {sx:?} and {sy:?} do not broadcast")))?;
     if let (Value::Const(x), Value::Const(y)) = (x, y) {
         let (ix, iy) = (broadcast_source_indices(&x.shape, &shape), broadcast_source_indices(&y.shape, &shape));
-        let data = ix.iter().zip(&iy).map(|(&i, &j)| (x.data[i] < y.data[j] || (!strict && x.data[i] == y.data[j])) as u8 as f64).collect();
+        let data = ix
+            .iter()
+            .zip(&iy)
+            .map(|(&i, &j)| (x.data[i] < y.data[j] || (!strict && x.data[i] == y.data[j])) as u8 as f64)
+            .collect();
         return Ok(Value::Const(ConstTensor { shape, data }));
     }
     let (xi, yi) = (b.node_of(x, ctx.name), b.node_of(y, ctx.name));
@@ -74,7 +79,10 @@ pub fn is_boolean(b: &Builder, id: usize) -> bool {
         Op::Compare { .. } => true,
         Op::Reshape | Op::Select { .. } | Op::Extremum { .. } | Op::Relu => is_boolean(b, node.inputs[0]),
         Op::Binary(BinaryKind::Mul) => node.inputs.iter().all(|&i| is_boolean(b, i)),
-        Op::Binary(BinaryKind::Sub) => matches!(&b.nodes[node.inputs[0]].op, Op::Const(t) if t.data.iter().all(|&v| v == 1.0)) && is_boolean(b, node.inputs[1]),
+        Op::Binary(BinaryKind::Sub) => {
+            matches!(&b.nodes[node.inputs[0]].op, Op::Const(t) if t.data.iter().all(|&v| v == 1.0))
+                && is_boolean(b, node.inputs[1])
+        }
         Op::Const(t) => t.data.iter().all(|&v| v == 0.0 || v == 1.0),
         _ => false,
     }
@@ -89,7 +97,9 @@ pub fn is_integral(b: &Builder, id: usize) -> bool {
         Op::Const(t) => integral(t),
         Op::Reshape | Op::Select { .. } | Op::Relu | Op::Extremum { .. } => is_integral(b, node.inputs[0]),
         Op::Binary(_) | Op::Concat { .. } | Op::MatMul => node.inputs.iter().all(|&i| is_integral(b, i)),
-        Op::Linear { weight, bias } => integral(weight) && bias.as_ref().is_none_or(integral) && is_integral(b, node.inputs[0]),
+        Op::Linear { weight, bias } => {
+            integral(weight) && bias.as_ref().is_none_or(integral) && is_integral(b, node.inputs[0])
+        }
         _ => false,
     }
 }
@@ -99,7 +109,11 @@ fn arg_extremum(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let x = ctx.arg(0)?.clone();
     let attrs = Attrs(ctx.node);
     let ax = axis(ctx, attrs.int("axis", 0), b.shape(&x).len())?;
-    let how = ArgOptions { is_max: ctx.op() == "ArgMax", keepdims: attrs.int("keepdims", 1) != 0, last: attrs.int("select_last_index", 0) != 0 };
+    let how = ArgOptions {
+        is_max: ctx.op() == "ArgMax",
+        keepdims: attrs.int("keepdims", 1) != 0,
+        last: attrs.int("select_last_index", 0) != 0,
+    };
     arg_index(b, ctx, &x, ax, how)
 }
 
@@ -117,7 +131,11 @@ pub fn arg_index(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize, how: ArgOpt
     let ArgOptions { is_max, keepdims, last } = how;
     let x = x.clone();
     let shape = b.shape(&x);
-    let out_shape: Vec<usize> = if keepdims { shape.iter().enumerate().map(|(a, &d)| if a == ax { 1 } else { d }).collect() } else { [&shape[..ax], &shape[ax + 1..]].concat() };
+    let out_shape: Vec<usize> = if keepdims {
+        shape.iter().enumerate().map(|(a, &d)| if a == ax { 1 } else { d }).collect()
+    } else {
+        [&shape[..ax], &shape[ax + 1..]].concat()
+    };
     if let Value::Const(t) = &x {
         return Ok(Value::Const(ConstTensor { shape: out_shape, data: const_arg_extremum(t, ax, is_max, last) }));
     }
@@ -132,13 +150,24 @@ pub fn arg_index(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize, how: ArgOpt
     let hit = if is_max { less(b, ctx, &extreme, &moved, false)? } else { less(b, ctx, &moved, &extreme, false)? };
     let Value::Node(hit) = hit else { unreachable!("a comparison of computed tensors is a node") };
     // running sums from the chosen end: [i ≤ j] (first) or [i ≥ j] (last)
-    let running: Vec<f32> = (0..k * k).map(|f| (if last { f / k >= f % k } else { f / k <= f % k }) as u8 as f32).collect();
-    let sums = b.push(&format!("{}/running_sum", ctx.name), Op::Linear { weight: Tensor::new(vec![k, k], running), bias: None }, vec![hit], b.nodes[hit].shape.clone());
+    let running: Vec<f32> =
+        (0..k * k).map(|f| (if last { f / k >= f % k } else { f / k <= f % k }) as u8 as f32).collect();
+    let sums = b.push(
+        &format!("{}/running_sum", ctx.name),
+        Op::Linear { weight: Tensor::new(vec![k, k], running), bias: None },
+        vec![hit],
+        b.nodes[hit].shape.clone(),
+    );
     let before = less(b, ctx, &Value::Node(sums), &Value::Const(ConstTensor::scalar(0.0)), false)?;
     let Value::Node(before) = before else { unreachable!() };
     // first: index = Σ before; last: index = K − 1 − Σ after
     let (w, bias) = if last { (-1.0, Some(Tensor::new(vec![1], vec![(k - 1) as f32]))) } else { (1.0, None) };
-    let index = b.push(&format!("{}/index", ctx.name), Op::Linear { weight: Tensor::new(vec![k, 1], vec![w; k]), bias }, vec![before], with_one);
+    let index = b.push(
+        &format!("{}/index", ctx.name),
+        Op::Linear { weight: Tensor::new(vec![k, 1], vec![w; k]), bias },
+        vec![before],
+        with_one,
+    );
     Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![index], out_shape)))
 }
 

@@ -42,12 +42,25 @@ fn geometry(ctx: &OpCtx, input: &[usize], kernel: [usize; 2]) -> Result<[Axis; 2
     if strides.contains(&0) || dilations.contains(&0) {
         return Err(ctx.error("strides and dilations must be positive"));
     }
-    let auto_pad = ctx.node.attribute.iter().find(|a| a.name == "auto_pad").map(|a| String::from_utf8_lossy(&a.s).into_owned()).unwrap_or_else(|| "NOTSET".into());
+    let auto_pad = ctx
+        .node
+        .attribute
+        .iter()
+        .find(|a| a.name == "auto_pad")
+        .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+        .unwrap_or_else(|| "NOTSET".into());
     let mut pads = list("pads", 0, 4)?;
     if Attrs(ctx.node).int("ceil_mode", 0) != 0 {
         return Err(ImportError::unsupported(ctx.op(), ctx.name, "ceil_mode = 1"));
     }
-    let mut axes = [0, 1].map(|a| Axis { input: input[2 + a], kernel: kernel[a], stride: strides[a], dilation: dilations[a], pad_begin: 0, output: 0 });
+    let mut axes = [0, 1].map(|a| Axis {
+        input: input[2 + a],
+        kernel: kernel[a],
+        stride: strides[a],
+        dilation: dilations[a],
+        pad_begin: 0,
+        output: 0,
+    });
     for (a, axis) in axes.iter_mut().enumerate() {
         let span = (axis.kernel - 1) * axis.dilation + 1;
         match auto_pad.as_str() {
@@ -56,7 +69,8 @@ fn geometry(ctx: &OpCtx, input: &[usize], kernel: [usize; 2]) -> Result<[Axis; 2
             "SAME_UPPER" | "SAME_LOWER" => {
                 let total = ((axis.input.div_ceil(axis.stride) - 1) * axis.stride + span).saturating_sub(axis.input);
                 let small = total / 2;
-                (pads[a], pads[a + 2]) = if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
+                (pads[a], pads[a + 2]) =
+                    if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
             }
             other => return Err(ctx.error(format!("unknown auto_pad {other}"))),
         }
@@ -76,13 +90,24 @@ fn input_4d(b: &Builder, ctx: &OpCtx) -> Result<(usize, [usize; 4]), ImportError
     };
     match b.nodes[*x].shape.as_slice() {
         &[n, c, h, w] => Ok((*x, [n, c, h, w])),
-        s => Err(ImportError::unsupported(ctx.op(), ctx.name, format!("only 2-D (NCHW) inputs are supported, the input has shape {s:?}"))),
+        s => Err(ImportError::unsupported(
+            ctx.op(),
+            ctx.name,
+            format!("only 2-D (NCHW) inputs are supported, the input has shape {s:?}"),
+        )),
     }
 }
 
 /// im2col: `[N, OH, OW, C·KH·KW]` (channel-major inside a patch) or, per channel,
 /// `[N, C, OH, OW, KH·KW]`.
-fn patches(b: &mut Builder, name: &str, x: usize, [n, c, h, w]: [usize; 4], axes: [Axis; 2], per_channel: bool) -> usize {
+fn patches(
+    b: &mut Builder,
+    name: &str,
+    x: usize,
+    [n, c, h, w]: [usize; 4],
+    axes: [Axis; 2],
+    per_channel: bool,
+) -> usize {
     let [ay, ax] = axes;
     let mut sources = Vec::with_capacity(n * c * ay.output * ax.output * ay.kernel * ax.kernel);
     let source = |ni: usize, ci: usize, oy: usize, ox: usize, ky: usize, kx: usize| {
@@ -93,7 +118,9 @@ fn patches(b: &mut Builder, name: &str, x: usize, [n, c, h, w]: [usize; 4], axes
             for ci in 0..c {
                 for oy in 0..ay.output {
                     for ox in 0..ax.output {
-                        (0..ay.kernel).flat_map(|ky| (0..ax.kernel).map(move |kx| (ky, kx))).for_each(|(ky, kx)| sources.push(source(ni, ci, oy, ox, ky, kx)));
+                        (0..ay.kernel)
+                            .flat_map(|ky| (0..ax.kernel).map(move |kx| (ky, kx)))
+                            .for_each(|(ky, kx)| sources.push(source(ni, ci, oy, ox, ky, kx)));
                     }
                 }
             }
@@ -101,13 +128,19 @@ fn patches(b: &mut Builder, name: &str, x: usize, [n, c, h, w]: [usize; 4], axes
             for oy in 0..ay.output {
                 for ox in 0..ax.output {
                     for ci in 0..c {
-                        (0..ay.kernel).flat_map(|ky| (0..ax.kernel).map(move |kx| (ky, kx))).for_each(|(ky, kx)| sources.push(source(ni, ci, oy, ox, ky, kx)));
+                        (0..ay.kernel)
+                            .flat_map(|ky| (0..ax.kernel).map(move |kx| (ky, kx)))
+                            .for_each(|(ky, kx)| sources.push(source(ni, ci, oy, ox, ky, kx)));
                     }
                 }
             }
         }
     }
-    let shape = if per_channel { vec![n, c, ay.output, ax.output, ay.kernel * ax.kernel] } else { vec![n, ay.output, ax.output, c * ay.kernel * ax.kernel] };
+    let shape = if per_channel {
+        vec![n, c, ay.output, ax.output, ay.kernel * ax.kernel]
+    } else {
+        vec![n, ay.output, ax.output, c * ay.kernel * ax.kernel]
+    };
     b.push(&format!("{name}/patches"), Op::Select { sources }, vec![x], shape)
 }
 
@@ -115,11 +148,17 @@ pub fn conv(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let (x, [n, c, h, w]) = input_4d(b, ctx)?;
     let kernel = ctx.opt_const(1)?.ok_or_else(|| ctx.error("the weight input is missing"))?.clone();
     let &[m, c_per_group, kh, kw] = kernel.shape.as_slice() else {
-        return Err(ImportError::unsupported("Conv", ctx.name, format!("only 2-D kernels are supported, the weight has shape {:?}", kernel.shape)));
+        return Err(ImportError::unsupported(
+            "Conv",
+            ctx.name,
+            format!("only 2-D kernels are supported, the weight has shape {:?}", kernel.shape),
+        ));
     };
     let groups = Attrs(ctx.node).int("group", 1).max(1) as usize;
     if c_per_group * groups != c || m % groups != 0 {
-        return Err(ctx.error(format!("{groups} groups do not divide {c} input channels into {c_per_group} and {m} filters evenly")));
+        return Err(ctx.error(format!(
+            "{groups} groups do not divide {c} input channels into {c_per_group} and {m} filters evenly"
+        )));
     }
     let axes = geometry(ctx, &[n, c, h, w], [kh, kw])?;
     let cols = patches(b, ctx.name, x, [n, c, h, w], axes, false);
@@ -131,15 +170,23 @@ pub fn conv(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         for cl in 0..c_per_group {
             let ci = group * c_per_group + cl;
             for (ky, kx) in (0..kh).flat_map(|ky| (0..kw).map(move |kx| (ky, kx))) {
-                weight[((ci * kh + ky) * kw + kx) * m + mi] = kernel.data[((mi * c_per_group + cl) * kh + ky) * kw + kx] as f32;
+                weight[((ci * kh + ky) * kw + kx) * m + mi] =
+                    kernel.data[((mi * c_per_group + cl) * kh + ky) * kw + kx] as f32;
             }
         }
     }
     let bias = ctx.opt_const(2)?.map(|t| Tensor::new(vec![m], t.data.iter().map(|&v| v as f32).collect()));
     let (oh, ow) = (axes[0].output, axes[1].output);
-    let lin = b.push(&format!("{}/matmul", ctx.name), Op::Linear { weight: Tensor::new(vec![k, m], weight), bias }, vec![cols], vec![n, oh, ow, m]);
+    let lin = b.push(
+        &format!("{}/matmul", ctx.name),
+        Op::Linear { weight: Tensor::new(vec![k, m], weight), bias },
+        vec![cols],
+        vec![n, oh, ow, m],
+    );
     // [N, OH, OW, M] -> [N, M, OH, OW]
-    let sources = (0..n).flat_map(|ni| (0..m).flat_map(move |mi| (0..oh * ow).map(move |p| Some(((ni * oh * ow + p) * m + mi) as u32)))).collect();
+    let sources = (0..n)
+        .flat_map(|ni| (0..m).flat_map(move |mi| (0..oh * ow).map(move |p| Some(((ni * oh * ow + p) * m + mi) as u32))))
+        .collect();
     Ok(Value::Node(b.push(ctx.name, Op::Select { sources }, vec![lin], vec![n, m, oh, ow])))
 }
 
@@ -158,7 +205,11 @@ pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, 
             other => return Err(ctx.error(format!("kernel_shape must be two positive values, got {other:?}"))),
         }
     };
-    let axes = if global { [h, w].map(|d| Axis { input: d, kernel: d, stride: 1, dilation: 1, pad_begin: 0, output: 1 }) } else { geometry(ctx, &[n, c, h, w], kernel)? };
+    let axes = if global {
+        [h, w].map(|d| Axis { input: d, kernel: d, stride: 1, dilation: 1, pad_begin: 0, output: 1 })
+    } else {
+        geometry(ctx, &[n, c, h, w], kernel)?
+    };
     let cols = patches(b, ctx.name, x, [n, c, h, w], axes, true);
     let window = kernel[0] * kernel[1];
     let Op::Select { sources } = &mut b.nodes[cols].op else { unreachable!("patches are a Select") };

@@ -19,7 +19,8 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 /// `kind(x, y)` as a node, or folded when both are constant.
 pub fn binary(b: &mut Builder, ctx: &OpCtx, kind: BinaryKind, x: &Value, y: &Value) -> Result<Value, ImportError> {
     let (sx, sy) = (b.shape(x), b.shape(y));
-    let shape = broadcast_shapes(&sx, &sy).ok_or_else(|| ctx.error(format!("shapes {sx:?} and {sy:?} do not broadcast")))?;
+    let shape =
+        broadcast_shapes(&sx, &sy).ok_or_else(|| ctx.error(format!("shapes {sx:?} and {sy:?} do not broadcast")))?;
     if let (Value::Const(x), Value::Const(y)) = (x, y) {
         return Ok(Value::Const(fold(kind, x, y, shape)));
     }
@@ -52,7 +53,8 @@ fn fold(kind: BinaryKind, x: &ConstTensor, y: &ConstTensor, shape: Vec<usize>) -
 pub fn batch_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let x = ctx.arg(0)?;
     let rank = b.shape(x).len();
-    let param = |i: usize| ctx.opt_const(i)?.cloned().ok_or_else(|| ctx.error(format!("input #{i} (a constant) is missing")));
+    let param =
+        |i: usize| ctx.opt_const(i)?.cloned().ok_or_else(|| ctx.error(format!("input #{i} (a constant) is missing")));
     let (scale, bias, mean, var) = (param(1)?, param(2)?, param(3)?, param(4)?);
     let eps = crate::proto::Attrs(ctx.node).float("epsilon", 1e-5) as f64;
     let a: Vec<f64> = scale.data.iter().zip(&var.data).map(|(s, v)| s / (v + eps).sqrt()).collect();

@@ -11,7 +11,11 @@ pub fn gemm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let attrs = Attrs(ctx.node);
     let (alpha, beta) = (attrs.float("alpha", 1.0) as f64, attrs.float("beta", 1.0) as f64);
     if attrs.int("transA", 0) != 0 {
-        return Err(ImportError::unsupported("Gemm", ctx.name, "transA = 1 (a transposed activation) is not supported"));
+        return Err(ImportError::unsupported(
+            "Gemm",
+            ctx.name,
+            "transA = 1 (a transposed activation) is not supported",
+        ));
     }
     let x = activation(ctx)?;
     let weight = ctx.opt_const(1)?.ok_or_else(|| ctx.error("input B is missing"))?;
@@ -22,7 +26,9 @@ pub fn gemm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let n = weight.shape[1];
     let bias = match ctx.opt_const(2)? {
         None => None,
-        Some(c) if c.data.len() == n || c.data.len() == 1 => Some(Tensor::new(vec![n], (0..n).map(|j| (beta * c.data[j % c.data.len()]) as f32).collect())),
+        Some(c) if c.data.len() == n || c.data.len() == 1 => {
+            Some(Tensor::new(vec![n], (0..n).map(|j| (beta * c.data[j % c.data.len()]) as f32).collect()))
+        }
         Some(c) => return Err(ctx.error(format!("bias C of shape {:?} does not broadcast to [{n}]", c.shape))),
     };
     push_linear(b, ctx, x, scaled(&weight, alpha), bias)
@@ -37,7 +43,11 @@ pub fn matmul(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let x = activation(ctx)?;
     let weight = ctx.opt_const(1)?.expect("checked above");
     if weight.shape.len() != 2 {
-        return Err(ImportError::unsupported("MatMul", ctx.name, format!("the constant operand must be 2-D, its shape is {:?}", weight.shape)));
+        return Err(ImportError::unsupported(
+            "MatMul",
+            ctx.name,
+            format!("the constant operand must be 2-D, its shape is {:?}", weight.shape),
+        ));
     }
     push_linear(b, ctx, x, weight.clone(), None)
 }
@@ -45,11 +55,19 @@ pub fn matmul(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 fn activation(ctx: &OpCtx) -> Result<usize, ImportError> {
     match ctx.arg(0)? {
         Value::Node(x) => Ok(*x),
-        Value::Const(_) => Err(ImportError::unsupported(ctx.op(), ctx.name, "the left operand must be computed from the model input")),
+        Value::Const(_) => {
+            Err(ImportError::unsupported(ctx.op(), ctx.name, "the left operand must be computed from the model input"))
+        }
     }
 }
 
-fn push_linear(b: &mut Builder, ctx: &OpCtx, x: usize, weight: ConstTensor, bias: Option<Tensor>) -> Result<Value, ImportError> {
+fn push_linear(
+    b: &mut Builder,
+    ctx: &OpCtx,
+    x: usize,
+    weight: ConstTensor,
+    bias: Option<Tensor>,
+) -> Result<Value, ImportError> {
     let in_shape = b.nodes[x].shape.clone();
     let (k, n) = (weight.shape[0], weight.shape[1]);
     if in_shape.last() != Some(&k) {
@@ -74,9 +92,16 @@ fn scaled(t: &ConstTensor, factor: f64) -> ConstTensor {
 fn activation_matmul(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let (x, y) = (ctx.arg(0)?, ctx.arg(1)?);
     let (sa, sb) = (b.shape(x), b.shape(y));
-    let compatible = sa.len() >= 2 && sa.len() == sb.len() && sa[..sa.len() - 2] == sb[..sb.len() - 2] && sa[sa.len() - 1] == sb[sb.len() - 2];
+    let compatible = sa.len() >= 2
+        && sa.len() == sb.len()
+        && sa[..sa.len() - 2] == sb[..sb.len() - 2]
+        && sa[sa.len() - 1] == sb[sb.len() - 2];
     if !compatible {
-        return Err(ImportError::unsupported("MatMul", ctx.name, format!("a product of computed tensors of shapes {sa:?} and {sb:?} (the leading axes must match)")));
+        return Err(ImportError::unsupported(
+            "MatMul",
+            ctx.name,
+            format!("a product of computed tensors of shapes {sa:?} and {sb:?} (the leading axes must match)"),
+        ));
     }
     let mut shape = sa.clone();
     *shape.last_mut().unwrap() = sb[sb.len() - 1];

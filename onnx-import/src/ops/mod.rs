@@ -5,9 +5,9 @@ mod compare;
 mod constant;
 mod conv;
 mod elementwise;
-mod reduce;
 mod linear;
 mod ml;
+mod reduce;
 mod relu;
 mod select;
 mod shape;
@@ -49,7 +49,11 @@ impl OpCtx<'_> {
         match self.args.get(i).and_then(|a| a.as_ref()) {
             None => Ok(None),
             Some(Value::Const(t)) => Ok(Some(t)),
-            Some(Value::Node(_)) => Err(ImportError::unsupported(self.op(), self.name, format!("input #{i} must be a constant, it is computed from the model input"))),
+            Some(Value::Node(_)) => Err(ImportError::unsupported(
+                self.op(),
+                self.name,
+                format!("input #{i} must be a constant, it is computed from the model input"),
+            )),
         }
     }
 
@@ -58,12 +62,25 @@ impl OpCtx<'_> {
     }
 }
 
-pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Value>>, path: &Path, opset: i64) -> Result<Vec<Value>, ImportError> {
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    name: &str,
+    args: Vec<Option<Value>>,
+    path: &Path,
+    opset: i64,
+) -> Result<Vec<Value>, ImportError> {
     let ctx = OpCtx { node, name, args, path, opset };
     match node.domain.as_str() {
         "" | "ai.onnx" => {}
         "ai.onnx.ml" => return ml::lower(b, &ctx),
-        other => return Err(ImportError::unsupported(&format!("{other}:{}", node.op_type), name, "operator domain not supported")),
+        other => {
+            return Err(ImportError::unsupported(
+                &format!("{other}:{}", node.op_type),
+                name,
+                "operator domain not supported",
+            ))
+        }
     }
     let out = match node.op_type.as_str() {
         "Constant" => constant::lower(&ctx)?,
@@ -71,7 +88,8 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "MatMul" => linear::matmul(b, &ctx)?,
         "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,
         "Relu" => relu::lower(b, &ctx)?,
-        "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg" | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" => unary::lower(b, &ctx)?,
+        "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg"
+        | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" => unary::lower(b, &ctx)?,
         "Div" => unary::div(b, &ctx)?,
         "Conv" => conv::conv(b, &ctx)?,
         "AveragePool" | "GlobalAveragePool" => conv::average_pool(b, &ctx)?,
@@ -88,7 +106,9 @@ pub fn lower(b: &mut Builder, node: &NodeProto, name: &str, args: Vec<Option<Val
         "Pad" => select::pad(b, &ctx)?,
         "Split" => return select::split(b, &ctx),
         "Concat" => select::concat(b, &ctx)?,
-"Less" | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "Equal" | "Not" | "Where" | "ArgMax" | "ArgMin" => compare::lower(b, &ctx)?,
+        "Less" | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "Equal" | "Not" | "Where" | "ArgMax" | "ArgMin" => {
+            compare::lower(b, &ctx)?
+        }
         "Identity" | "Dropout" => ctx.arg(0)?.clone(),
         "Cast" => shape::cast(b, &ctx)?,
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => shape::reshape(b, &ctx)?,

@@ -47,18 +47,41 @@ impl Reduction {
 }
 
 /// Reduces the last axis (of size `k`) of `x` (whose other axes are `kept`).
-fn reduce_last(b: &mut Builder, ctx: &OpCtx, x: Value, kept: &[usize], k: usize, how: Reduction) -> Result<usize, ImportError> {
-    let Value::Node(id) = x else { return Err(ImportError::unsupported(ctx.op(), ctx.name, "the input must be computed from the model input")) };
+fn reduce_last(
+    b: &mut Builder,
+    ctx: &OpCtx,
+    x: Value,
+    kept: &[usize],
+    k: usize,
+    how: Reduction,
+) -> Result<usize, ImportError> {
+    let Value::Node(id) = x else {
+        return Err(ImportError::unsupported(ctx.op(), ctx.name, "the input must be computed from the model input"));
+    };
     let with_k: Vec<usize> = kept.iter().copied().chain([k]).collect();
-    let id = if b.nodes[id].shape == with_k { id } else { b.push(&format!("{}/windows", ctx.name), Op::Reshape, vec![id], with_k) };
+    let id = if b.nodes[id].shape == with_k {
+        id
+    } else {
+        b.push(&format!("{}/windows", ctx.name), Op::Reshape, vec![id], with_k)
+    };
     Ok(match how {
         Reduction::Sum | Reduction::Mean => {
             let w = if how == Reduction::Sum { 1.0 } else { 1.0 / k as f32 };
             let out: Vec<usize> = kept.iter().copied().chain([1]).collect();
-            let lin = b.push(&format!("{}/sum", ctx.name), Op::Linear { weight: Tensor::new(vec![k, 1], vec![w; k]), bias: None }, vec![id], out);
+            let lin = b.push(
+                &format!("{}/sum", ctx.name),
+                Op::Linear { weight: Tensor::new(vec![k, 1], vec![w; k]), bias: None },
+                vec![id],
+                out,
+            );
             b.push(&format!("{}/flat", ctx.name), Op::Reshape, vec![lin], kept.to_vec())
         }
-        Reduction::Max | Reduction::Min => b.push(&format!("{}/extremum", ctx.name), Op::Extremum { max: how == Reduction::Max }, vec![id], kept.to_vec()),
+        Reduction::Max | Reduction::Min => b.push(
+            &format!("{}/extremum", ctx.name),
+            Op::Extremum { max: how == Reduction::Max },
+            vec![id],
+            kept.to_vec(),
+        ),
     })
 }
 
@@ -79,12 +102,24 @@ pub fn reduce(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 }
 
 /// `how` over `axes` of `x`, keeping them as size 1 when `keepdims`.
-pub fn reduce_axes(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize], keepdims: bool, how: Reduction) -> Result<Value, ImportError> {
+pub fn reduce_axes(
+    b: &mut Builder,
+    ctx: &OpCtx,
+    x: &Value,
+    axes: &[usize],
+    keepdims: bool,
+    how: Reduction,
+) -> Result<Value, ImportError> {
     let shape = b.shape(x);
     let (moved, kept, k) = reduced_last(b, ctx, x, axes);
     let out = reduce_last(b, ctx, moved, &kept, k, how)?;
-    let final_shape: Vec<usize> = if keepdims { (0..shape.len()).map(|a| if axes.contains(&a) { 1 } else { shape[a] }).collect() } else { kept };
-    Ok(Value::Node(if b.nodes[out].shape == final_shape { out } else { b.push(ctx.name, Op::Reshape, vec![out], final_shape) }))
+    let final_shape: Vec<usize> =
+        if keepdims { (0..shape.len()).map(|a| if axes.contains(&a) { 1 } else { shape[a] }).collect() } else { kept };
+    Ok(Value::Node(if b.nodes[out].shape == final_shape {
+        out
+    } else {
+        b.push(ctx.name, Op::Reshape, vec![out], final_shape)
+    }))
 }
 
 /// Element-wise `Max`/`Min` of any number of broadcastable inputs.
@@ -93,7 +128,8 @@ pub fn elementwise(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let mut shape = b.shape(args.first().ok_or_else(|| ctx.error("no inputs"))?);
     for a in &args[1..] {
         let s = b.shape(a);
-        shape = broadcast_shapes(&shape, &s).ok_or_else(|| ctx.error(format!("shapes {shape:?} and {s:?} do not broadcast")))?;
+        shape = broadcast_shapes(&shape, &s)
+            .ok_or_else(|| ctx.error(format!("shapes {shape:?} and {s:?} do not broadcast")))?;
     }
     if args.len() == 1 {
         return Ok(args[0].clone());
@@ -103,10 +139,17 @@ pub fn elementwise(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     for (i, a) in args.iter().enumerate() {
         let s = b.shape(a);
         let offset = with_one.len() - 1 - s.len();
-        let expanded = rewire(b, &format!("{}/arg{i}", ctx.name), a, with_one.clone(), |c| Some(s.iter().enumerate().map(|(d, &n)| if n == 1 { 0 } else { c[d + offset] }).collect()));
+        let expanded = rewire(b, &format!("{}/arg{i}", ctx.name), a, with_one.clone(), |c| {
+            Some(s.iter().enumerate().map(|(d, &n)| if n == 1 { 0 } else { c[d + offset] }).collect())
+        });
         columns.push(b.node_of(&expanded, ctx.name));
     }
-    let stacked = b.push(&format!("{}/stack", ctx.name), Op::Concat { axis: shape.len() }, columns, shape.iter().copied().chain([args.len()]).collect());
+    let stacked = b.push(
+        &format!("{}/stack", ctx.name),
+        Op::Concat { axis: shape.len() },
+        columns,
+        shape.iter().copied().chain([args.len()]).collect(),
+    );
     Ok(Value::Node(reduce_last(b, ctx, Value::Node(stacked), &shape, args.len(), Reduction::of(ctx.op()))?))
 }
 
@@ -133,7 +176,12 @@ pub fn layer_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let squared = binary(b, ctx, BinaryKind::Mul, &centered, &centered)?;
     let var = reduce_axes(b, ctx, &squared, &axes, true, Reduction::Mean)?;
     let Value::Node(var_id) = var else { unreachable!("reductions of computed tensors are nodes") };
-    let inv = Value::Node(b.push(&format!("{}/rsqrt", ctx.name), Op::Unary(Nonlinearity::Rsqrt { eps }), vec![var_id], b.nodes[var_id].shape.clone()));
+    let inv = Value::Node(b.push(
+        &format!("{}/rsqrt", ctx.name),
+        Op::Unary(Nonlinearity::Rsqrt { eps }),
+        vec![var_id],
+        b.nodes[var_id].shape.clone(),
+    ));
     let mut y = binary(b, ctx, BinaryKind::Mul, &centered, &inv)?;
     if let Some(scale) = ctx.opt_const(1)? {
         y = binary(b, ctx, BinaryKind::Mul, &y, &Value::Const(scale.clone()))?;

@@ -17,7 +17,11 @@ fn strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// For every output coordinate (row-major), the flat input index `source` maps it to (None: 0).
-fn sources(in_shape: &[usize], out_shape: &[usize], source: impl Fn(&[usize]) -> Option<Vec<usize>>) -> Vec<Option<usize>> {
+fn sources(
+    in_shape: &[usize],
+    out_shape: &[usize],
+    source: impl Fn(&[usize]) -> Option<Vec<usize>>,
+) -> Vec<Option<usize>> {
     let in_strides = strides(in_shape);
     let total: usize = out_shape.iter().product();
     let mut coord = vec![0usize; out_shape.len()];
@@ -36,11 +40,25 @@ fn sources(in_shape: &[usize], out_shape: &[usize], source: impl Fn(&[usize]) ->
 }
 
 /// The value `out_shape` made of `x`'s elements picked by `source`.
-pub(super) fn rewire(b: &mut Builder, name: &str, x: &Value, out_shape: Vec<usize>, source: impl Fn(&[usize]) -> Option<Vec<usize>>) -> Value {
+pub(super) fn rewire(
+    b: &mut Builder,
+    name: &str,
+    x: &Value,
+    out_shape: Vec<usize>,
+    source: impl Fn(&[usize]) -> Option<Vec<usize>>,
+) -> Value {
     let picks = sources(&b.shape(x), &out_shape, source);
     match x {
-        Value::Const(t) => Value::Const(ConstTensor { shape: out_shape, data: picks.iter().map(|p| p.map_or(0.0, |i| t.data[i])).collect() }),
-        Value::Node(id) => Value::Node(b.push(name, Op::Select { sources: picks.into_iter().map(|p| p.map(|i| i as u32)).collect() }, vec![*id], out_shape)),
+        Value::Const(t) => Value::Const(ConstTensor {
+            shape: out_shape,
+            data: picks.iter().map(|p| p.map_or(0.0, |i| t.data[i])).collect(),
+        }),
+        Value::Node(id) => Value::Node(b.push(
+            name,
+            Op::Select { sources: picks.into_iter().map(|p| p.map(|i| i as u32)).collect() },
+            vec![*id],
+            out_shape,
+        )),
     }
 }
 
@@ -112,12 +130,15 @@ pub fn slice(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
             return Err(ctx.error("a slice step is 0"));
         }
         let clamp = |v: i64, lo: i64, hi: i64| (if v < 0 { v + dim } else { v }).clamp(lo, hi);
-        let (s, e) = if st > 0 { (clamp(s, 0, dim), clamp(e, 0, dim)) } else { (clamp(s, 0, dim - 1), clamp(e, -1, dim - 1)) };
+        let (s, e) =
+            if st > 0 { (clamp(s, 0, dim), clamp(e, 0, dim)) } else { (clamp(s, 0, dim - 1), clamp(e, -1, dim - 1)) };
         let span = if st > 0 { (e - s).max(0) } else { (s - e).max(0) };
         let len = (span as u64).div_ceil(st.unsigned_abs());
         (begin[a], step[a], out_shape[a]) = (s, st, len as usize);
     }
-    Ok(rewire(b, ctx.name, x, out_shape, |c| Some(c.iter().enumerate().map(|(a, &v)| (begin[a] + v as i64 * step[a]) as usize).collect())))
+    Ok(rewire(b, ctx.name, x, out_shape, |c| {
+        Some(c.iter().enumerate().map(|(a, &v)| (begin[a] + v as i64 * step[a]) as usize).collect())
+    }))
 }
 
 pub fn gather(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
@@ -130,7 +151,10 @@ pub fn gather(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         .iter()
         .map(|&i| {
             let j = if i < 0 { i + shape[a] as i64 } else { i };
-            (0..shape[a] as i64).contains(&j).then_some(j as usize).ok_or_else(|| ctx.error(format!("index {i} is out of range for axis {a} of size {}", shape[a])))
+            (0..shape[a] as i64)
+                .contains(&j)
+                .then_some(j as usize)
+                .ok_or_else(|| ctx.error(format!("index {i} is out of range for axis {a} of size {}", shape[a])))
         })
         .collect::<Result<_, _>>()?;
     let out_shape: Vec<usize> = shape[..a].iter().chain(&indices.shape).chain(&shape[a + 1..]).copied().collect();
@@ -154,9 +178,12 @@ pub fn expand_or_tile(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError
         return Ok(rewire(b, ctx.name, x, out_shape, |c| Some(c.iter().zip(&shape).map(|(v, d)| v % d).collect())));
     }
     let target: Vec<usize> = arg.iter().map(|&d| d.max(0) as usize).collect();
-    let out_shape = zkinfer_circuits::ir::broadcast_shapes(&shape, &target).ok_or_else(|| ctx.error(format!("{shape:?} does not broadcast to {target:?}")))?;
+    let out_shape = zkinfer_circuits::ir::broadcast_shapes(&shape, &target)
+        .ok_or_else(|| ctx.error(format!("{shape:?} does not broadcast to {target:?}")))?;
     let offset = out_shape.len() - shape.len();
-    Ok(rewire(b, ctx.name, x, out_shape, |c| Some(shape.iter().enumerate().map(|(a, &d)| if d == 1 { 0 } else { c[a + offset] }).collect())))
+    Ok(rewire(b, ctx.name, x, out_shape, |c| {
+        Some(shape.iter().enumerate().map(|(a, &d)| if d == 1 { 0 } else { c[a + offset] }).collect())
+    }))
 }
 
 pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
@@ -165,15 +192,29 @@ pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let rank = shape.len();
     let pads = ints(ctx, 1, "pads")?.ok_or_else(|| ctx.error("pads are missing"))?;
     if pads.len() != 2 * rank || pads.iter().any(|&p| p < 0) {
-        return Err(ImportError::unsupported("Pad", ctx.name, format!("pads {pads:?} (negative pads or a partial axes list)")));
+        return Err(ImportError::unsupported(
+            "Pad",
+            ctx.name,
+            format!("pads {pads:?} (negative pads or a partial axes list)"),
+        ));
     }
     let value = match ctx.opt_const(2)? {
         Some(t) => t.data.first().copied().unwrap_or(0.0),
         None => Attrs(ctx.node).float("value", 0.0) as f64,
     };
-    let mode = ctx.node.attribute.iter().find(|a| a.name == "mode").map(|a| String::from_utf8_lossy(&a.s).into_owned()).unwrap_or_else(|| "constant".into());
+    let mode = ctx
+        .node
+        .attribute
+        .iter()
+        .find(|a| a.name == "mode")
+        .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+        .unwrap_or_else(|| "constant".into());
     if mode == "constant" && value != 0.0 && matches!(x, Value::Node(_)) {
-        return Err(ImportError::unsupported("Pad", ctx.name, format!("constant padding with {value} (only 0 is supported)")));
+        return Err(ImportError::unsupported(
+            "Pad",
+            ctx.name,
+            format!("constant padding with {value} (only 0 is supported)"),
+        ));
     }
     let out_shape: Vec<usize> = (0..rank).map(|a| shape[a] + (pads[a] + pads[a + rank]) as usize).collect();
     let map = |v: i64, d: i64| -> Option<i64> {
@@ -187,10 +228,17 @@ pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     if !["constant", "reflect", "edge"].contains(&mode.as_str()) {
         return Err(ImportError::unsupported("Pad", ctx.name, format!("mode {mode}")));
     }
-    let result = rewire(b, ctx.name, x, out_shape, |c| c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect());
+    let result = rewire(b, ctx.name, x, out_shape, |c| {
+        c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect()
+    });
     Ok(match result {
         Value::Const(mut t) if value != 0.0 => {
-            let picks = sources(&shape, &t.shape, |c| c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect());
+            let picks = sources(&shape, &t.shape, |c| {
+                c.iter()
+                    .enumerate()
+                    .map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize))
+                    .collect()
+            });
             picks.iter().zip(t.data.iter_mut()).filter(|(p, _)| p.is_none()).for_each(|(_, v)| *v = value);
             Value::Const(t)
         }
@@ -246,7 +294,13 @@ pub fn concat(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     out_shape[a] = shapes.iter().map(|s| s[a]).sum();
     if args.iter().all(|v| matches!(v, Value::Const(_))) {
         let refs: Vec<&[usize]> = shapes.iter().map(|s| s.as_slice()).collect();
-        let data = zkinfer_circuits::ir::concat_sources(&refs, a).iter().map(|&(j, i)| match &args[j] { Value::Const(t) => t.data[i], Value::Node(_) => unreachable!() }).collect();
+        let data = zkinfer_circuits::ir::concat_sources(&refs, a)
+            .iter()
+            .map(|&(j, i)| match &args[j] {
+                Value::Const(t) => t.data[i],
+                Value::Node(_) => unreachable!(),
+            })
+            .collect();
         return Ok(Value::Const(ConstTensor { shape: out_shape, data }));
     }
     let inputs = args.iter().map(|v| b.node_of(v, ctx.name)).collect();

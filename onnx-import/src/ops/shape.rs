@@ -102,7 +102,11 @@ fn reshaped(ctx: &OpCtx, in_shape: &[usize]) -> Result<Vec<usize>, ImportError> 
     let mut infer = None;
     for (i, &d) in target.iter().enumerate() {
         match d {
-            0 => shape.push(*in_shape.get(i).ok_or_else(|| ctx.error(format!("dimension {i} copies an input axis that does not exist")))?),
+            0 => shape.push(
+                *in_shape
+                    .get(i)
+                    .ok_or_else(|| ctx.error(format!("dimension {i} copies an input axis that does not exist")))?,
+            ),
             -1 if infer.is_none() => {
                 infer = Some(i);
                 shape.push(1);
@@ -156,4 +160,3 @@ fn unsqueezed(ctx: &OpCtx, in_shape: &[usize]) -> Result<Vec<usize>, ImportError
     }
     Ok(shape)
 }
-

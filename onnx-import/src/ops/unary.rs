@@ -20,7 +20,13 @@ fn nonlinearity(ctx: &OpCtx) -> Result<Nonlinearity, ImportError> {
         "Log" => Nonlinearity::Log,
         "Erf" => Nonlinearity::Erf,
         "Gelu" => match Attrs(ctx.node).0.attribute.iter().find(|a| a.name == "approximate") {
-            Some(a) if a.s.as_slice() == b"tanh" => return Err(ImportError::unsupported("Gelu", ctx.name, "approximate = \"tanh\" is not supported; export the exact Gelu")),
+            Some(a) if a.s.as_slice() == b"tanh" => {
+                return Err(ImportError::unsupported(
+                    "Gelu",
+                    ctx.name,
+                    "approximate = \"tanh\" is not supported; export the exact Gelu",
+                ))
+            }
             _ => Nonlinearity::Gelu,
         },
         "Sqrt" => Nonlinearity::Sqrt,
@@ -55,7 +61,9 @@ fn nonlinearity(ctx: &OpCtx) -> Result<Nonlinearity, ImportError> {
 pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let f = nonlinearity(ctx)?;
     Ok(match ctx.arg(0)? {
-        Value::Const(t) => Value::Const(ConstTensor { shape: t.shape.clone(), data: t.data.iter().map(|&v| f.apply(v)).collect() }),
+        Value::Const(t) => {
+            Value::Const(ConstTensor { shape: t.shape.clone(), data: t.data.iter().map(|&v| f.apply(v)).collect() })
+        }
         Value::Node(x) => Value::Node(b.push(ctx.name, Op::Unary(f), vec![*x], b.nodes[*x].shape.clone())),
     })
 }
@@ -63,8 +71,15 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 /// `Div(a, b)`: a product with `1/b`.
 pub fn div(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let divisor = match ctx.arg(1)? {
-        Value::Const(t) => Value::Const(ConstTensor { shape: t.shape.clone(), data: t.data.iter().map(|&v| 1.0 / v).collect() }),
-        Value::Node(x) => Value::Node(b.push(&format!("{}/reciprocal", ctx.name), Op::Unary(Nonlinearity::Reciprocal), vec![*x], b.nodes[*x].shape.clone())),
+        Value::Const(t) => {
+            Value::Const(ConstTensor { shape: t.shape.clone(), data: t.data.iter().map(|&v| 1.0 / v).collect() })
+        }
+        Value::Node(x) => Value::Node(b.push(
+            &format!("{}/reciprocal", ctx.name),
+            Op::Unary(Nonlinearity::Reciprocal),
+            vec![*x],
+            b.nodes[*x].shape.clone(),
+        )),
     };
     elementwise::binary(b, ctx, BinaryKind::Mul, ctx.arg(0)?, &divisor)
 }

@@ -57,7 +57,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bar.inc(1);
     };
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None }, width: a.width, exact_bits: a.bits.is_some(), visibility: a.visibility.get(), objective: a.optimize };
+    let opts = CompileOptions {
+        quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None },
+        width: a.width,
+        exact_bits: a.bits.is_some(),
+        visibility: a.visibility.get(),
+        objective: a.optimize,
+    };
 
     step("compiling");
     let t = Instant::now();
@@ -94,10 +100,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let verify_time = t.elapsed();
     let gas = if a.evm {
         step("EVM verification");
-        let built = zkinfer_verifier_contract::deploy::VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances(), vk.info.pinned_params())?;
+        let built = zkinfer_verifier_contract::deploy::VerifierArtifacts::build(
+            &vk.srs,
+            &vk.vk,
+            vk.info.num_instances(),
+            vk.info.pinned_params(),
+        )?;
         let words = super::calldata::instance_words(&bundle)?;
         // an oversized verifier is still measured (its size is reported beside the gas)
-        let result = built.verify_on_evm(&bundle.proof_bytes()?, &words, !built.fits_eip170()).map_err(anyhow::Error::msg)?;
+        let result =
+            built.verify_on_evm(&bundle.proof_bytes()?, &words, !built.fits_eip170()).map_err(anyhow::Error::msg)?;
         anyhow::ensure!(result.accepted(), "the EVM verifier rejected the proof");
         Some((result.raw.gas_used, built.halo2.runtime_size()))
     } else {
@@ -118,9 +130,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         print_json(&report);
         return Ok(());
     }
-    println!("{}: k = {}, {} rows, width {}, {} advice / {} fixed columns, {} lookup arguments", compiled.name, st.params.k, st.used_rows, st.params.width, st.advice_columns, st.fixed_columns, st.lookup_arguments);
-    println!("compile {:.3}s, keygen {:.3}s, witness {:.3}s, prove {:.3}s (median of {}), verify {:.3}s", compile_time.as_secs_f64(), keygen_time.as_secs_f64(), witness_time.as_secs_f64(), prove_time.as_secs_f64(), a.runs, verify_time.as_secs_f64());
-    println!("peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error {error:.6} vs {}", peak_rss_mib(), bundle.proof.len() / 2, compiled.accuracy.reference);
+    println!(
+        "{}: k = {}, {} rows, width {}, {} advice / {} fixed columns, {} lookup arguments",
+        compiled.name,
+        st.params.k,
+        st.used_rows,
+        st.params.width,
+        st.advice_columns,
+        st.fixed_columns,
+        st.lookup_arguments
+    );
+    println!(
+        "compile {:.3}s, keygen {:.3}s, witness {:.3}s, prove {:.3}s (median of {}), verify {:.3}s",
+        compile_time.as_secs_f64(),
+        keygen_time.as_secs_f64(),
+        witness_time.as_secs_f64(),
+        prove_time.as_secs_f64(),
+        a.runs,
+        verify_time.as_secs_f64()
+    );
+    println!(
+        "peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error {error:.6} vs {}",
+        peak_rss_mib(),
+        bundle.proof.len() / 2,
+        compiled.accuracy.reference
+    );
     if let Some((g, size)) = gas {
         println!("EVM verification: {g} gas, verifier runtime {size} bytes");
     }

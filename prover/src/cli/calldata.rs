@@ -31,7 +31,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&proof, &words)));
     let decimals: Vec<String> = words.iter().map(word_to_decimal).collect();
     if a.json {
-        print_json(&serde_json::json!({ "verifyProof_calldata": verify_call, "raw_calldata": raw_call, "proof": format!("0x{}", bundle.proof), "instances": decimals }));
+        print_json(
+            &serde_json::json!({ "verifyProof_calldata": verify_call, "raw_calldata": raw_call, "proof": format!("0x{}", bundle.proof), "instances": decimals }),
+        );
     } else {
         println!("ZkinferVerifier.verifyProof(bytes,uint256[]) calldata:\n{verify_call}\n");
         println!("Halo2Verifier raw calldata (instances ‖ proof):\n{raw_call}\n");

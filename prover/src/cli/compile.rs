@@ -1,8 +1,8 @@
 use super::{print_json, progress::step};
 use std::path::PathBuf;
 use zkinfer::{compile::CompileOptions, input::read_input};
-use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::circuit::cost::Objective;
+use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
 
 #[derive(clap::Args)]
@@ -60,7 +60,13 @@ impl VisibilityArgs {
 pub fn run(a: Args) -> anyhow::Result<()> {
     let visibility = a.visibility.get();
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CompileOptions { quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale }, width: a.width, exact_bits: a.bits.is_some(), visibility, objective: a.optimize };
+    let opts = CompileOptions {
+        quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: a.scale },
+        width: a.width,
+        exact_bits: a.bits.is_some(),
+        visibility,
+        objective: a.optimize,
+    };
     let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
     let compiled = compiled?;
     compiled.save(&a.output)?;
@@ -73,11 +79,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("compiled {} -> {} in {:.2}s", a.model.display(), a.output.display(), time.as_secs_f64());
-    let checks = if st.params.limbs == 1 { format!("{}-bit range table", st.params.bits) } else { format!("{}-bit values checked as {} limbs over a {}-bit table", st.params.bits, st.params.limbs, st.params.table_bits()) };
-    println!("circuit: k = {}, {} of {} rows used, width {}, {checks}", st.params.k, st.used_rows, st.usable_rows, st.params.width);
-    println!("accuracy on {} calibration input(s), against the float reference ({}):", compiled.accuracy.samples, compiled.accuracy.reference);
+    let checks = if st.params.limbs == 1 {
+        format!("{}-bit range table", st.params.bits)
+    } else {
+        format!(
+            "{}-bit values checked as {} limbs over a {}-bit table",
+            st.params.bits,
+            st.params.limbs,
+            st.params.table_bits()
+        )
+    };
+    println!(
+        "circuit: k = {}, {} of {} rows used, width {}, {checks}",
+        st.params.k, st.used_rows, st.usable_rows, st.params.width
+    );
+    println!(
+        "accuracy on {} calibration input(s), against the float reference ({}):",
+        compiled.accuracy.samples, compiled.accuracy.reference
+    );
     for o in &compiled.accuracy.outputs {
-        println!("  {}: max abs error {:.6}, relative to the output's max |value| {:.3}%", o.name, o.max_abs_error, 100.0 * o.max_rel_error);
+        println!(
+            "  {}: max abs error {:.6}, relative to the output's max |value| {:.3}%",
+            o.name,
+            o.max_abs_error,
+            100.0 * o.max_rel_error
+        );
     }
     Ok(())
 }

@@ -22,7 +22,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
     let (proof, words) = (bundle.proof_bytes()?, instance_words(&bundle)?);
-    let (built, _) = step("generating and compiling the verifier", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances(), key.info.pinned_params()));
+    let (built, _) = step("generating and compiling the verifier", a.json, || {
+        VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances(), key.info.pinned_params())
+    });
     let built = built?;
     let size = built.halo2.runtime_size();
     anyhow::ensure!(
@@ -32,7 +34,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let result = built.verify_on_evm(&proof, &words, a.no_size_limit).map_err(anyhow::Error::msg)?;
     let (accepted, raw_gas, wrapped_gas) = (result.accepted(), result.raw.gas_used, result.wrapped.gas_used);
     if a.json {
-        print_json(&serde_json::json!({ "accepted": accepted, "raw_gas": raw_gas, "verifyProof_gas": wrapped_gas, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }));
+        print_json(
+            &serde_json::json!({ "accepted": accepted, "raw_gas": raw_gas, "verifyProof_gas": wrapped_gas, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }),
+        );
     } else {
         println!("EVM (revm, Osaka): {} — raw verifier {} gas, verifyProof {} gas (whole transactions); runtime {size} bytes (EIP-170 limit {EIP170_LIMIT})", if accepted { "accepted" } else { "REJECTED" }, raw_gas, wrapped_gas);
     }

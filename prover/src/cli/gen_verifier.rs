@@ -23,7 +23,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let (source, time) = step("generating the Solidity verifier", a.json, || raw_verifier_source(&key.srs, &key.vk, n));
     zkinfer::files::write_atomic(&a.output, |w| w.write_all(combined_source(&source).as_bytes()))?;
     let runtime = if a.compile {
-        let (built, _) = step("compiling with solc-js", a.json, || VerifierArtifacts::build(&key.srs, &key.vk, n, key.info.pinned_params()));
+        let (built, _) = step("compiling with solc-js", a.json, || {
+            VerifierArtifacts::build(&key.srs, &key.vk, n, key.info.pinned_params())
+        });
         Some(built?.halo2.runtime_size())
     } else {
         None

@@ -15,10 +15,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let compiled = CompiledModel::load(&a.model)?;
     let st = stats(&compiled.model, compiled.params);
     let m = &compiled.model;
-    let layout = compiled.params.public_layout(m.input_node().len(), m.output_len(), m.param_values(compiled.params.visibility.witness_params()).len());
+    let layout = compiled.params.public_layout(
+        m.input_node().len(),
+        m.output_len(),
+        m.param_values(compiled.params.visibility.witness_params()).len(),
+    );
     if a.json {
         let public: Vec<_> = layout.iter().map(|(part, start, count, encoding)| serde_json::json!({ "part": part, "start": start, "instances": count, "encoding": encoding })).collect();
-        print_json(&serde_json::json!({ "model": compiled.name, "digest": compiled.digest(), "circuit": st, "public": public, "accuracy": compiled.accuracy }));
+        print_json(
+            &serde_json::json!({ "model": compiled.name, "digest": compiled.digest(), "circuit": st, "public": public, "accuracy": compiled.accuracy }),
+        );
         return Ok(());
     }
     println!("model '{}' (digest {})", compiled.name, &compiled.digest()[..16]);
@@ -30,7 +36,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     println!("{:<24} {:<16} {:<16} {:>6} {:>8} {:>8}", "layer", "op", "shape", "scale", "rows", "lookups");
     for l in &st.layers {
-        println!("{:<24} {:<16} {:<16} {:>6} {:>8} {:>8}", truncate(&l.name, 24), l.op, format!("{:?}", l.shape), l.scale, l.rows, l.lookups);
+        println!(
+            "{:<24} {:<16} {:<16} {:>6} {:>8} {:>8}",
+            truncate(&l.name, 24),
+            l.op,
+            format!("{:?}", l.shape),
+            l.scale,
+            l.rows,
+            l.lookups
+        );
     }
     Ok(())
 }

@@ -34,7 +34,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }));
         return Ok(());
     }
-    println!("proof written to {} ({} bytes) in {:.2}s (+{:.2}s loading the key)", a.output.display(), bundle.proof.len() / 2, prove_time.as_secs_f64(), load_time.as_secs_f64());
+    println!(
+        "proof written to {} ({} bytes) in {:.2}s (+{:.2}s loading the key)",
+        a.output.display(),
+        bundle.proof.len() / 2,
+        prove_time.as_secs_f64(),
+        load_time.as_secs_f64()
+    );
     if bundle.outputs.is_empty() {
         println!("the outputs are {}: the proof file does not contain them", compiled.params.visibility.output);
     }
@@ -59,7 +65,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
 /// the f64 run of the imported graph stored in the compiled model.
 fn float_reference(compiled: &CompiledModel, input: &[f64]) -> (Vec<Vec<f64>>, String) {
     let path = Path::new(&compiled.source.path);
-    let unchanged = std::fs::read(path).map(|b| hex::encode(Sha256::digest(b)) == compiled.source.sha256).unwrap_or(false);
+    let unchanged =
+        std::fs::read(path).map(|b| hex::encode(Sha256::digest(b)) == compiled.source.sha256).unwrap_or(false);
     zkinfer::compile::float_outputs(unchanged.then_some(path), &compiled.graph, input)
 }
 

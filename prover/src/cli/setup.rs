@@ -29,9 +29,19 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     if a.json {
-        print_json(&serde_json::json!({ "pk": a.pk, "vk": a.vk, "k": compiled.params.k, "keygen_seconds": time.as_secs_f64(), "pk_bytes": size(&a.pk), "vk_bytes": size(&a.vk) }));
+        print_json(
+            &serde_json::json!({ "pk": a.pk, "vk": a.vk, "k": compiled.params.k, "keygen_seconds": time.as_secs_f64(), "pk_bytes": size(&a.pk), "vk_bytes": size(&a.vk) }),
+        );
     } else {
-        println!("keys for k = {} in {:.2}s: {} ({} bytes), {} ({} bytes)", compiled.params.k, time.as_secs_f64(), a.pk.display(), size(&a.pk), a.vk.display(), size(&a.vk));
+        println!(
+            "keys for k = {} in {:.2}s: {} ({} bytes), {} ({} bytes)",
+            compiled.params.k,
+            time.as_secs_f64(),
+            a.pk.display(),
+            size(&a.pk),
+            a.vk.display(),
+            size(&a.vk)
+        );
     }
     Ok(())
 }

@@ -27,7 +27,9 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             zkinfer::srs::save(&srs?, &output)?;
             eprintln!("WARNING: this SRS is INSECURE: its secret comes from seed {seed}, so anyone can forge proofs with it. Use it for development only; for production load an SRS from a trusted setup ceremony.");
             if json {
-                print_json(&serde_json::json!({ "output": output, "k": k, "insecure": true, "seconds": time.as_secs_f64() }));
+                print_json(
+                    &serde_json::json!({ "output": output, "k": k, "insecure": true, "seconds": time.as_secs_f64() }),
+                );
             } else {
                 println!("wrote {} (k = {k}) in {:.2}s", output.display(), time.as_secs_f64());
             }

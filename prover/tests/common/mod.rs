@@ -6,7 +6,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use zkinfer::{compile::CompileOptions, input::read_input, CompiledModel, ProvingKeyFile, VerifyingKeyFile};
 
-pub const MODELS: [&str; 10] = ["attention", "cnn_avgpool", "cnn_maxpool", "credit_gbt", "credit_logistic", "linear_regression", "logistic_regression", "mlp_activations", "mlp_relu", "mnist_mlp"];
+pub const MODELS: [&str; 10] = [
+    "attention",
+    "cnn_avgpool",
+    "cnn_maxpool",
+    "credit_gbt",
+    "credit_logistic",
+    "linear_regression",
+    "logistic_regression",
+    "mlp_activations",
+    "mlp_relu",
+    "mnist_mlp",
+];
 
 pub fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")

@@ -71,7 +71,9 @@ fn small_linear(k: usize) -> Graph {
 const SMALL_SAMPLE: [f64; 6] = [0.8, -1.2, 0.5, 2.0, -0.3, 0.6];
 
 fn at(width: usize, limbs: u32, visibility: ModelVisibility) -> impl FnOnce(&QuantizedModel) -> CircuitParams {
-    move |model| params_for(model, Layout { width, limbs, range_columns: 3, pack: false, fold: false }, visibility).unwrap()
+    move |model| {
+        params_for(model, Layout { width, limbs, range_columns: 3, pack: false, fold: false }, visibility).unwrap()
+    }
 }
 
 /// The attack on the pair-dot gadget: in a sum's last row, a slot the sum does not use gets
@@ -86,7 +88,11 @@ fn an_unused_pair_dot_slot_cannot_add_to_an_activation_product() {
     let row = layer_start(&s, "matmul");
     let delta = Fr::from(1000);
     let acc = Col::Main(8);
-    let cells = vec![(Col::Main(4), row, Fr::one()), (Col::Main(5), row, delta), (acc, row, value(&rec, &cfg, acc, row) + delta)];
+    let cells = vec![
+        (Col::Main(4), row, Fr::one()),
+        (Col::Main(5), row, delta),
+        (acc, row, value(&rec, &cfg, acc, row) + delta),
+    ];
     let mut instances = s.instances.clone();
     instances[output_instance(&s, 8, 0)] += delta;
     let failures = forge(&s, cells, &instances);
@@ -108,8 +114,11 @@ fn an_unused_pair_dot_slot_cannot_add_to_a_witness_weight_product() {
     // the slot, the sum, its copy in the bias addition and the biased result
     // the slot, the sum, and its copies in the bias addition (lanes 1 and 2 repeat lane 0) with
     // their biased results
-    let mut cells = vec![(Col::Main(6), sum_row, Fr::one()), (Col::Main(7), sum_row, delta), moved(Col::Main(8), sum_row)];
-    cells.extend([0, 3, 6].into_iter().flat_map(|lane| [moved(Col::Main(lane), bias_row), moved(Col::Main(lane + 2), bias_row)]));
+    let mut cells =
+        vec![(Col::Main(6), sum_row, Fr::one()), (Col::Main(7), sum_row, delta), moved(Col::Main(8), sum_row)];
+    cells.extend(
+        [0, 3, 6].into_iter().flat_map(|lane| [moved(Col::Main(lane), bias_row), moved(Col::Main(lane + 2), bias_row)]),
+    );
     let mut instances = s.instances.clone();
     instances[output_instance(&s, 0, 0)] += delta;
     let failures = forge(&s, cells, &instances);
@@ -128,7 +137,11 @@ fn private_input_attack(limb_cells: impl FnOnce(Fr, u32) -> Vec<(Col, usize, Fr)
     let x0 = value(&rec, &cfg, Col::Main(0), FIRST_ROW);
     let forged = x0 + d * region::fr_from_i128(weight[0] as i128).invert().unwrap();
     let dot_row = layer_start(&s, "fc");
-    let mut cells = vec![(Col::Main(0), FIRST_ROW, forged), (Col::Main(0), dot_row, forged), (Col::Main(5), dot_row, value(&rec, &cfg, Col::Main(5), dot_row) + d)];
+    let mut cells = vec![
+        (Col::Main(0), FIRST_ROW, forged),
+        (Col::Main(0), dot_row, forged),
+        (Col::Main(5), dot_row, value(&rec, &cfg, Col::Main(5), dot_row) + d),
+    ];
     cells.extend(limb_cells(forged, s.circuit.model.bits));
     let mut instances = s.instances.clone();
     instances[output_instance(&s, 0, 0)] += d;
@@ -145,7 +158,9 @@ fn a_private_input_outside_its_range_fails_the_signed_range_gate() {
 #[test]
 fn a_private_input_outside_its_range_fails_the_range_lookup_when_the_gate_holds() {
     // the range gate satisfied by a limb that carries the whole forged value: the table refuses it
-    let failures = private_input_attack(|forged, bits| vec![(Col::Main(3), FIRST_ROW, Fr::zero()), (Col::Lookup(0), FIRST_ROW, forged + Fr::from(1u64 << bits))]);
+    let failures = private_input_attack(|forged, bits| {
+        vec![(Col::Main(3), FIRST_ROW, Fr::zero()), (Col::Lookup(0), FIRST_ROW, forged + Fr::from(1u64 << bits))]
+    });
     assert!(only_lookups(&failures), "{failures:?}");
 }
 
@@ -161,7 +176,8 @@ fn a_public_input_outside_its_range_is_refused() {
     let dot_row = layer_start(&s, "fc");
     let acc = value(&rec, &cfg, Col::Main(5), dot_row) + step * region::fr_from_i128(weight[0] as i128);
     // `h` and the limb keep their values: x + 2^(bits+1) has the same low bits
-    let cells = vec![(Col::Main(0), FIRST_ROW, x0 + step), (Col::Main(0), dot_row, x0 + step), (Col::Main(5), dot_row, acc)];
+    let cells =
+        vec![(Col::Main(0), FIRST_ROW, x0 + step), (Col::Main(0), dot_row, x0 + step), (Col::Main(5), dot_row, acc)];
     let mut instances = s.instances.clone();
     instances[0] += step;
     instances[output_instance(&s, 0, 0)] = acc;
@@ -179,7 +195,10 @@ fn a_dot_product_input_moved_with_its_sum_fails_the_copy() {
     let QOp::Linear { weight, .. } = &s.circuit.model.nodes[1].op else { panic!("node 1 is fc1") };
     let row = layer_start(&s, "fc1");
     let w = region::fr_from_i128(weight[0] as i128);
-    let cells = vec![(Col::Main(0), row, value(&rec, &cfg, Col::Main(0), row) + Fr::one()), (Col::Main(5), row, value(&rec, &cfg, Col::Main(5), row) + w)];
+    let cells = vec![
+        (Col::Main(0), row, value(&rec, &cfg, Col::Main(0), row) + Fr::one()),
+        (Col::Main(5), row, value(&rec, &cfg, Col::Main(5), row) + w),
+    ];
     let failures = forge(&s, cells, &s.instances);
     assert!(only_copies(&failures), "{failures:?}");
 }
@@ -233,7 +252,10 @@ fn a_commitment_to_another_input_hashed_in_full_fails_only_the_message_copies() 
     let cfg = config(&s);
     let first = layer_start(&s, "input commitment");
     let rows = first..first + crate::gadgets::poseidon::rows(other.len());
-    let cells: Vec<(Col, usize, Fr)> = rows.flat_map(|row| (0..6).map(move |i| (Col::Main(i), row))).map(|(c, row)| (c, row, value(&rec, &cfg, c, row))).collect();
+    let cells: Vec<(Col, usize, Fr)> = rows
+        .flat_map(|row| (0..6).map(move |i| (Col::Main(i), row)))
+        .map(|(c, row)| (c, row, value(&rec, &cfg, c, row)))
+        .collect();
     let failures = forge(&s, cells, &forged_instances);
     assert!(only_copies(&failures), "{failures:?}");
 }
@@ -259,11 +281,27 @@ fn a_threshold_inside_the_operand_range_is_kept_exact() {
         let proved = model.evaluate(&q).unwrap().out[2].clone();
         assert_eq!(proved, vec![expected], "x = {x}");
         let circuit = ModelCircuit::new(s.circuit.model.clone(), s.circuit.params, Some(q.clone()));
-        assert_eq!(mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![expected]])), Ok(()), "x = {x}");
-        assert!(mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![1 - expected]])).is_err(), "x = {x}");
+        assert_eq!(
+            mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![expected]])),
+            Ok(()),
+            "x = {x}"
+        );
+        assert!(
+            mock(
+                &circuit,
+                s.circuit.params,
+                &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![1 - expected]])
+            )
+            .is_err(),
+            "x = {x}"
+        );
     }
     // a threshold beyond every valid input decides like the input's bound (x ≤ 2^bits always)
-    let far = vec![nodes[0].clone(), node("t", Op::Const(Tensor::new(vec![1], vec![1e6])), vec![], vec![1]), nodes[2].clone()];
+    let far = vec![
+        nodes[0].clone(),
+        node("t", Op::Const(Tensor::new(vec![1], vec![1e6])), vec![], vec![1]),
+        nodes[2].clone(),
+    ];
     let s = setup_graph(graph(far, vec![2]), &[1.0], at(6, 1, ModelVisibility::default()));
     assert!(matches!(&s.circuit.model.nodes[1].op, QOp::Const { values } if values == &vec![256]));
 }
@@ -285,7 +323,14 @@ fn a_node_declaring_more_values_than_it_holds_is_refused() {
     // refuse it
     let s = setup_graph(graph(nodes[..2].to_vec(), vec![1]), &[0.8, -1.2], at(6, 1, ModelVisibility::default()));
     let mut model = (*s.circuit.model).clone();
-    model.nodes.push(crate::quantize::QNode { name: "wide".into(), op_name: "Reshape".into(), op: QOp::Reshape, inputs: vec![1], shape: vec![1, 3], scale: model.nodes[1].scale });
+    model.nodes.push(crate::quantize::QNode {
+        name: "wide".into(),
+        op_name: "Reshape".into(),
+        op: QOp::Reshape,
+        inputs: vec![1],
+        shape: vec![1, 3],
+        scale: model.nodes[1].scale,
+    });
     model.outputs = vec![2, 1];
     let input = s.circuit.input.as_deref().unwrap().clone();
     assert!(matches!(model.evaluate(&input), Err(crate::quantize::QuantError::Shape { .. })));
@@ -299,12 +344,19 @@ fn a_node_declaring_more_values_than_it_holds_is_refused() {
 #[test]
 fn a_packing_width_on_a_private_input_keeps_the_range_check() {
     let vis = ModelVisibility { input: Visibility::Private, ..ModelVisibility::default() };
-    let s = setup_graph(small_linear(4), &SMALL_SAMPLE[..4], |model| CircuitParams { pack_input: model.bits + 1, ..at(6, 1, vis)(model) });
+    let s = setup_graph(small_linear(4), &SMALL_SAMPLE[..4], |model| CircuitParams {
+        pack_input: model.bits + 1,
+        ..at(6, 1, vis)(model)
+    });
     assert!(s.circuit.params.checks_input_range());
     assert!(config(&s).input_range.is_some());
     assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()));
     // a packed public input whose slots are wider than the input's range is checked twice
-    let wide = CircuitParams { pack_input: s.circuit.model.bits + 5, visibility: ModelVisibility::default(), ..s.circuit.params };
+    let wide = CircuitParams {
+        pack_input: s.circuit.model.bits + 5,
+        visibility: ModelVisibility::default(),
+        ..s.circuit.params
+    };
     assert!(wide.checks_input_range());
 }
 
@@ -323,7 +375,8 @@ fn a_threshold_past_64_bits_is_refused_rather_than_wrapped() {
         node("t", Op::Const(Tensor::new(vec![1], vec![1e20])), vec![], vec![1]),
         node("le", Op::Compare { strict: false }, vec![3, 4], vec![1, 1]),
     ];
-    let err = quantize(&graph(nodes, vec![5]), &[vec![1.0]], &QuantizeOptions { bits: 8, fixed_scale: Some(0) }).unwrap_err();
+    let err =
+        quantize(&graph(nodes, vec![5]), &[vec![1.0]], &QuantizeOptions { bits: 8, fixed_scale: Some(0) }).unwrap_err();
     assert!(err.contains("does not fit 64 bits"), "{err}");
 }
 
@@ -338,6 +391,7 @@ fn operand_scales_too_far_apart_are_refused_rather_than_wrapped() {
         node("x5", Op::Binary(BinaryKind::Mul), vec![2, 0], vec![1, 1]),
         node("le", Op::Compare { strict: false }, vec![3, 0], vec![1, 1]),
     ];
-    let err = quantize(&graph(nodes, vec![4]), &[vec![65536.0]], &QuantizeOptions { bits: 8, fixed_scale: Some(-16) }).unwrap_err();
+    let err = quantize(&graph(nodes, vec![4]), &[vec![65536.0]], &QuantizeOptions { bits: 8, fixed_scale: Some(-16) })
+        .unwrap_err();
     assert!(err.contains("too far to align"), "{err}");
 }

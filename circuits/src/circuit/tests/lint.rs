@@ -24,7 +24,14 @@ fn layouts(min_width: usize) -> Vec<Layout> {
 fn visibilities() -> Vec<ModelVisibility> {
     let v = |input, output, params| ModelVisibility { input, output, params };
     use Visibility::*;
-    vec![v(Public, Public, Fixed), v(Private, Public, Fixed), v(Hashed, Private, Fixed), v(Public, Hashed, Public), v(Public, Public, Hashed), v(Private, Public, Private)]
+    vec![
+        v(Public, Public, Fixed),
+        v(Private, Public, Fixed),
+        v(Hashed, Private, Fixed),
+        v(Public, Hashed, Public),
+        v(Public, Public, Hashed),
+        v(Private, Public, Private),
+    ]
 }
 
 #[test]
@@ -32,7 +39,8 @@ fn the_test_graph_is_clean_in_every_layout() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for visibility in visibilities() {
-        let model = quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
+        let model =
+            quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
         let min = super::super::cost::min_width(&model, visibility);
         for layout in layouts(min) {
             let s = setup_graph(test_graph(), &SAMPLE, |model| params_for(model, layout, visibility).unwrap());
@@ -44,5 +52,10 @@ fn the_test_graph_is_clean_in_every_layout() {
         }
     }
     assert!(checked > 500, "{checked} layouts");
-    assert!(failures.is_empty(), "{} of {checked} layouts have findings; first:\n{}", failures.len(), failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} layouts have findings; first:\n{}",
+        failures.len(),
+        failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n")
+    );
 }

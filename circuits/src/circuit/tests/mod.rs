@@ -79,14 +79,20 @@ fn setup_visible(width: Option<usize>, limbs: u32, visibility: ModelVisibility) 
 
 fn setup_layout(width: Option<usize>, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Setup {
     setup_graph(test_graph(), &SAMPLE, |model| match width {
-        Some(width) => params_for(model, Layout { width, limbs, range_columns, pack: false, fold: false }, visibility).unwrap(),
+        Some(width) => {
+            params_for(model, Layout { width, limbs, range_columns, pack: false, fold: false }, visibility).unwrap()
+        }
         None => choose_params(model, None, visibility, Default::default()).unwrap(),
     })
 }
 
 /// The circuit of `graph` quantized at 8 bits on `sample`, in the layout `choose` picks, with the
 /// honest witness and instances for `sample`.
-fn setup_graph(graph: Graph, sample: &[f64], choose: impl FnOnce(&crate::quantize::QuantizedModel) -> CircuitParams) -> Setup {
+fn setup_graph(
+    graph: Graph,
+    sample: &[f64],
+    choose: impl FnOnce(&crate::quantize::QuantizedModel) -> CircuitParams,
+) -> Setup {
     let model = quantize(&graph, &[sample.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
     let params = choose(&model);
     let input = model.quantize_input(sample).unwrap();
@@ -146,7 +152,11 @@ impl Circuit<Fr> for Tampered {
     }
 }
 
-fn mock(circuit: &impl Circuit<Fr, Params = CircuitParams>, params: CircuitParams, instances: &[Fr]) -> Result<(), Vec<VerifyFailure>> {
+fn mock(
+    circuit: &impl Circuit<Fr, Params = CircuitParams>,
+    params: CircuitParams,
+    instances: &[Fr],
+) -> Result<(), Vec<VerifyFailure>> {
     MockProver::run(params.k, circuit, vec![instances.to_vec()]).unwrap().verify()
 }
 
@@ -293,7 +303,11 @@ fn out_of_range_quotient_fails_the_lookup() {
         honest_value(&s, Col::Main(1), row),
     );
     assert_eq!(n, Fr::zero(), "the first fc1 output is positive for this sample");
-    let cells = vec![(Col::Lookup(0), row, u - two_t), (Col::Lookup(1), row, p + Fr::one()), (Col::Main(1), row, y + Fr::one())];
+    let cells = vec![
+        (Col::Lookup(0), row, u - two_t),
+        (Col::Lookup(1), row, p + Fr::one()),
+        (Col::Main(1), row, y + Fr::one()),
+    ];
     let failures = tamper(&s, cells);
     assert!(has_lookup_failure(&failures));
     assert!(!has_gate_failure(&failures, "requant"), "the gate equation itself still holds");
@@ -360,7 +374,11 @@ fn max_larger_than_every_element_fails_the_zero_product() {
     // SAMPLE = [0.8, -1.2, 0.5, 2.0]: window 0 is [0.8, -1.2], its max 0.8 sits at row +0
     let s = setup(Some(6));
     let row = max_row(&s);
-    let (m, d0, d1) = (honest_value(&s, Col::Main(0), row), honest_value(&s, Col::Lookup(0), row), honest_value(&s, Col::Lookup(0), row + 1));
+    let (m, d0, d1) = (
+        honest_value(&s, Col::Main(0), row),
+        honest_value(&s, Col::Lookup(0), row),
+        honest_value(&s, Col::Lookup(0), row + 1),
+    );
     assert_eq!(d0, Fr::zero(), "the first element is the max");
     // claim m + 1: both differences grow by 1 and stay in range, the products follow, but the
     // last product is no longer 0
@@ -377,7 +395,9 @@ fn max_larger_than_every_element_fails_the_zero_product() {
     let failures = tamper(&s, cells);
     assert!(!has_gate_failure(&failures, "extremum"), "the gate equations hold");
     // the pinned zero lives in the constants column: a copy to a fixed column fails
-    let zero_pin_fails = failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { column, .. } if format!("{column:?}").contains("Fixed")));
+    let zero_pin_fails = failures
+        .iter()
+        .any(|f| matches!(f, VerifyFailure::Permutation { column, .. } if format!("{column:?}").contains("Fixed")));
     assert!(zero_pin_fails, "the pinned zero product catches it: {failures:?}");
 }
 
@@ -386,7 +406,11 @@ fn max_smaller_than_an_element_fails_the_range_check() {
     // claim m = -1.2 (the other element): d for 0.8 becomes negative, a huge field element
     let s = setup(Some(6));
     let row = max_row(&s);
-    let (m, x0, x1) = (honest_value(&s, Col::Main(0), row), honest_value(&s, Col::Main(1), row), honest_value(&s, Col::Main(1), row + 1));
+    let (m, x0, x1) = (
+        honest_value(&s, Col::Main(0), row),
+        honest_value(&s, Col::Main(1), row),
+        honest_value(&s, Col::Main(1), row + 1),
+    );
     assert_eq!(m, x0);
     let cells = vec![
         (Col::Main(0), row, x1),
@@ -432,7 +456,9 @@ fn compared_constants_keep_the_float_result() {
 /// `e = a − b` of the comparison lane at `row` (a threshold at its operand's scale: `ca = 1`,
 /// `cb = −1`).
 fn compared_difference(s: &Setup, row: usize) -> Fr {
-    let crate::quantize::QOp::Compare { ca: 1, cb: -1, .. } = s.circuit.model.nodes[16].op else { panic!("less_equal compares at one scale") };
+    let crate::quantize::QOp::Compare { ca: 1, cb: -1, .. } = s.circuit.model.nodes[16].op else {
+        panic!("less_equal compares at one scale")
+    };
     honest_value(s, Col::Main(0), row) - honest_value(s, Col::Main(1), row)
 }
 
@@ -471,7 +497,10 @@ fn honest_witness_satisfies_two_limb_layouts() {
     }
     // the range table shrinks from 2^8 to 2^4 rows (here the function tables still set k)
     let (one, two) = (setup(Some(6)), setup_with(Some(6), 2));
-    let (t1, t2) = (stats(&one.circuit.model, one.circuit.params).lookup_table_rows, stats(&two.circuit.model, two.circuit.params).lookup_table_rows);
+    let (t1, t2) = (
+        stats(&one.circuit.model, one.circuit.params).lookup_table_rows,
+        stats(&two.circuit.model, two.circuit.params).lookup_table_rows,
+    );
     assert_eq!(t1 - t2, 256 - 16);
 }
 
@@ -496,7 +525,11 @@ fn two_limb_out_of_range_quotient_fails_the_lookup() {
         honest_value(&s, Col::Main(1), row),
     );
     // u' = u_lo + half·(u_hi − half): the high limb becomes negative
-    let cells = vec![(Col::Lookup(0), row + 1, u_hi - Fr::from(half)), (Col::Lookup(1), row, p + Fr::one()), (Col::Main(1), row, y + Fr::one())];
+    let cells = vec![
+        (Col::Lookup(0), row + 1, u_hi - Fr::from(half)),
+        (Col::Lookup(1), row, p + Fr::one()),
+        (Col::Main(1), row, y + Fr::one()),
+    ];
     let failures = tamper(&s, cells);
     assert!(!has_gate_failure(&failures, "requant"), "the gate equation itself still holds");
     assert!(has_lookup_failure(&failures), "{failures:?}");
@@ -513,7 +546,8 @@ fn two_limb_flipped_comparison_fails_the_range_check() {
     let r = -e;
     let lo = Fr::zero();
     let hi = r * half.invert().unwrap();
-    let failures = tamper(&s, vec![(Col::Main(2), row, Fr::one()), (Col::Lookup(0), row, lo), (Col::Lookup(0), row + 1, hi)]);
+    let failures =
+        tamper(&s, vec![(Col::Main(2), row, Fr::one()), (Col::Lookup(0), row, lo), (Col::Lookup(0), row + 1, hi)]);
     assert!(!has_gate_failure(&failures, "compare"), "the gate equations hold");
     assert!(has_lookup_failure(&failures), "{failures:?}");
 }
@@ -700,7 +734,11 @@ fn one_column_out_of_range_quotient(s: &Setup) {
         honest_value(s, Col::Main(1), row),
     );
     assert_eq!(n, Fr::zero(), "the first fc1 output is positive for this sample");
-    let cells = vec![(Col::Lookup(0), row, u - two_t), (Col::Lookup(0), row + 1, p + Fr::one()), (Col::Main(1), row, y + Fr::one())];
+    let cells = vec![
+        (Col::Lookup(0), row, u - two_t),
+        (Col::Lookup(0), row + 1, p + Fr::one()),
+        (Col::Main(1), row, y + Fr::one()),
+    ];
     let failures = tamper(s, cells);
     assert!(!has_gate_failure(&failures, "requant"), "the gate equation itself still holds");
     assert!(has_lookup_failure(&failures), "{failures:?}");
@@ -728,5 +766,8 @@ fn the_usable_rows_are_the_constraint_systems_own() {
     let small = CircuitParams { k: tight.k - 1, ..tight };
     let circuit = ModelCircuit { params: small, ..s.circuit.clone() };
     let instances = ModelCircuit::instances(&small, &s.circuit.model, s.circuit.input.as_deref().unwrap(), &[]);
-    assert!(matches!(crate::lint::Recording::run(small.k, &circuit, vec![instances]), Err(Error::NotEnoughRowsAvailable { .. })));
+    assert!(matches!(
+        crate::lint::Recording::run(small.k, &circuit, vec![instances]),
+        Err(Error::NotEnoughRowsAvailable { .. })
+    ));
 }

@@ -10,11 +10,21 @@ use super::*;
 fn linear_only() -> Setup {
     let w = Tensor::new(vec![5, 2], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6]);
     let graph = Graph {
-        nodes: vec![node("x", Op::Input, vec![], vec![1, 5]), node("fc", Op::Linear { weight: w, bias: Some(Tensor::new(vec![2], vec![0.1, -0.2])) }, vec![0], vec![1, 2])],
+        nodes: vec![
+            node("x", Op::Input, vec![], vec![1, 5]),
+            node(
+                "fc",
+                Op::Linear { weight: w, bias: Some(Tensor::new(vec![2], vec![0.1, -0.2])) },
+                vec![0],
+                vec![1, 2],
+            ),
+        ],
         input: 0,
         outputs: vec![1],
     };
-    setup_graph(graph, &[0.8, -1.2, 0.5, 2.0, -0.3], |model| choose_params(model, None, ModelVisibility::default(), super::cost::Objective::Verifier).unwrap())
+    setup_graph(graph, &[0.8, -1.2, 0.5, 2.0, -0.3], |model| {
+        choose_params(model, None, ModelVisibility::default(), super::cost::Objective::Verifier).unwrap()
+    })
 }
 
 #[test]
@@ -64,7 +74,14 @@ fn degree_floors_keep_the_honest_witness_valid() {
 }
 
 fn setup_packed(limbs: u32, range_columns: usize) -> Setup {
-    setup_graph(test_graph(), &SAMPLE, |model| params_for(model, Layout { width: 6, limbs, range_columns, pack: true, fold: false }, ModelVisibility::default()).unwrap())
+    setup_graph(test_graph(), &SAMPLE, |model| {
+        params_for(
+            model,
+            Layout { width: 6, limbs, range_columns, pack: true, fold: false },
+            ModelVisibility::default(),
+        )
+        .unwrap()
+    })
 }
 
 /// The first row of the input's packing (laid out after the layers).
@@ -117,7 +134,14 @@ fn a_slot_limb_outside_the_table_fails_the_lookup() {
     let (lo, hi) = (honest_value(&s, Col::Lookup(0), row), honest_value(&s, Col::Lookup(0), row + 1));
     let shifted = |hi: Fr| hi * Fr::from(1u64 << 7);
     let lower = hi - Fr::one();
-    let failures = tamper(&s, vec![(Col::Lookup(0), row, lo + Fr::from(1u64 << 8)), (Col::Lookup(0), row + 1, lower), (Col::Lookup(0), row + 2, shifted(lower))]);
+    let failures = tamper(
+        &s,
+        vec![
+            (Col::Lookup(0), row, lo + Fr::from(1u64 << 8)),
+            (Col::Lookup(0), row + 1, lower),
+            (Col::Lookup(0), row + 2, shifted(lower)),
+        ],
+    );
     assert!(has_lookup_failure(&failures));
     assert!(!has_gate_failure(&failures, "pack"), "{failures:?}");
 }
@@ -141,7 +165,12 @@ fn narrow(layout: Layout) -> Setup {
     let graph = Graph {
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 4]),
-            node("fc1", Op::Linear { weight: w1, bias: Some(Tensor::new(vec![3], vec![0.1, -0.2, 0.05])) }, vec![0], vec![1, 3]),
+            node(
+                "fc1",
+                Op::Linear { weight: w1, bias: Some(Tensor::new(vec![3], vec![0.1, -0.2, 0.05])) },
+                vec![0],
+                vec![1, 3],
+            ),
             node("relu", Op::Relu, vec![1], vec![1, 3]),
             node("fc2", Op::Linear { weight: w2, bias: None }, vec![2], vec![1, 2]),
             node("sigmoid", Op::Unary(Nonlinearity::Sigmoid), vec![3], vec![1, 2]),
@@ -163,7 +192,10 @@ fn two_column_layouts_verify() {
     }
     // and the verifier objective picks two columns for this model
     let model = narrow(TWO_COLUMNS).circuit.model;
-    assert_eq!(choose_params(&model, None, ModelVisibility::default(), super::cost::Objective::Verifier).unwrap().width, 2);
+    assert_eq!(
+        choose_params(&model, None, ModelVisibility::default(), super::cost::Objective::Verifier).unwrap().width,
+        2
+    );
 }
 
 #[test]
@@ -190,7 +222,14 @@ fn folded_out_of_range_quotient_fails_the_function_lookup() {
 
 /// One range-checked column, its check folded into the function-table lookup.
 fn setup_folded() -> Setup {
-    setup_graph(test_graph(), &SAMPLE, |model| params_for(model, Layout { width: 6, limbs: 1, range_columns: 1, pack: false, fold: true }, ModelVisibility::default()).unwrap())
+    setup_graph(test_graph(), &SAMPLE, |model| {
+        params_for(
+            model,
+            Layout { width: 6, limbs: 1, range_columns: 1, pack: false, fold: true },
+            ModelVisibility::default(),
+        )
+        .unwrap()
+    })
 }
 
 #[test]

@@ -26,15 +26,26 @@ impl PostTransform {
             "NONE" => Ok(Self::None),
             "LOGISTIC" => Ok(Self::Logistic),
             "SOFTMAX" => Ok(Self::Softmax),
-            other => Err(ImportError::unsupported(ctx.op(), ctx.name, format!("post_transform {other} (NONE, LOGISTIC and SOFTMAX are supported)"))),
+            other => Err(ImportError::unsupported(
+                ctx.op(),
+                ctx.name,
+                format!("post_transform {other} (NONE, LOGISTIC and SOFTMAX are supported)"),
+            )),
         }
     }
 
     pub fn apply(self, b: &mut Builder, ctx: &OpCtx, scores: Value) -> Result<Value, ImportError> {
-        let Value::Node(id) = scores else { return Err(ImportError::unsupported(ctx.op(), ctx.name, "constant scores")) };
+        let Value::Node(id) = scores else {
+            return Err(ImportError::unsupported(ctx.op(), ctx.name, "constant scores"));
+        };
         Ok(match self {
             Self::None => scores,
-            Self::Logistic => Value::Node(b.push(&format!("{}/logistic", ctx.name), Op::Unary(Nonlinearity::Sigmoid), vec![id], b.nodes[id].shape.clone())),
+            Self::Logistic => Value::Node(b.push(
+                &format!("{}/logistic", ctx.name),
+                Op::Unary(Nonlinearity::Sigmoid),
+                vec![id],
+                b.nodes[id].shape.clone(),
+            )),
             Self::Softmax => softmax_over(b, ctx, &scores, &[1], false)?,
         })
     }
@@ -52,12 +63,23 @@ impl Labels {
     pub fn of(ctx: &OpCtx, ints_attr: &str) -> Result<Self, ImportError> {
         let attrs = Attrs(ctx.node);
         if attrs.strings("classlabels_strings").is_some_and(|s| !s.is_empty()) {
-            return Err(ImportError::unsupported(ctx.op(), ctx.name, "string class labels (export with integer labels)"));
+            return Err(ImportError::unsupported(
+                ctx.op(),
+                ctx.name,
+                "string class labels (export with integer labels)",
+            ));
         }
-        let labels = attrs.ints(ints_attr).filter(|l| !l.is_empty()).ok_or_else(|| ctx.error(format!("attribute {ints_attr} is missing")))?;
+        let labels = attrs
+            .ints(ints_attr)
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| ctx.error(format!("attribute {ints_attr} is missing")))?;
         let step = if labels.len() > 1 { labels[1] - labels[0] } else { 1 };
         if labels.iter().enumerate().any(|(i, &l)| l != labels[0] + step * i as i64) {
-            return Err(ImportError::unsupported(ctx.op(), ctx.name, format!("class labels {labels:?} are not evenly spaced")));
+            return Err(ImportError::unsupported(
+                ctx.op(),
+                ctx.name,
+                format!("class labels {labels:?} are not evenly spaced"),
+            ));
         }
         Ok(Self { count: labels.len(), first: labels[0] as f64, step: step as f64 })
     }
@@ -66,7 +88,14 @@ impl Labels {
 /// `(label, probabilities)` from raw scores `[N, S]`: `S = classes`, or `S = 1` for two classes,
 /// where the one score is class 1's and class 0 gets `1 − p` (or `−p` for raw scores that may be
 /// negative), as onnxruntime lays them out.
-pub fn outputs(b: &mut Builder, ctx: &OpCtx, scores: Value, labels: &Labels, post: PostTransform, positive_scores: bool) -> Result<Vec<Value>, ImportError> {
+pub fn outputs(
+    b: &mut Builder,
+    ctx: &OpCtx,
+    scores: Value,
+    labels: &Labels,
+    post: PostTransform,
+    positive_scores: bool,
+) -> Result<Vec<Value>, ImportError> {
     let columns = *b.shape(&scores).last().unwrap_or(&0);
     let probabilities = if columns == 1 && labels.count == 2 {
         let p = post.apply(b, ctx, scores)?;

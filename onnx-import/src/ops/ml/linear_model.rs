@@ -25,7 +25,12 @@ fn linear_scores(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     }
     let weight: Vec<f32> = (0..f * outputs).map(|i| coefficients[(i % outputs) * f + i / outputs]).collect();
     let bias = (!intercepts.is_empty()).then(|| Tensor::new(vec![outputs], intercepts));
-    Ok(Value::Node(b.push(ctx.name, Op::Linear { weight: Tensor::new(vec![f, outputs], weight), bias }, vec![x], vec![shape[0], outputs])))
+    Ok(Value::Node(b.push(
+        ctx.name,
+        Op::Linear { weight: Tensor::new(vec![f, outputs], weight), bias },
+        vec![x],
+        vec![shape[0], outputs],
+    )))
 }
 
 pub fn regressor(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {

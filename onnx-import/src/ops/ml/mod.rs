@@ -50,7 +50,9 @@ fn array_feature_extractor(b: &mut Builder, ctx: &OpCtx) -> Result<Value, Import
 fn features(b: &Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>), ImportError> {
     match ctx.arg(0)? {
         Value::Node(id) if b.nodes[*id].shape.len() == 2 => Ok((*id, b.nodes[*id].shape.clone())),
-        Value::Node(id) => Err(ctx.error(format!("the input must be [N, features], its shape is {:?}", b.nodes[*id].shape))),
+        Value::Node(id) => {
+            Err(ctx.error(format!("the input must be [N, features], its shape is {:?}", b.nodes[*id].shape)))
+        }
         Value::Const(_) => Err(ImportError::unsupported(ctx.op(), ctx.name, "a constant input")),
     }
 }

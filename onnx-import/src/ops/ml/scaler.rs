@@ -20,6 +20,10 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         Ok(ConstTensor { shape: vec![v.len()], data: v.iter().map(|&f| f as f64).collect() })
     };
     let (offset, scale) = (per_feature("offset", 0.0)?, per_feature("scale", 1.0)?);
-    let centered = if offset.data.iter().all(|&o| o == 0.0) { x.clone() } else { binary(b, ctx, BinaryKind::Sub, x, &Value::Const(offset))? };
+    let centered = if offset.data.iter().all(|&o| o == 0.0) {
+        x.clone()
+    } else {
+        binary(b, ctx, BinaryKind::Sub, x, &Value::Const(offset))?
+    };
     binary(b, ctx, BinaryKind::Mul, &centered, &Value::Const(scale))
 }

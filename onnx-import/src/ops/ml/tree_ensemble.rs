@@ -82,8 +82,13 @@ impl Ensemble {
         let modes = list(ctx, "nodes_modes", attrs.strings("nodes_modes"), n)?;
         let trues = list(ctx, "nodes_truenodeids", attrs.ints("nodes_truenodeids"), n)?;
         let falses = list(ctx, "nodes_falsenodeids", attrs.ints("nodes_falsenodeids"), n)?;
-        let index: HashMap<(i64, i64), usize> = tree_ids.iter().zip(&node_ids).enumerate().map(|(i, (&t, &id))| ((t, id), i)).collect();
-        let child = |i: usize, id: i64| index.get(&(tree_ids[i], id)).copied().ok_or_else(|| ctx.error(format!("tree {} node {} points to missing node {id}", tree_ids[i], node_ids[i])));
+        let index: HashMap<(i64, i64), usize> =
+            tree_ids.iter().zip(&node_ids).enumerate().map(|(i, (&t, &id))| ((t, id), i)).collect();
+        let child = |i: usize, id: i64| {
+            index.get(&(tree_ids[i], id)).copied().ok_or_else(|| {
+                ctx.error(format!("tree {} node {} points to missing node {id}", tree_ids[i], node_ids[i]))
+            })
+        };
         let mut nodes = Vec::with_capacity(n);
         for i in 0..n {
             let mode = match modes[i].as_str() {
@@ -95,7 +100,8 @@ impl Ensemble {
                 "LEAF" => Mode::Leaf,
                 other => return Err(ctx.error(format!("unknown node mode {other}"))),
             };
-            let (mut on_true, mut on_false) = if mode == Mode::Leaf { (i, i) } else { (child(i, trues[i])?, child(i, falses[i])?) };
+            let (mut on_true, mut on_false) =
+                if mode == Mode::Leaf { (i, i) } else { (child(i, trues[i])?, child(i, falses[i])?) };
             if modes[i] == "BRANCH_NEQ" {
                 std::mem::swap(&mut on_true, &mut on_false);
             }
@@ -115,22 +121,34 @@ impl Ensemble {
         trees.sort_unstable();
         trees.dedup();
         if roots.len() != trees.len() {
-            return Err(ctx.error(format!("{} trees but {} root nodes: the nodes do not form trees", trees.len(), roots.len())));
+            return Err(ctx.error(format!(
+                "{} trees but {} root nodes: the nodes do not form trees",
+                trees.len(),
+                roots.len()
+            )));
         }
         let weights = Self::leaf_weights(ctx, prefix, &index)?;
         Ok(Self { nodes, roots, weights, trees: trees.len() })
     }
 
-    fn leaf_weights(ctx: &OpCtx, prefix: &str, index: &HashMap<(i64, i64), usize>) -> Result<HashMap<usize, Vec<(usize, f64)>>, ImportError> {
+    fn leaf_weights(
+        ctx: &OpCtx,
+        prefix: &str,
+        index: &HashMap<(i64, i64), usize>,
+    ) -> Result<HashMap<usize, Vec<(usize, f64)>>, ImportError> {
         let attrs = Attrs(ctx.node);
-        let trees = attrs.ints(&format!("{prefix}_treeids")).ok_or_else(|| ctx.error(format!("attribute {prefix}_treeids is missing")))?;
+        let trees = attrs
+            .ints(&format!("{prefix}_treeids"))
+            .ok_or_else(|| ctx.error(format!("attribute {prefix}_treeids is missing")))?;
         let n = trees.len();
         let nodes = list(ctx, &format!("{prefix}_nodeids"), attrs.ints(&format!("{prefix}_nodeids")), n)?;
         let ids = list(ctx, &format!("{prefix}_ids"), attrs.ints(&format!("{prefix}_ids")), n)?;
         let weights = list(ctx, &format!("{prefix}_weights"), floats(ctx, &format!("{prefix}_weights"))?, n)?;
         let mut out: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
         for i in 0..n {
-            let leaf = index.get(&(trees[i], nodes[i])).ok_or_else(|| ctx.error(format!("a weight names missing node {} of tree {}", nodes[i], trees[i])))?;
+            let leaf = index
+                .get(&(trees[i], nodes[i]))
+                .ok_or_else(|| ctx.error(format!("a weight names missing node {} of tree {}", nodes[i], trees[i])))?;
             out.entry(*leaf).or_default().push((ids[i].max(0) as usize, weights[i]));
         }
         Ok(out)
@@ -142,7 +160,15 @@ impl Ensemble {
 
     /// Scores `[N, targets]`: the leaf weights summed over the leaves the input reaches, times
     /// `factor` (1, or 1/trees for an average), plus `base`.
-    fn scores(&self, b: &mut Builder, ctx: &OpCtx, x: usize, targets: usize, factor: f64, base: &[f64]) -> Result<Value, ImportError> {
+    fn scores(
+        &self,
+        b: &mut Builder,
+        ctx: &OpCtx,
+        x: usize,
+        targets: usize,
+        factor: f64,
+        base: &[f64],
+    ) -> Result<Value, ImportError> {
         let n = b.nodes[x].shape[0];
         let mut level: Vec<usize> = self.roots.clone();
         let mut reach: Option<Value> = None; // None: every node of the level is reached (the roots)
@@ -151,7 +177,8 @@ impl Ensemble {
         let mut bias = vec![0.0; targets];
         for depth in 0.. {
             let name = format!("{}/depth{depth}", ctx.name);
-            let leaf_slots: Vec<usize> = (0..level.len()).filter(|&i| self.nodes[level[i]].mode == Mode::Leaf).collect();
+            let leaf_slots: Vec<usize> =
+                (0..level.len()).filter(|&i| self.nodes[level[i]].mode == Mode::Leaf).collect();
             match &reach {
                 Some(r) if !leaf_slots.is_empty() => {
                     let picked = pick(b, &format!("{name}/leaves"), r, n, &leaf_slots);
@@ -159,9 +186,14 @@ impl Ensemble {
                     leaves.extend(leaf_slots.iter().map(|&i| level[i]));
                 }
                 // a tree that is a single leaf always contributes its weight
-                _ => leaf_slots.iter().flat_map(|&i| self.weights.get(&level[i])).flatten().for_each(|&(t, w)| bias[t] += w),
+                _ => leaf_slots
+                    .iter()
+                    .flat_map(|&i| self.weights.get(&level[i]))
+                    .flatten()
+                    .for_each(|&(t, w)| bias[t] += w),
             }
-            let mut branches: Vec<usize> = (0..level.len()).filter(|&i| self.nodes[level[i]].mode != Mode::Leaf).collect();
+            let mut branches: Vec<usize> =
+                (0..level.len()).filter(|&i| self.nodes[level[i]].mode != Mode::Leaf).collect();
             if branches.is_empty() {
                 break;
             }
@@ -178,13 +210,23 @@ impl Ensemble {
                 }
             };
             let parts = [b.node_of(&taken, ctx.name), b.node_of(&not_taken, ctx.name)];
-            reach = Some(Value::Node(b.push(&format!("{name}/reach"), Op::Concat { axis: 1 }, parts.to_vec(), vec![n, 2 * order.len()])));
-            level = order.iter().map(|&i| self.nodes[i].on_true).chain(order.iter().map(|&i| self.nodes[i].on_false)).collect();
+            reach = Some(Value::Node(b.push(
+                &format!("{name}/reach"),
+                Op::Concat { axis: 1 },
+                parts.to_vec(),
+                vec![n, 2 * order.len()],
+            )));
+            level = order
+                .iter()
+                .map(|&i| self.nodes[i].on_true)
+                .chain(order.iter().map(|&i| self.nodes[i].on_false))
+                .collect();
             if depth > self.nodes.len() {
                 return Err(ctx.error("the trees have a cycle"));
             }
         }
-        let bias: Vec<f32> = bias.iter().zip(base.iter().chain(std::iter::repeat(&0.0))).map(|(s, b)| (s * factor + b) as f32).collect();
+        let bias: Vec<f32> =
+            bias.iter().zip(base.iter().chain(std::iter::repeat(&0.0))).map(|(s, b)| (s * factor + b) as f32).collect();
         if leaf_reach.is_empty() {
             let data = (0..n).flat_map(|_| bias.iter().map(|&v| v as f64)).collect();
             return Ok(Value::Const(ConstTensor { shape: vec![n, targets], data }));
@@ -200,12 +242,22 @@ impl Ensemble {
                 weight[row * targets + t] += (w * factor) as f32;
             }
         }
-        let op = Op::Linear { weight: Tensor::new(vec![leaves.len(), targets], weight), bias: Some(Tensor::new(vec![targets], bias)) };
+        let op = Op::Linear {
+            weight: Tensor::new(vec![leaves.len(), targets], weight),
+            bias: Some(Tensor::new(vec![targets], bias)),
+        };
         Ok(Value::Node(b.push(&format!("{}/scores", ctx.name), op, vec![all], vec![n, targets])))
     }
 
     /// `[N, order.len()]`: whether each branch node's test holds (or, `complement`, fails).
-    fn conditions(&self, b: &mut Builder, ctx: &OpCtx, x: usize, order: &[usize], complement: bool) -> Result<Value, ImportError> {
+    fn conditions(
+        &self,
+        b: &mut Builder,
+        ctx: &OpCtx,
+        x: usize,
+        order: &[usize],
+        complement: bool,
+    ) -> Result<Value, ImportError> {
         let n = b.nodes[x].shape[0];
         let mut parts = Vec::new();
         let mut start = 0;
@@ -214,8 +266,13 @@ impl Ensemble {
             let end = start + order[start..].iter().take_while(|&&i| self.nodes[i].mode == mode).count();
             let group = &order[start..end];
             let feature: Vec<usize> = group.iter().map(|&i| self.nodes[i].feature).collect();
-            let picked = rewire(b, &format!("{}/features", ctx.name), &Value::Node(x), vec![n, group.len()], |c| Some(vec![c[0], feature[c[1]]]));
-            let t = Value::Const(ConstTensor { shape: vec![group.len()], data: group.iter().map(|&i| self.nodes[i].threshold).collect() });
+            let picked = rewire(b, &format!("{}/features", ctx.name), &Value::Node(x), vec![n, group.len()], |c| {
+                Some(vec![c[0], feature[c[1]]])
+            });
+            let t = Value::Const(ConstTensor {
+                shape: vec![group.len()],
+                data: group.iter().map(|&i| self.nodes[i].threshold).collect(),
+            });
             // the complement of x ≤ t is t < x, and so on
             let cond = match (mode, complement) {
                 (Mode::Leq, false) | (Mode::Gt, true) => less(b, ctx, &picked, &t, false)?,
@@ -233,7 +290,11 @@ impl Ensemble {
             parts.push(b.node_of(&cond, ctx.name));
             start = end;
         }
-        Ok(Value::Node(if parts.len() == 1 { parts[0] } else { b.push(&format!("{}/conditions", ctx.name), Op::Concat { axis: 1 }, parts, vec![n, order.len()]) }))
+        Ok(Value::Node(if parts.len() == 1 {
+            parts[0]
+        } else {
+            b.push(&format!("{}/conditions", ctx.name), Op::Concat { axis: 1 }, parts, vec![n, order.len()])
+        }))
     }
 }
 
@@ -253,7 +314,13 @@ pub fn regressor(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let factor = match Attrs(ctx.node).string("aggregate_function").as_deref().unwrap_or("SUM") {
         "SUM" => 1.0,
         "AVERAGE" => 1.0 / ensemble.trees as f64,
-        other => return Err(ImportError::unsupported(ctx.op(), ctx.name, format!("aggregate_function {other} (SUM and AVERAGE are supported)"))),
+        other => {
+            return Err(ImportError::unsupported(
+                ctx.op(),
+                ctx.name,
+                format!("aggregate_function {other} (SUM and AVERAGE are supported)"),
+            ))
+        }
     };
     if PostTransform::of(ctx)? != PostTransform::None {
         return Err(ImportError::unsupported(ctx.op(), ctx.name, "a post_transform on a regressor"));
