@@ -294,7 +294,7 @@ fn risk_score_consumer_accepts_one_valid_proof_per_registered_borrower() {
     let score = evm.call(consumer, encode_call("score(address)", &[Token::address(sender)])).unwrap();
     let expected = m.bundle.outputs[0].quantized[0];
     let stored = i128::from_be_bytes(score.output[16..32].try_into().unwrap());
-    assert_eq!(stored, expected as i128);
+    assert_eq!(stored, expected);
     println!("submitScore gas (whole transaction): {}", r.gas_used);
 
     // replaying it is refused

@@ -21,10 +21,7 @@ use halo2_proofs::{
     plonk::{Advice, Column, ConstraintSystem, Instance},
 };
 
-/// The narrowest layout: a dot product's input and running sum, a requantization's or a table
-/// lookup's input and output. The arithmetic gate's `(a, b, c)` lane (and the pair-dot and max
-/// gadgets) need three; see `CircuitParams::min_width`.
-pub const MIN_WIDTH: usize = 2;
+pub use super::params::MIN_WIDTH;
 
 #[derive(Clone, Debug)]
 pub struct ModelConfig {

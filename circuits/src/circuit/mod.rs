@@ -4,13 +4,13 @@ pub mod config;
 pub mod cost;
 pub mod params;
 pub mod public;
-pub mod region;
 #[cfg(test)]
 mod tests;
 pub mod visibility;
 
 use crate::gadgets::PackGadget;
 use crate::layers;
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::QuantizedModel;
 use config::ModelConfig;
 use halo2_proofs::{
@@ -20,7 +20,6 @@ use halo2_proofs::{
 };
 use params::CircuitParams;
 use public::PublicPart;
-use region::{RegionCtx, Wire};
 use std::sync::Arc;
 
 /// Row 0 is left empty so that no gate ever reads across the start of the region.

@@ -4,6 +4,11 @@
 use super::visibility::ModelVisibility;
 use serde::{Deserialize, Serialize};
 
+/// The narrowest layout: a dot product's input and running sum, a requantization's or a table
+/// lookup's input and output. The arithmetic gate's `(a, b, c)` lane (and the pair-dot and max
+/// gadgets) need three; see `CircuitParams::min_width`.
+pub const MIN_WIDTH: usize = 2;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitParams {
     /// log2 of the number of rows.
@@ -122,7 +127,7 @@ impl CircuitParams {
         } else if self.arith || self.extremum || self.pair_dot {
             3
         } else {
-            super::config::MIN_WIDTH
+            MIN_WIDTH
         }
     }
 
@@ -151,23 +156,6 @@ impl CircuitParams {
 impl CircuitParams {
     pub fn load_rows(&self, len: usize) -> usize {
         len.div_ceil(self.width)
-    }
-
-    /// Whether the input is range-checked by the signed-range gadget: unless it is a packed
-    /// public input whose slots check the same bound or a tighter one (`pack_input` alone says
-    /// nothing for an input that is not public).
-    pub fn checks_input_range(&self) -> bool {
-        !matches!(self.public_parts()[0], super::public::PublicPart::Packed(p) if p.slot_bits <= self.bits + 1)
-    }
-
-    /// Rows of the model input: its values with their range checks, or (packed) plain cells.
-    pub fn input_rows(&self, len: usize) -> usize {
-        use crate::gadgets::SignedRangeGadget as G;
-        if self.checks_input_range() {
-            G::rows_for(len, G::lanes_for(self.width, self.range_columns), self.limbs)
-        } else {
-            self.load_rows(len)
-        }
     }
 
     pub fn pair_dot_rows(&self, len: usize) -> usize {

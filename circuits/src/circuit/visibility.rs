@@ -15,8 +15,8 @@
 //! The public instances are the input part, the output part (all outputs in order), then the
 //! parameter part.
 
-use crate::circuit::region::fr_from_i128;
 use crate::gadgets::poseidon;
+use crate::layout::region::fr_from_i128;
 use halo2_proofs::halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -5,7 +5,7 @@
 //! with `ca`, `cb`, `mul` fixed per row (one op per row, so one set of coefficients): Add and
 //! Sub align the operands' scales through `ca`/`cb`, Mul uses `mul = 1`.
 
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::BinaryCoeffs;
 use halo2_proofs::{
     halo2curves::bn256::Fr,

@@ -15,7 +15,7 @@
 //! With two limbs `L = lo + 2^(bits/2)·hi`, `hi` in the row below.
 
 use super::range::Limbs;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::fixed;
 use halo2_proofs::{
     halo2curves::bn256::Fr,

@@ -7,7 +7,7 @@
 //! `ceil(len / (width - 1))` consecutive rows, chained by [`RunningSum`].
 
 use super::RunningSum;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,

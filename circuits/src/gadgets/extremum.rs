@@ -8,7 +8,7 @@
 //!   of the elements.
 
 use super::range::Limbs;
-use crate::circuit::region::{fr_from_i128, RegionCtx, Wire};
+use crate::layout::region::{fr_from_i128, RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,

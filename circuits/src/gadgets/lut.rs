@@ -13,7 +13,7 @@
 //! on them, `(tag, x, y)` as before (the range-checked column is unused on those rows). One
 //! lookup argument and one table column fewer: four commitments less in every proof.
 
-use crate::circuit::region::{fr_from_i128, RegionCtx, Wire};
+use crate::layout::region::{fr_from_i128, RegionCtx, Wire};
 use crate::quantize::LutSpec;
 use halo2_proofs::{
     circuit::{Layouter, Value},

@@ -11,8 +11,8 @@
 //! fill at most 252 bits, no two value lists give the same word.
 
 use super::RunningSum;
-use crate::circuit::public::Packing;
-use crate::circuit::region::{fr_from_i128, RegionCtx, Wire};
+use crate::layout::packing::Packing;
+use crate::layout::region::{fr_from_i128, RegionCtx, Wire};
 use halo2_proofs::{
     circuit::{Cell, Value},
     halo2curves::bn256::Fr,

@@ -8,7 +8,7 @@
 //! would be free cells inside the sum (`a = 1, b = δ` adds any δ to the result).
 
 use super::RunningSum;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,

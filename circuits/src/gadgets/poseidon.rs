@@ -19,7 +19,7 @@
 //!
 //! The initial state is pinned to constants. Degree 4 with the selector.
 
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::{Cell, Value},
     halo2curves::bn256::Fr,
@@ -192,7 +192,7 @@ impl PoseidonGadget {
                     Some(w) => {
                         let copy = ctx.copy(w, self.squares[j], row);
                         message = message.zip(copy.value).map(|(mut m, v)| {
-                            m[j] = crate::circuit::region::fr_from_i128(v);
+                            m[j] = crate::layout::region::fr_from_i128(v);
                             m
                         });
                     }

@@ -7,7 +7,7 @@
 //! same either way; two limbs trade a second cell per check for a table small enough that it no
 //! longer sets the circuit's size.
 
-use crate::circuit::region::RegionCtx;
+use crate::layout::region::RegionCtx;
 use halo2_proofs::{
     circuit::{Layouter, Value},
     halo2curves::bn256::Fr,

@@ -13,7 +13,7 @@
 //! in the lane's row and the `hi` cells in the row below (see `range::Limbs`).
 
 use super::range::Limbs;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{fixed, Requant};
 use halo2_proofs::{
     circuit::Value,

@@ -7,7 +7,7 @@
 //! column, instead of a fixed 0/1 column: one commitment and one evaluation fewer in every
 //! proof and on-chain verifier.
 
-use crate::circuit::region::RegionCtx;
+use crate::layout::region::RegionCtx;
 use halo2_proofs::{
     halo2curves::bn256::Fr,
     plonk::{Advice, Column, ConstraintSystem, Error, Expression, Selector, VirtualCells},

@@ -11,7 +11,7 @@
 //! element, and a first `Linear` layer reaches any output (solve `x·w = y` over the field).
 
 use super::range::Limbs;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::{
     circuit::Value,
     halo2curves::bn256::Fr,

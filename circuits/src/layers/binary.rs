@@ -2,8 +2,8 @@
 //! requantization when the result's scale is above the output's (always for Mul).
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
 use crate::ir::broadcast_source_indices;
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 

@@ -2,9 +2,9 @@
 //! one comparison-gadget lane and one range check per output element.
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
 use crate::gadgets::Comparison;
 use crate::ir::broadcast_source_indices;
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 

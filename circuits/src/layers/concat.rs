@@ -4,8 +4,8 @@
 
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
-use crate::circuit::region::{RegionCtx, Wire};
 use crate::ir::concat_sources;
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{BinaryCoeffs, QNode, QOp, QuantizedModel, Requant};
 use halo2_proofs::plonk::Error;
 

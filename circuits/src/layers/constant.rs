@@ -4,7 +4,7 @@
 
 use super::input::load;
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::{circuit::Value, plonk::Error};
 
 pub fn assign(

@@ -2,7 +2,7 @@
 //! axis, one row and one range check per input element.
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QuantizedModel};
 use halo2_proofs::plonk::Error;
 

@@ -5,7 +5,7 @@
 //! holds), never an arbitrary field element.
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::{circuit::Value, plonk::Error};
 
 pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, len: usize, values: Option<&[i128]>) -> Result<Vec<Wire>, Error> {

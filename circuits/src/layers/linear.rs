@@ -6,7 +6,7 @@
 use super::input::load;
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{BinaryCoeffs, QNode, QOp};
 use halo2_proofs::{circuit::Value, plonk::Error};
 

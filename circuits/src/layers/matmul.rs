@@ -2,8 +2,8 @@
 //! output element, then the requantization.
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
 use crate::ir::matmul_pairs;
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 

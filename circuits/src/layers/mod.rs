@@ -15,8 +15,8 @@ mod select;
 
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
-use crate::circuit::region::{RegionCtx, Wire};
 use crate::circuit::visibility::ModelVisibility;
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 

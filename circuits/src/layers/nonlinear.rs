@@ -2,7 +2,7 @@
 //! element (the tables are built at compile time from the calibrated scales).
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
 

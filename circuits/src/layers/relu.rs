@@ -1,7 +1,7 @@
 //! A Relu that could not be fused into the op before it: a requantization with shift 0.
 
 use crate::circuit::config::ModelConfig;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::Requant;
 use halo2_proofs::plonk::Error;
 

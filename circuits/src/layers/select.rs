@@ -4,7 +4,7 @@
 use super::constant;
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
-use crate::circuit::region::{RegionCtx, Wire};
+use crate::layout::region::{RegionCtx, Wire};
 use halo2_proofs::plonk::Error;
 
 pub fn assign(cfg: &ModelConfig, ctx: &mut RegionCtx, sources: &[Option<u32>], x: &[Wire]) -> Result<Vec<Wire>, Error> {

@@ -4,6 +4,7 @@
 //! constraint is what keeps the output honest.
 
 use super::*;
+use crate::layout::region;
 use crate::lint::Recording;
 use crate::quantize::{QOp, QuantizedModel};
 
