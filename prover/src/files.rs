@@ -41,8 +41,19 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
     format: &str,
     version: u32,
 ) -> Result<T> {
-    let bytes = read_bytes(path)?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ZkError::bad_file(path, kind, e))?;
+    parse_versioned_json(&read_bytes(path)?, path, kind, format, version)
+}
+
+/// [`read_versioned_json`] of bytes already in memory (a proof sent back by a remote prover);
+/// `path` only names them in errors.
+pub fn parse_versioned_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    path: &Path,
+    kind: &'static str,
+    format: &str,
+    version: u32,
+) -> Result<T> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ZkError::bad_file(path, kind, e))?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(f) if f == format => {}
         Some(other) => return Err(ZkError::bad_file(path, kind, format!("it is a {other} file"))),

@@ -72,6 +72,15 @@ impl ProofBundle {
         files::read_versioned_json(path, "proof", PROOF_FORMAT, PROOF_VERSION)
     }
 
+    /// A proof file's JSON held in memory; `label` names it in errors.
+    pub fn parse(json: &[u8], label: &str) -> Result<Self> {
+        files::parse_versioned_json(json, Path::new(label), "proof", PROOF_FORMAT, PROOF_VERSION)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("serializable")
+    }
+
     /// The stated commitments with what each commits to: the input, the outputs, the parameters.
     pub fn commitments(&self) -> [(&'static str, &Option<String>); 3] {
         [
@@ -84,6 +93,18 @@ impl ProofBundle {
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
         hex::decode(self.proof.trim_start_matches("0x"))
             .map_err(|e| ZkError::Rejected(format!("the proof is not valid hex ({e})")))
+    }
+
+    /// The public instances as the 32-byte words an EVM verifier reads.
+    pub fn instance_words(&self) -> Result<Vec<[u8; 32]>> {
+        let bad = |h: &str, why: &str| ZkError::Rejected(format!("instance {h} is not {why}"));
+        self.instances
+            .iter()
+            .map(|h| {
+                let bytes = hex::decode(h.trim_start_matches("0x")).map_err(|_| bad(h, "valid hex"))?;
+                bytes.try_into().map_err(|_| bad(h, "32 bytes"))
+            })
+            .collect()
     }
 }
 

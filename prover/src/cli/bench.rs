@@ -106,7 +106,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             vk.info.num_instances(),
             vk.info.pinned_params(),
         )?;
-        let words = super::calldata::instance_words(&bundle)?;
+        let words = bundle.instance_words()?;
         // an oversized verifier is still measured (its size is reported beside the gas)
         let result =
             built.verify_on_evm(&bundle.proof_bytes()?, &words, !built.fits_eip170()).map_err(anyhow::Error::msg)?;

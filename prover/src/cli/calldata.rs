@@ -11,22 +11,11 @@ pub struct Args {
     json: bool,
 }
 
-/// The instances of a proof bundle as 32-byte words.
-pub fn instance_words(bundle: &ProofBundle) -> anyhow::Result<Vec<[u8; 32]>> {
-    bundle
-        .instances
-        .iter()
-        .map(|h| {
-            let bytes = hex::decode(h.trim_start_matches("0x"))?;
-            bytes.try_into().map_err(|_| anyhow::anyhow!("instance {h} is not 32 bytes"))
-        })
-        .collect()
-}
-
+/// Prints the calldata of both verifier entry points and the instances in decimal.
 pub fn run(a: Args) -> anyhow::Result<()> {
     let bundle = ProofBundle::load(&a.proof)?;
     let proof = bundle.proof_bytes()?;
-    let words = instance_words(&bundle)?;
+    let words = bundle.instance_words()?;
     let verify_call = format!("0x{}", hex::encode(verify_proof_call(&proof, &words)));
     let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&proof, &words)));
     let decimals: Vec<String> = words.iter().map(word_to_decimal).collect();

@@ -1,4 +1,4 @@
-use super::{calldata::instance_words, print_json, progress::step};
+use super::{print_json, progress::step};
 use std::path::PathBuf;
 use zkinfer::{ProofBundle, VerifyingKeyFile};
 use zkinfer_verifier_contract::deploy::{VerifierArtifacts, EIP170_LIMIT};
@@ -21,7 +21,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<()> {
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
-    let (proof, words) = (bundle.proof_bytes()?, instance_words(&bundle)?);
+    let (proof, words) = (bundle.proof_bytes()?, bundle.instance_words()?);
     let (built, _) = step("generating and compiling the verifier", a.json, || {
         VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances(), key.info.pinned_params())
     });
