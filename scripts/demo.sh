@@ -5,7 +5,8 @@
 #
 #   ./scripts/demo.sh [model-folder]      (default: models/mnist_mlp)
 #
-# Needs a Rust toolchain (cargo); everything else comes from crates.io on the first build.
+# Needs a Rust toolchain (cargo); everything else comes from crates.io on the first build (and,
+# for the Python step, PyPI: maturin and numpy).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -63,5 +64,16 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   fi
 else
   echo "== on-chain check skipped: needs Node.js and npm (for solc-js and anvil)"
+fi
+if command -v python3 >/dev/null; then
+  echo "== Python: build and install the zkinfer package (pip install ./python), then verify the same proof from Python"
+  ./scripts/install-python.sh
+  python3 - "$work/vk.bin" "$work/proof.json" <<'PY'
+import sys, zkinfer
+report = zkinfer.verify(sys.argv[1], sys.argv[2])
+print(f"   zkinfer.verify: verified = {report['verified']}, outputs: " + ", ".join(f"{o['name']} {o['values'].shape}" for o in report["outputs"]))
+PY
+else
+  echo "== Python package skipped: needs python3 with pip"
 fi
 echo "== done: artifacts in $work"

@@ -9,5 +9,7 @@ if [ ! -d verifier-contract/node_modules/solc ]; then
   npm ci --prefix verifier-contract --no-audit --no-fund
 fi
 cargo test --release --workspace
+start=$SECONDS
 ./scripts/install-python.sh "test,examples,batch"
+echo "Python package built and installed in $((SECONDS - start)) s"
 python3 -m pytest python/tests -p no:cacheprovider
