@@ -94,7 +94,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
         outputs.push(b.node_of(&v, &o.name));
     }
     let graph = Graph { nodes: b.nodes, input: input_id, outputs };
-    let graph = prune(fold_bias_adds(graph));
+    let graph = prune(crate::fold::fold_affine_into_linear(graph));
     graph.validate().map_err(ImportError::Malformed)?;
     Ok(graph)
 }
@@ -132,38 +132,6 @@ fn input_shape(input: &ValueInfoProto, input_len: Option<usize>) -> Result<Vec<u
         }
     };
     Ok(known.iter().map(|d| d.unwrap_or(fill)).collect())
-}
-
-/// `Add(Linear(x), b)` with `b` constant along the last axis becomes `Linear(x)` with bias `b`
-/// (PyTorch exports `x @ W + b` this way), when the Linear has no bias and no other reader.
-fn fold_bias_adds(mut graph: Graph) -> Graph {
-    let consumers = graph.consumer_counts();
-    for id in 0..graph.nodes.len() {
-        let node = &graph.nodes[id];
-        if node.op != Op::Binary(zkinfer_circuits::ir::BinaryKind::Add) {
-            continue;
-        }
-        let (a, c) = (node.inputs[0], node.inputs[1]);
-        let (lin, cst) = match (&graph.nodes[a].op, &graph.nodes[c].op) {
-            (Op::Linear { bias: None, .. }, Op::Const(_)) => (a, c),
-            (Op::Const(_), Op::Linear { bias: None, .. }) => (c, a),
-            _ => continue,
-        };
-        let Op::Const(t) = &graph.nodes[cst].op else { unreachable!() };
-        let n = *graph.nodes[lin].shape.last().unwrap_or(&0);
-        let along_last_axis =
-            t.shape.iter().rev().skip(1).all(|&d| d == 1) && t.shape.last().is_some_and(|&d| d == n || d == 1);
-        if consumers[lin] != 1 || !along_last_axis || graph.nodes[id].shape != graph.nodes[lin].shape {
-            continue;
-        }
-        let bias = if t.data.len() == n { t.data.clone() } else { vec![t.data[0]; n] };
-        if let Op::Linear { bias: b, .. } = &mut graph.nodes[lin].op {
-            *b = Some(zkinfer_circuits::Tensor::new(vec![n], bias));
-        }
-        graph.nodes[id].op = Op::Reshape;
-        graph.nodes[id].inputs = vec![lin];
-    }
-    graph
 }
 
 /// Drops nodes that no output depends on and renumbers the rest (the input always stays).

@@ -3,10 +3,12 @@
 //! The importer reads the ONNX protobuf through tract-onnx's types and lowers each node itself,
 //! so an unsupported op is reported with its op type and node name (and ops tract cannot
 //! translate, such as ai.onnx.ml tree ensembles, remain within reach). Constants are folded,
-//! symbolic dimensions are fixed from the input's size, and nodes no output depends on are
-//! dropped.
+//! per-column affine ops (a BatchNormalization after a Conv or Gemm, a bias after a MatMul) are
+//! folded into the Linear before them, symbolic dimensions are fixed from the input's size, and
+//! nodes no output depends on are dropped.
 
 mod error;
+mod fold;
 mod graph_builder;
 mod ops;
 mod proto;

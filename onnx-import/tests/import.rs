@@ -18,21 +18,25 @@ fn sample(model: &str, file: &str) -> Vec<f64> {
 
 fn ir_matches_tract(model: &str) {
     for file in ["input.json", "input2.json"] {
-        let path = models_dir().join(model).join("model.onnx");
-        let x = sample(model, file);
-        let graph = import(&path, Some(x.len())).unwrap();
-        let ours = graph.eval_f64(&x);
-        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let theirs = tract_reference(&path, graph.input_shape(), &x32).unwrap();
-        assert_eq!(theirs.len(), graph.outputs.len());
-        for (&o, reference) in graph.outputs.iter().zip(&theirs) {
-            assert_eq!(ours[o].len(), reference.len());
-            for (a, b) in ours[o].iter().zip(reference) {
-                // f64 against f32 arithmetic: relative 1e-4 of the value's magnitude
-                assert!((a - *b as f64).abs() <= 1e-4 * (1.0 + a.abs()), "{model}: {a} vs {b}");
-            }
+        assert_ir_matches_tract(&models_dir().join(model).join("model.onnx"), &sample(model, file));
+    }
+}
+
+/// Imports `path` and asserts that its IR, run in f64 on `x`, matches tract's run; returns the IR.
+fn assert_ir_matches_tract(path: &Path, x: &[f64]) -> zkinfer_circuits::Graph {
+    let graph = import(path, Some(x.len())).unwrap();
+    let ours = graph.eval_f64(x);
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let theirs = tract_reference(path, graph.input_shape(), &x32).unwrap();
+    assert_eq!(theirs.len(), graph.outputs.len());
+    for (&o, reference) in graph.outputs.iter().zip(&theirs) {
+        assert_eq!(ours[o].len(), reference.len());
+        for (a, b) in ours[o].iter().zip(reference) {
+            // f64 against f32 arithmetic: relative 1e-4 of the value's magnitude
+            assert!((a - *b as f64).abs() <= 1e-4 * (1.0 + a.abs()), "{}: {a} vs {b}", path.display());
         }
     }
+    graph
 }
 
 #[test]
@@ -152,4 +156,15 @@ fn malformed_file_is_a_read_error() {
     assert!(matches!(err, ImportError::Read { .. }), "{err}");
     let err = import(&models_dir().join("fixtures/does_not_exist.onnx"), None).unwrap_err();
     assert!(err.to_string().contains("does_not_exist.onnx"), "{err}");
+}
+
+/// The fixture's BatchNormalization after a grouped Conv is folded into the Conv's weights and
+/// bias: no element-wise op is left, and the IR still matches tract.
+#[test]
+fn batch_norm_after_a_conv_folds_into_its_weights_and_matches_tract() {
+    let x = sample("fixtures", "ops_conv.json");
+    let graph = assert_ir_matches_tract(&models_dir().join("fixtures/ops_conv.onnx"), &x);
+    let binary: Vec<&str> =
+        graph.nodes.iter().filter(|n| matches!(n.op, Op::Binary(_))).map(|n| n.name.as_str()).collect();
+    assert!(binary.is_empty(), "element-wise ops left after folding: {binary:?}");
 }
