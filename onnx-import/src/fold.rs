@@ -141,7 +141,8 @@ mod tests {
         // the scale reached the Linear's columns through the reversal: column 2 was scaled by 2
         let Op::Linear { weight, bias } = &folded.nodes[1].op else { panic!() };
         assert_eq!(weight.data[2], 6.0);
-        assert_eq!(bias.as_ref().unwrap().data[2], -1.0 * 2.0 + 10.0);
+        let (b, a, c) = (-1.0, 2.0, 10.0);
+        assert_eq!(bias.as_ref().unwrap().data[2], b * a + c);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use super::public::PublicPart;
 use crate::gadgets::lut::FoldedRange;
 use crate::gadgets::range::Limbs;
 use crate::gadgets::{
-    ArithGadget, CompareGadget, DotGadget, ExtremumGadget, LutGadget, PackGadget, PairDotGadget, PoseidonGadget,
-    RangeTable, RequantGadget, SignedRangeGadget,
+    ArithGadget, CompareGadget, DotGadget, ExtremumGadget, FreivaldsGadget, LutGadget, PackGadget, PairDotGadget,
+    PoseidonGadget, RangeTable, RequantGadget, SignedRangeGadget,
 };
 use halo2_proofs::{
     halo2curves::bn256::Fr,
@@ -52,6 +52,8 @@ pub struct ModelConfig {
     /// Present when the input (or the output) is packed into few instances.
     pub pack_input: Option<PackGadget>,
     pub pack_output: Option<PackGadget>,
+    /// Present when matrix products are checked by a random challenge (a second phase).
+    pub freivalds: Option<FreivaldsGadget>,
 }
 
 impl ModelConfig {
@@ -101,6 +103,8 @@ impl ModelConfig {
             Some(g) if g.packing() == p => g.clone(),
             _ => PackGadget::configure(meta, &main, lookup[0], &fixed, p),
         });
+        // last: its column is the only second-phase one
+        let freivalds = params.freivalds.then(|| FreivaldsGadget::configure(meta, &main, &fixed));
         // every gate and lookup is configured: the blinding rows are known
         let usable_rows = (1usize << params.k) - (meta.blinding_factors() + 1);
         Self {
@@ -121,6 +125,7 @@ impl ModelConfig {
             input_range,
             pack_input,
             pack_output,
+            freivalds,
         }
     }
 

@@ -163,6 +163,8 @@ pub struct Layout {
     pub pack: bool,
     /// Fold the range check into the function lookup (where `CircuitParams::can_fold_range`).
     pub fold: bool,
+    /// Check matrix products with many rows by a random challenge (`gadgets::freivalds`).
+    pub freivalds: bool,
 }
 
 /// Slot bits of a packed input value and of a packed output value (0: not packed).
@@ -208,7 +210,7 @@ fn smallest_k(
 /// need, and how its public values are laid out.
 fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) -> CircuitParams {
     use crate::quantize::QOp;
-    let Layout { width, limbs, range_columns, pack, fold } = layout;
+    let Layout { width, limbs, range_columns, pack, fold, freivalds } = layout;
     let has = |f: fn(&QOp) -> bool| model.nodes.iter().any(|n| f(&n.op));
     let extremum = has(|op| matches!(op, QOp::Extremum { .. }));
     // witness weights make every Linear a product of two advice vectors
@@ -217,7 +219,8 @@ fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) ->
     let compare = has(|op| matches!(op, QOp::Compare { .. }));
     let (pack_input, pack_output) = if pack { packing_slots(model, visibility) } else { (0, 0) };
     let requant = crate::layers::needs_requant(model);
-    let constants = crate::layers::needs_constants(model, visibility);
+    // the random-challenge check pins cells to 1
+    let constants = crate::layers::needs_constants(model, visibility) || freivalds;
     let arith = crate::layers::needs_arith(model, visibility);
     let shape = CircuitParams {
         k: 1,
@@ -237,6 +240,7 @@ fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) ->
         folded_range: false,
         pack_input,
         pack_output,
+        freivalds,
     };
     CircuitParams { folded_range: fold && shape.can_fold_range(), ..shape }
 }
@@ -245,7 +249,14 @@ fn shape(model: &QuantizedModel, layout: Layout, visibility: ModelVisibility) ->
 pub fn min_width(model: &QuantizedModel, visibility: ModelVisibility) -> usize {
     shape(
         model,
-        Layout { width: super::config::MIN_WIDTH, limbs: 1, range_columns: 1, pack: false, fold: false },
+        Layout {
+            width: super::config::MIN_WIDTH,
+            limbs: 1,
+            range_columns: 1,
+            pack: false,
+            fold: false,
+            freivalds: false,
+        },
         visibility,
     )
     .min_width()
@@ -354,17 +365,34 @@ pub fn candidate_layouts(
         Objective::Prover => &[false],
         Objective::Verifier => &[false, true],
     };
+    // the random-challenge check only pays for a Linear over many rows
+    let freivalds_choices: &[bool] = if has_batched_linear(model) { &[false, true] } else { &[false] };
     let mut layouts = Vec::new();
     for &width in &widths {
         for &limbs in limb_choices {
             for range_columns in [3, 1] {
                 for &pack in pack_choices {
-                    layouts.extend([false, true].map(|fold| Layout { width, limbs, range_columns, pack, fold }));
+                    for &freivalds in freivalds_choices {
+                        layouts.extend([false, true].map(|fold| Layout {
+                            width,
+                            limbs,
+                            range_columns,
+                            pack,
+                            fold,
+                            freivalds,
+                        }));
+                    }
                 }
             }
         }
     }
     layouts
+}
+
+/// Whether some Linear multiplies a matrix of several rows (a convolution, a batch).
+fn has_batched_linear(model: &QuantizedModel) -> bool {
+    use crate::quantize::QOp;
+    model.nodes.iter().any(|n| matches!(&n.op, QOp::Linear { k, n: cols, .. } if n.len() / cols > 1 && *k > 1))
 }
 
 /// Chooses the circuit shape among [`candidate_layouts`] and, for the verifier, a floor on the

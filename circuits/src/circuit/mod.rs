@@ -95,6 +95,13 @@ impl Circuit<Fr> for ModelCircuit {
                 {
                     return Err(Error::Synthesis);
                 }
+                // second phase: every first-phase cell is assigned, the challenges can be drawn
+                if let Some(gadget) = &config.freivalds {
+                    ctx.next_phase();
+                    for check in &wires.checks {
+                        gadget.finish(&mut ctx, check)?;
+                    }
+                }
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
                 if ctx.row() > config.usable_rows {

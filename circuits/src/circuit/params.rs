@@ -70,6 +70,11 @@ pub struct CircuitParams {
     /// Slot bits of a packed output value (0: one instance per value).
     #[serde(default)]
     pub pack_output: u32,
+    /// Whether matrix products with many rows are checked by a random challenge (a second
+    /// phase: one more advice column and two challenges; see `gadgets::freivalds`). Each
+    /// Linear uses it only where it takes fewer rows than its dot products.
+    #[serde(default)]
+    pub freivalds: bool,
 }
 
 fn yes() -> bool {
@@ -106,6 +111,7 @@ impl Default for CircuitParams {
             folded_range: false,
             pack_input: 0,
             pack_output: 0,
+            freivalds: false,
         }
     }
 }

@@ -16,6 +16,7 @@ mod select;
 use crate::circuit::config::ModelConfig;
 use crate::circuit::params::CircuitParams;
 use crate::circuit::visibility::ModelVisibility;
+use crate::gadgets::freivalds::PendingCheck;
 use crate::layout::region::{RegionCtx, Wire};
 use crate::quantize::{QNode, QOp, QuantizedModel};
 use halo2_proofs::plonk::Error;
@@ -26,6 +27,8 @@ pub struct ModelWires {
     pub input: Vec<Wire>,
     pub outputs: Vec<Vec<Wire>>,
     pub params: Vec<Wire>,
+    /// Matrix products whose random-challenge check finishes in the second phase.
+    pub checks: Vec<PendingCheck>,
 }
 
 /// Lays out every node of `model`. `input` is the quantized input (None during keygen).
@@ -37,12 +40,13 @@ pub fn assign_model(
 ) -> Result<ModelWires, Error> {
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(model.nodes.len());
     let mut params: Vec<Wire> = Vec::new();
+    let mut checks = Vec::new();
     for node in &model.nodes {
         let arg = |i: usize| &wires[node.inputs[i]];
         let out = match &node.op {
             QOp::Input => input::assign(cfg, ctx, node.len(), input)?,
             QOp::Const { values } => constant::assign(cfg, ctx, values, &mut params)?,
-            QOp::Linear { .. } => linear::assign(cfg, ctx, node, arg(0), &mut params)?,
+            QOp::Linear { .. } => linear::assign(cfg, ctx, node, arg(0), &mut params, &mut checks)?,
             QOp::Binary { .. } => binary::assign(cfg, ctx, model, node, arg(0), arg(1))?,
             QOp::Requant(r) => relu::assign(cfg, ctx, arg(0), *r)?,
             QOp::Lut { .. } => nonlinear::assign(cfg, ctx, model, node, arg(0))?,
@@ -64,7 +68,7 @@ pub fn assign_model(
         wires.push(out);
     }
     let outputs = model.outputs.iter().map(|&o| wires[o].clone()).collect();
-    Ok(ModelWires { input: wires.swap_remove(model.input), outputs, params })
+    Ok(ModelWires { input: wires.swap_remove(model.input), outputs, params, checks })
 }
 
 /// Whether any node requantizes: a rescale, a Relu, or a Concat that rescales down.

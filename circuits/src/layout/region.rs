@@ -6,7 +6,7 @@
 use halo2_proofs::{
     circuit::{Cell, Region, Value},
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, Fixed, Selector},
+    plonk::{Advice, Challenge, Column, Fixed, Selector},
 };
 
 /// An assigned advice cell and the integer it holds (unknown during keygen).
@@ -90,6 +90,21 @@ impl<'a, 'r> RegionCtx<'a, 'r> {
         let copy = self.region.assign_advice(column, row, value).cell();
         self.region.constrain_equal(copy, cell);
         copy
+    }
+
+    pub fn constrain_equal(&mut self, left: Cell, right: Cell) {
+        self.region.constrain_equal(left, right);
+    }
+
+    /// Ends the first phase: the prover commits every first-phase column, and challenges drawn
+    /// after them become known (see `gadgets::freivalds`).
+    pub fn next_phase(&mut self) {
+        self.region.next_phase();
+    }
+
+    /// A challenge's value: unknown before its phase (keygen, a mock prover's first pass).
+    pub fn challenge(&self, challenge: Challenge) -> Value<Fr> {
+        self.region.get_challenge(challenge)
     }
 
     pub fn constrain_cell_constant(&mut self, cell: Cell, value: Fr) -> Result<(), halo2_proofs::plonk::Error> {

@@ -164,8 +164,10 @@ impl Assignment<Fr> for Recording {
         Ok(())
     }
 
+    /// Challenges are 1 here, as the rules substitute them: the recorded second-phase cells
+    /// then satisfy the constraints the rules evaluate.
     fn get_challenge(&self, _: Challenge) -> Value<Fr> {
-        Value::unknown()
+        Value::known(Fr::ONE)
     }
 
     fn push_namespace<NR: Into<String>, N: FnOnce() -> NR>(&mut self, _: N) {}

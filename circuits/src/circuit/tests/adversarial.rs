@@ -73,7 +73,12 @@ const SMALL_SAMPLE: [f64; 6] = [0.8, -1.2, 0.5, 2.0, -0.3, 0.6];
 
 fn at(width: usize, limbs: u32, visibility: ModelVisibility) -> impl FnOnce(&QuantizedModel) -> CircuitParams {
     move |model| {
-        params_for(model, Layout { width, limbs, range_columns: 3, pack: false, fold: false }, visibility).unwrap()
+        params_for(
+            model,
+            Layout { width, limbs, range_columns: 3, pack: false, fold: false, freivalds: false },
+            visibility,
+        )
+        .unwrap()
     }
 }
 

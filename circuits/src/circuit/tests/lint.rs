@@ -12,7 +12,7 @@ fn layouts(min_width: usize) -> Vec<Layout> {
             for range_columns in [3, 1] {
                 for pack in [false, true] {
                     for fold in [false, true] {
-                        all.push(Layout { width, limbs, range_columns, pack, fold });
+                        all.push(Layout { width, limbs, range_columns, pack, fold, freivalds: false });
                     }
                 }
             }

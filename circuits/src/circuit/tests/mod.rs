@@ -3,6 +3,7 @@
 //! wrong constant, wrong instance) is caught by the constraint meant to catch it.
 
 mod adversarial;
+mod freivalds;
 mod lint;
 mod verifier_layouts;
 
@@ -79,9 +80,12 @@ fn setup_visible(width: Option<usize>, limbs: u32, visibility: ModelVisibility) 
 
 fn setup_layout(width: Option<usize>, limbs: u32, range_columns: usize, visibility: ModelVisibility) -> Setup {
     setup_graph(test_graph(), &SAMPLE, |model| match width {
-        Some(width) => {
-            params_for(model, Layout { width, limbs, range_columns, pack: false, fold: false }, visibility).unwrap()
-        }
+        Some(width) => params_for(
+            model,
+            Layout { width, limbs, range_columns, pack: false, fold: false, freivalds: false },
+            visibility,
+        )
+        .unwrap(),
         None => choose_params(model, None, visibility, Default::default()).unwrap(),
     })
 }

@@ -77,7 +77,7 @@ fn setup_packed(limbs: u32, range_columns: usize) -> Setup {
     setup_graph(test_graph(), &SAMPLE, |model| {
         params_for(
             model,
-            Layout { width: 6, limbs, range_columns, pack: true, fold: false },
+            Layout { width: 6, limbs, range_columns, pack: true, fold: false, freivalds: false },
             ModelVisibility::default(),
         )
         .unwrap()
@@ -181,7 +181,7 @@ fn narrow(layout: Layout) -> Setup {
     setup_graph(graph, &SAMPLE, |model| params_for(model, layout, ModelVisibility::default()).unwrap())
 }
 
-const TWO_COLUMNS: Layout = Layout { width: 2, limbs: 1, range_columns: 1, pack: true, fold: true };
+const TWO_COLUMNS: Layout = Layout { width: 2, limbs: 1, range_columns: 1, pack: true, fold: true, freivalds: false };
 
 #[test]
 fn two_column_layouts_verify() {
@@ -225,7 +225,7 @@ fn setup_folded() -> Setup {
     setup_graph(test_graph(), &SAMPLE, |model| {
         params_for(
             model,
-            Layout { width: 6, limbs: 1, range_columns: 1, pack: false, fold: true },
+            Layout { width: 6, limbs: 1, range_columns: 1, pack: false, fold: true, freivalds: false },
             ModelVisibility::default(),
         )
         .unwrap()

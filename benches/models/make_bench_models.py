@@ -1,0 +1,73 @@
+"""Generates the benchmark models of benches/models/ (committed; re-run to regenerate).
+
+- cifar_cnn: a CIFAR-10-size CNN, 3x32x32 -> three (Conv 3x3 pad 1 + BatchNormalization + Relu)
+  stages of 16, 32 and 64 channels, MaxPool 2x2 after the first two, GlobalAveragePool, Gemm to
+  10 classes: about 2.8 M multiply-adds, the model of the scale issue.
+- cifar_cnn_x2: the same with every width doubled (32, 64, 128 channels).
+
+Weights are random (He-scaled) and the BatchNormalization statistics non-trivial, so folding and
+quantization are exercised as on a trained model. Needs `onnx` and `numpy`.
+
+    python3 benches/models/make_bench_models.py
+"""
+
+import json
+import os
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper, save
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cnn(name: str, widths, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+
+    def init(n, a):
+        inits.append(numpy_helper.from_array(np.asarray(a, dtype=np.float32), n))
+
+    x, channels = "input", 3
+    for i, width in enumerate(widths, start=1):
+        init(f"w{i}", rng.normal(scale=np.sqrt(2.0 / (9 * channels)), size=(width, channels, 3, 3)))
+        init(f"b{i}", rng.normal(scale=0.05, size=width))
+        for part, values in (("scale", rng.uniform(0.6, 1.4, width)), ("bias", rng.normal(scale=0.1, size=width)),
+                             ("mean", rng.normal(scale=0.1, size=width)), ("var", rng.uniform(0.5, 1.5, width))):
+            init(f"bn{i}_{part}", values)
+        nodes += [
+            helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [f"c{i}"], name=f"c{i}", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1]),
+            helper.make_node("BatchNormalization", [f"c{i}", f"bn{i}_scale", f"bn{i}_bias", f"bn{i}_mean", f"bn{i}_var"], [f"bn{i}"], name=f"bn{i}"),
+            helper.make_node("Relu", [f"bn{i}"], [f"r{i}"], name=f"r{i}"),
+        ]
+        x = f"r{i}"
+        if i < len(widths):
+            nodes.append(helper.make_node("MaxPool", [x], [f"p{i}"], name=f"p{i}", kernel_shape=[2, 2], strides=[2, 2]))
+            x = f"p{i}"
+        channels = width
+    init("fc_w", rng.normal(scale=np.sqrt(1.0 / channels), size=(10, channels)))
+    init("fc_b", rng.normal(scale=0.05, size=10))
+    nodes += [
+        helper.make_node("GlobalAveragePool", [x], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
+        helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["logits"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-benches")
+    model.ir_version = 8
+    folder = os.path.join(HERE, name)
+    os.makedirs(folder, exist_ok=True)
+    save(model, os.path.join(folder, "model.onnx"))
+    for file in ("input.json", "input2.json"):
+        image = rng.uniform(-1.0, 1.0, size=3 * 32 * 32)  # a normalized image
+        with open(os.path.join(folder, file), "w") as fh:
+            json.dump({"input_data": [[round(float(v), 4) for v in image]]}, fh)
+
+
+if __name__ == "__main__":
+    cnn("cifar_cnn", [16, 32, 64], seed=10)
+    cnn("cifar_cnn_x2", [32, 64, 128], seed=11)
