@@ -4,6 +4,9 @@
   stages of 16, 32 and 64 channels, MaxPool 2x2 after the first two, GlobalAveragePool, Gemm to
   10 classes: about 2.8 M multiply-adds, the model of the scale issue.
 - cifar_cnn_x2: the same with every width doubled (32, 64, 128 channels).
+- mlp_1m: an MLP 784-1024-1024-10 with Relu, about 1.86 M parameters.
+- credit_mlp: a credit MLP 16-64-32-1 (Relu, Sigmoid) with a symbolic batch dimension, and
+  input files of 32, 256 and 1,024 borrowers (`input_b32.json`, …): the batch fixes the shape.
 
 Weights are random (He-scaled) and the BatchNormalization statistics non-trivial, so folding and
 quantization are exercised as on a trained model. Needs `onnx` and `numpy`.
@@ -68,6 +71,38 @@ def cnn(name: str, widths, seed: int) -> None:
             json.dump({"input_data": [[round(float(v), 4) for v in image]]}, fh)
 
 
+def dense(name: str, sizes, batch: str, activations, seed: int, inputs) -> None:
+    """A chain of Gemm layers; `activations[i]` follows layer i (None: nothing)."""
+    rng = np.random.default_rng(seed)
+    nodes, inits, x = [], [], "input"
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        inits.append(numpy_helper.from_array(rng.normal(scale=np.sqrt(2.0 / fan_in), size=(fan_in, fan_out)).astype(np.float32), f"w{i}"))
+        inits.append(numpy_helper.from_array(rng.normal(scale=0.05, size=fan_out).astype(np.float32), f"b{i}"))
+        nodes.append(helper.make_node("Gemm", [x, f"w{i}", f"b{i}"], [f"fc{i}"], name=f"fc{i}"))
+        x = f"fc{i}"
+        if activations[i]:
+            nodes.append(helper.make_node(activations[i], [x], [f"act{i}"], name=f"act{i}"))
+            x = f"act{i}"
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, sizes[0]])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [batch, sizes[-1]])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-benches")
+    model.ir_version = 8
+    folder = os.path.join(HERE, name)
+    os.makedirs(folder, exist_ok=True)
+    save(model, os.path.join(folder, "model.onnx"))
+    for file, rows in inputs:
+        data = rng.normal(size=rows * sizes[0]).clip(-3, 3)
+        with open(os.path.join(folder, file), "w") as fh:
+            json.dump({"input_data": [[round(float(v), 4) for v in data]]}, fh)
+
+
 if __name__ == "__main__":
     cnn("cifar_cnn", [16, 32, 64], seed=10)
     cnn("cifar_cnn_x2", [32, 64, 128], seed=11)
+    dense("mlp_1m", [784, 1024, 1024, 10], 1, ["Relu", "Relu", None], 12, [("input.json", 1), ("input2.json", 1)])
+    batches = [(f"input_b{n}.json", n) for n in (32, 256, 1024)] + [(f"input2_b{n}.json", n) for n in (32, 256, 1024)]
+    dense("credit_mlp", [16, 64, 32, 1], "N", ["Relu", "Relu", "Sigmoid"], 13, batches)
