@@ -7,7 +7,7 @@
 //! that nothing else reads. The circuit then proves one Linear and one requantization instead of
 //! three requantized ops, and the quantized model rounds once instead of three times.
 
-use zkinfer_circuits::ir::{broadcast_source_indices, BinaryKind, Graph, NodeId, Op};
+use zkinfer_circuits::ir::{broadcast_source_indices, BinaryKind, Graph, Node, NodeId, Op};
 use zkinfer_circuits::Tensor;
 
 /// Folds every foldable `Mul`/`Add` into its Linear; a folded op becomes an identity `Reshape`
@@ -36,6 +36,49 @@ pub fn fold_affine_into_linear(mut graph: Graph) -> Graph {
         graph.nodes[id].inputs = vec![fold.operand];
     }
     graph
+}
+
+/// `Relu(rewire(Linear))` becomes `rewire(Relu(Linear))` when the re-wirings (`Reshape`s and
+/// `Select`s: a Conv's NHWC → NCHW transpose, a folded BatchNormalization) have no other reader:
+/// a Relu commutes with any re-wiring (and with its zero padding, Relu(0) = 0), and next to its
+/// Linear it fuses into the Linear's requantization instead of being a requantization of its own.
+pub fn sink_relu_into_linear(mut graph: Graph) -> Graph {
+    for id in 0..graph.nodes.len() {
+        if graph.nodes[id].op != Op::Relu {
+            continue;
+        }
+        let consumers = graph.consumer_counts();
+        let Some(chain) = rewiring_chain(&graph, graph.nodes[id].inputs[0], &consumers) else { continue };
+        // chain: the re-wirings from the Linear's reader up to the Relu's input; shift each op up
+        // one node and put the Relu at the bottom, so every id keeps its readers
+        let linear = graph.nodes[chain[0]].inputs[0];
+        let mut slots = chain.clone();
+        slots.push(id);
+        let moved: Vec<Node> = slots.iter().map(|&n| graph.nodes[n].clone()).collect();
+        graph.nodes[slots[0]] = Node {
+            op: Op::Relu,
+            inputs: vec![linear],
+            shape: graph.nodes[linear].shape.clone(),
+            ..moved[slots.len() - 1].clone()
+        };
+        for (i, &slot) in slots.iter().enumerate().skip(1) {
+            graph.nodes[slot] = Node { inputs: vec![slots[i - 1]], ..moved[i - 1].clone() };
+        }
+    }
+    graph
+}
+
+/// The single-reader `Reshape`/`Select` nodes from a Linear's only reader up to `top`, bottom
+/// first; `None` unless `top` is such a chain over a Linear.
+fn rewiring_chain(graph: &Graph, top: NodeId, consumers: &[usize]) -> Option<Vec<NodeId>> {
+    let mut chain = vec![];
+    let mut at = top;
+    while matches!(graph.nodes[at].op, Op::Reshape | Op::Select { .. }) && consumers[at] == 1 {
+        chain.push(at);
+        at = *graph.nodes[at].inputs.first()?;
+    }
+    let is_linear = matches!(graph.nodes[at].op, Op::Linear { .. }) && consumers[at] == 1;
+    (is_linear && !chain.is_empty()).then(|| chain.into_iter().rev().collect())
 }
 
 struct Fold {
@@ -100,7 +143,6 @@ fn trace_to_linear(graph: &Graph, id: NodeId, consumers: &[usize]) -> Option<(No
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkinfer_circuits::ir::Node;
 
     fn node(name: &str, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>) -> Node {
         Node { name: name.into(), op, inputs, shape }
@@ -167,5 +209,34 @@ mod tests {
         assert!(matches!(folded.nodes[4].op, Op::Binary(BinaryKind::Mul)), "a row-dependent scale was folded");
         // nor does the shift after it: the unfolded Mul stands between it and the Linear
         assert!(matches!(folded.nodes[6].op, Op::Binary(BinaryKind::Add)));
+    }
+
+    #[test]
+    fn a_relu_after_a_transpose_and_a_reshape_sinks_next_to_its_linear_with_the_same_outputs() {
+        // x → Linear → Select (reverse) → Reshape → Relu → (output)
+        let mut g = graph(vec![1.0; 3], false);
+        g.nodes.truncate(3);
+        g.nodes.push(node("reshape", Op::Reshape, vec![2], vec![3]));
+        g.nodes.push(node("relu", Op::Relu, vec![3], vec![3]));
+        g.outputs = vec![4];
+        let x = [0.9, -0.3];
+        let before = g.eval_f64(&x)[4].clone();
+        let sunk = sink_relu_into_linear(g);
+        assert!(matches!(sunk.nodes[2].op, Op::Relu) && sunk.nodes[2].inputs == [1], "{:?}", sunk.nodes[2]);
+        assert_eq!(sunk.nodes[2].shape, vec![1, 3]);
+        assert!(matches!(sunk.nodes[3].op, Op::Select { .. }) && matches!(sunk.nodes[4].op, Op::Reshape));
+        assert!(before.iter().any(|&v| v == 0.0) && before.iter().any(|&v| v > 0.0), "the sample exercises the Relu");
+        assert_eq!(sunk.eval_f64(&x)[4], before);
+    }
+
+    #[test]
+    fn a_relu_stays_when_the_rewired_tensor_has_another_reader() {
+        let mut g = graph(vec![1.0; 3], true); // `other` reads the Select
+        g.nodes.truncate(3);
+        g.nodes.push(node("relu", Op::Relu, vec![2], vec![1, 3]));
+        g.nodes.push(node("other", Op::Relu, vec![2], vec![1, 3]));
+        g.outputs = vec![3, 4];
+        let sunk = sink_relu_into_linear(g);
+        assert!(matches!(sunk.nodes[2].op, Op::Select { .. }) && matches!(sunk.nodes[3].op, Op::Relu));
     }
 }

@@ -94,7 +94,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
         outputs.push(b.node_of(&v, &o.name));
     }
     let graph = Graph { nodes: b.nodes, input: input_id, outputs };
-    let graph = prune(crate::fold::fold_affine_into_linear(graph));
+    let graph = prune(crate::fold::sink_relu_into_linear(crate::fold::fold_affine_into_linear(graph)));
     graph.validate().map_err(ImportError::Malformed)?;
     Ok(graph)
 }
