@@ -148,7 +148,7 @@ fn wrong_input_shape_is_rejected() {
     let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
     let out =
         zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
-    fails_with(&out, "input has 3 values but the model expects 10");
+    fails_with(&out, "in.json': it has 3 values, but the model was compiled for input shape [1, 10] (10 values)");
     assert!(!proof.exists());
     let input = write_input(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
     let out =

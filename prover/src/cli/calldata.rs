@@ -7,8 +7,6 @@ use zkinfer_verifier_contract::abi::{raw_verifier_call, verify_proof_call, word_
 pub struct Args {
     #[arg(long)]
     proof: PathBuf,
-    #[arg(long)]
-    json: bool,
 }
 
 /// The instances of a proof bundle as 32-byte words.
@@ -23,14 +21,14 @@ pub fn instance_words(bundle: &ProofBundle) -> anyhow::Result<Vec<[u8; 32]>> {
         .collect()
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let bundle = ProofBundle::load(&a.proof)?;
     let proof = bundle.proof_bytes()?;
     let words = instance_words(&bundle)?;
     let verify_call = format!("0x{}", hex::encode(verify_proof_call(&proof, &words)));
     let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&proof, &words)));
     let decimals: Vec<String> = words.iter().map(word_to_decimal).collect();
-    if a.json {
+    if json {
         print_json(
             &serde_json::json!({ "verifyProof_calldata": verify_call, "raw_calldata": raw_call, "proof": format!("0x{}", bundle.proof), "instances": decimals }),
         );
