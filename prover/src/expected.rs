@@ -19,21 +19,39 @@ pub struct Mismatch {
     pub proved: f64,
     pub expected: f64,
     pub difference: f64,
-    pub tolerance: f64,
+    pub tolerance: Tolerance,
+}
+
+/// How far a proved output may be from its expected value: the error `compile` measured for
+/// it, plus one quantization step for a float output (0 for an integer one).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Tolerance {
+    pub measured_error: f64,
+    pub quantization_step: f64,
+    pub total: f64,
 }
 
 impl Mismatch {
     /// The warning `prove` prints.
     pub fn warning(&self) -> String {
+        let t = &self.tolerance;
+        let basis = if t.quantization_step > 0.0 {
+            format!(
+                "the error compile measured, {:.6}, plus one quantization step, {}",
+                t.measured_error, t.quantization_step
+            )
+        } else {
+            format!("the error compile measured on the calibration inputs, {}", t.measured_error)
+        };
         format!(
-            "output '{}'[{}]: proved {}, the input file's output_data says {} (difference {:.6}, more than this output's tolerance {:.6}: the error compile measured plus one quantization step)",
-            self.output, self.index, self.proved, self.expected, self.difference, self.tolerance
+            "output '{}'[{}]: proved {}, but the input file's output_data says {} (off by {:.6}, more than this output's tolerance {:.6}: {basis})",
+            self.output, self.index, self.proved, self.expected, self.difference, t.total
         )
     }
 }
 
 /// Each output's tolerance, in the order of the model's outputs.
-pub fn tolerances(compiled: &CompiledModel) -> Vec<f64> {
+pub fn tolerances(compiled: &CompiledModel) -> Vec<Tolerance> {
     let names = compiled.output_names();
     compiled
         .model
@@ -42,9 +60,10 @@ pub fn tolerances(compiled: &CompiledModel) -> Vec<f64> {
         .zip(&names)
         .enumerate()
         .map(|(i, (&o, (_, dtype)))| {
-            let measured = compiled.accuracy.outputs.get(i).map_or(0.0, |a| a.max_abs_error);
-            let step = if zkinfer_onnx::is_integer(dtype) { 0.0 } else { 2f64.powi(-compiled.model.nodes[o].scale) };
-            measured + step
+            let measured_error = compiled.accuracy.outputs.get(i).map_or(0.0, |a| a.max_abs_error);
+            let quantization_step =
+                if zkinfer_onnx::is_integer(dtype) { 0.0 } else { 2f64.powi(-compiled.model.nodes[o].scale) };
+            Tolerance { measured_error, quantization_step, total: measured_error + quantization_step }
         })
         .collect()
 }
@@ -87,7 +106,7 @@ pub fn compare(compiled: &CompiledModel, proved: &[Vec<f64>], expected: &[Vec<f6
         for (index, (&proved, &expected)) in p.iter().zip(e).enumerate() {
             let difference = (proved - expected).abs();
             // a hair of slack for the decimal rounding of the numbers in the file
-            if difference.is_nan() || difference > tolerance * (1.0 + 1e-9) + 1e-12 {
+            if difference.is_nan() || difference > tolerance.total * (1.0 + 1e-9) + 1e-12 {
                 out.push(Mismatch { output: name.clone(), index, proved, expected, difference, tolerance });
             }
         }

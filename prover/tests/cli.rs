@@ -3,32 +3,10 @@
 
 mod common;
 
+use common::cli::*;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
-
-fn zkinfer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkinfer")).args(args).output().expect("run zkinfer")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Asserts a clean failure: non-zero exit, `needle` in the message, no panic.
-fn fails_with(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
-}
-
-fn succeeds(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
-}
 
 /// A compiled linear regression with an SRS and keys, made through the CLI once.
 struct Work {
@@ -85,12 +63,6 @@ fn work() -> &'static Work {
     })
 }
 
-fn write_input(dir: &Path, name: &str, json: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, json).unwrap();
-    p
-}
-
 #[test]
 fn pipeline_runs_through_the_cli() {
     let w = work();
@@ -127,7 +99,7 @@ fn malformed_onnx_is_a_clear_error() {
 #[test]
 fn unsupported_op_names_op_and_node() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3, 4]]}"#);
+    let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3, 4]]}"#);
     let out = zkinfer(&[
         "compile",
         s(&models_dir().join("fixtures/unsupported_op.onnx")),
@@ -145,12 +117,12 @@ fn wrong_input_shape_is_rejected() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
-    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
+    let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
     let out =
         zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
     fails_with(&out, "in.json': it has 3 values, but the model was compiled for input shape [1, 10] (10 values)");
     assert!(!proof.exists());
-    let input = write_input(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
+    let input = write_file(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
     let out =
         zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
     fails_with(&out, "input_data");
@@ -163,7 +135,7 @@ fn nan_and_infinity_are_rejected() {
     let proof = dir.path().join("p.json");
     for (value, needle) in [("\"NaN\"", "NaN"), ("\"inf\"", "inf")] {
         let json = format!(r#"{{"input_data": [[{value}, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}}"#);
-        let input = write_input(dir.path(), "in.json", &json);
+        let input = write_file(dir.path(), "in.json", &json);
         let out = zkinfer(&[
             "prove",
             s(&w.path("lr.zkc")),
@@ -192,7 +164,7 @@ fn nan_and_infinity_are_rejected() {
 fn value_outside_the_quantized_range_is_rejected() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
-    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
+    let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
     let out = zkinfer(&[
         "prove",
         s(&w.path("lr.zkc")),
@@ -265,13 +237,13 @@ fn corrupted_proof_files_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let verify = |proof: &Path| zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(proof)]);
     let text = std::fs::read_to_string(w.path("proof.json")).unwrap();
-    let not_json = write_input(dir.path(), "a.json", &text[..text.len() / 2]);
+    let not_json = write_file(dir.path(), "a.json", &text[..text.len() / 2]);
     fails_with(&verify(&not_json), "is not a valid proof");
     let mut bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
     let proof = bundle["proof"].as_str().unwrap().to_string();
     let flipped = format!("{}{}", &proof[..100], if &proof[100..101] == "0" { "1" } else { "0" }) + &proof[101..];
     bundle["proof"] = serde_json::Value::String(flipped);
-    let tampered = write_input(dir.path(), "b.json", &bundle.to_string());
+    let tampered = write_file(dir.path(), "b.json", &bundle.to_string());
     fails_with(&verify(&tampered), "proof rejected");
     fails_with(&verify(&w.path("lr.zkc")), "is not a valid proof: it is a zkinfer-compiled-model file");
 }
@@ -294,7 +266,7 @@ fn circuit_bigger_than_the_srs_is_a_clear_error() {
     ]);
     fails_with(&out, "needs 2^7 rows but the SRS");
     assert!(!pk.exists() && !vk.exists());
-    let junk = write_input(dir.path(), "junk.bin", "not an srs");
+    let junk = write_file(dir.path(), "junk.bin", "not an srs");
     let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&junk), "--pk", s(&pk), "--vk", s(&vk)]);
     fails_with(&out, "not a valid KZG SRS");
 }
@@ -368,7 +340,7 @@ fn solidity_verifier_and_calldata_for_a_proof() {
     let proof = bundle["proof"].as_str().unwrap().to_string();
     let flipped = format!("{}{}{}", &proof[..200], if &proof[200..201] == "0" { "1" } else { "0" }, &proof[201..]);
     bundle["proof"] = serde_json::Value::String(flipped);
-    let tampered = write_input(dir.path(), "t.json", &bundle.to_string());
+    let tampered = write_file(dir.path(), "t.json", &bundle.to_string());
     fails_with(&zkinfer(&["evm-verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&tampered)]), "rejected the proof");
 }
 
@@ -494,7 +466,7 @@ fn files_from_before_the_soundness_review_are_refused_with_a_remedy() {
     let dir = tempfile::tempdir().unwrap();
     let mut zkc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("lr.zkc")).unwrap()).unwrap();
     zkc["version"] = 1.into();
-    let old = write_input(dir.path(), "old.zkc", &zkc.to_string());
+    let old = write_file(dir.path(), "old.zkc", &zkc.to_string());
     fails_with(&zkinfer(&["inspect", s(&old)]), "made by an older zkinfer");
     let mut vk = std::fs::read(w.path("vk.bin")).unwrap();
     vk[12..16].copy_from_slice(&1u32.to_le_bytes());

@@ -14,7 +14,10 @@ pub use cache::cache_path;
 use crate::error::{Result, ZkError};
 use crate::files;
 use halo2_proofs::{
-    halo2curves::bn256::Bn256,
+    halo2curves::{
+        bn256::{Bn256, G1Affine, G2Affine},
+        serde::SerdeObject,
+    },
     poly::{
         commitment::{Params, ParamsProver},
         kzg::commitment::ParamsKZG,
@@ -23,6 +26,7 @@ use halo2_proofs::{
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -75,10 +79,29 @@ fn declared_k(head: &[u8], len: u64, path: &Path) -> Result<u32> {
 }
 
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Srs> {
-    declared_k(bytes, bytes.len() as u64, path)?;
-    // the checked format verifies that every point is on the curve
-    ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes)
-        .map_err(|e| ZkError::bad_file(path, "KZG SRS (halo2 params)", e))
+    let k = declared_k(bytes, bytes.len() as u64, path)?;
+    let bad = |reason: String| ZkError::bad_file(path, "KZG SRS (halo2 params)", reason);
+    check_points(bytes, k).map_err(bad)?;
+    // `RawBytes` checks that coordinates are canonical field elements, not that points are on
+    // the curve: `check_points` did that
+    ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).map_err(|e| bad(e.to_string()))
+}
+
+/// That every point of a k-SRS in the standard layout is on its curve (for BN254's G1, whose
+/// cofactor is 1, that is also membership of the group).
+fn check_points(bytes: &[u8], k: u32) -> std::result::Result<(), String> {
+    let n = 1usize << k;
+    let g1 = &bytes[4..4 + 2 * n * 64];
+    let off = g1.par_chunks(64).position_any(|p| G1Affine::from_raw_bytes(p).is_none());
+    if let Some(i) = off {
+        let which = if i < n { format!("power #{i}") } else { format!("Lagrange point #{}", i - n) };
+        return Err(format!("G1 {which} is not a point of the curve"));
+    }
+    let g2 = &bytes[4 + 2 * n * 64..];
+    match g2.chunks(128).position(|p| G2Affine::from_raw_bytes(p).is_none()) {
+        Some(i) => Err(format!("{} is not a point of the curve", ["g2", "s·g2"][i])),
+        None => Ok(()),
+    }
 }
 
 pub fn load(path: &Path) -> Result<Srs> {
