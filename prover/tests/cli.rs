@@ -118,13 +118,11 @@ fn wrong_input_shape_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
     let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
-    let out =
-        zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &proof);
     fails_with(&out, "in.json': it has 3 values, but the model was compiled for input shape [1, 10] (10 values)");
     assert!(!proof.exists());
     let input = write_file(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
-    let out =
-        zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &proof);
     fails_with(&out, "input_data");
 }
 
@@ -136,16 +134,7 @@ fn nan_and_infinity_are_rejected() {
     for (value, needle) in [("\"NaN\"", "NaN"), ("\"inf\"", "inf")] {
         let json = format!(r#"{{"input_data": [[{value}, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}}"#);
         let input = write_file(dir.path(), "in.json", &json);
-        let out = zkinfer(&[
-            "prove",
-            s(&w.path("lr.zkc")),
-            "--pk",
-            s(&w.path("pk.bin")),
-            "--input",
-            s(&input),
-            "-o",
-            s(&proof),
-        ]);
+        let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &proof);
         fails_with(&out, needle);
         assert!(!proof.exists());
         let out = zkinfer(&[
@@ -165,16 +154,7 @@ fn value_outside_the_quantized_range_is_rejected() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
     let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
-    let out = zkinfer(&[
-        "prove",
-        s(&w.path("lr.zkc")),
-        "--pk",
-        s(&w.path("pk.bin")),
-        "--input",
-        s(&input),
-        "-o",
-        s(&dir.path().join("p.json")),
-    ]);
+    let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &dir.path().join("p.json"));
     fails_with(&out, "outside the quantized input range");
 }
 
@@ -205,8 +185,7 @@ fn corrupted_or_swapped_key_files_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
     let input = input_path("linear_regression", "input.json");
-    let prove_with =
-        |pk: &Path| zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(pk), "--input", s(&input), "-o", s(&proof)]);
+    let prove_with = |pk: &Path| prove(&w.path("lr.zkc"), pk, &input, &proof);
 
     fails_with(&prove_with(&w.path("vk.bin")), "it is a zkinfer verifying key");
     let bytes = std::fs::read(w.path("pk.bin")).unwrap();
@@ -254,20 +233,11 @@ fn circuit_bigger_than_the_srs_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&zkinfer(&["srs", "gen", "--k", "4", "-o", s(&dir.path().join("small.bin"))]));
     let (pk, vk) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"));
-    let out = zkinfer(&[
-        "setup",
-        s(&w.path("lr.zkc")),
-        "--srs",
-        s(&dir.path().join("small.bin")),
-        "--pk",
-        s(&pk),
-        "--vk",
-        s(&vk),
-    ]);
+    let out = setup(&w.path("lr.zkc"), &dir.path().join("small.bin"), &pk, &vk);
     fails_with(&out, "needs 2^7 rows but the SRS");
     assert!(!pk.exists() && !vk.exists());
     let junk = write_file(dir.path(), "junk.bin", "not an srs");
-    let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&junk), "--pk", s(&pk), "--vk", s(&vk)]);
+    let out = setup(&w.path("lr.zkc"), &junk, &pk, &vk);
     fails_with(&out, "not a valid KZG SRS");
 }
 
@@ -277,18 +247,9 @@ fn a_larger_srs_is_downsized() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&zkinfer(&["srs", "gen", "--k", "14", "-o", s(&dir.path().join("big.bin"))]));
     let (pk, vk, proof) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"), dir.path().join("p.json"));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&w.path("lr.zkc")),
-        "--srs",
-        s(&dir.path().join("big.bin")),
-        "--pk",
-        s(&pk),
-        "--vk",
-        s(&vk),
-    ]));
+    succeeds(&setup(&w.path("lr.zkc"), &dir.path().join("big.bin"), &pk, &vk));
     let input = input_path("linear_regression", "input2.json");
-    succeeds(&zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&pk), "--input", s(&input), "-o", s(&proof)]));
+    succeeds(&prove(&w.path("lr.zkc"), &pk, &input, &proof));
     succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&proof)]));
     // same seed, so the downsized k = 14 SRS is the k = 13 one: identical keys, interchangeable proofs
     assert_eq!(std::fs::read(&vk).unwrap(), std::fs::read(w.path("vk.bin")).unwrap());
@@ -296,16 +257,7 @@ fn a_larger_srs_is_downsized() {
     // a different seed is a different SRS: the proof does not verify under its keys
     succeeds(&zkinfer(&["srs", "gen", "--k", "13", "--seed", "9", "-o", s(&dir.path().join("other.bin"))]));
     let (pk9, vk9) = (dir.path().join("pk9.bin"), dir.path().join("vk9.bin"));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&w.path("lr.zkc")),
-        "--srs",
-        s(&dir.path().join("other.bin")),
-        "--pk",
-        s(&pk9),
-        "--vk",
-        s(&vk9),
-    ]));
+    succeeds(&setup(&w.path("lr.zkc"), &dir.path().join("other.bin"), &pk9, &vk9));
     fails_with(&zkinfer(&["verify", "--vk", s(&vk9), "--proof", s(&w.path("proof.json"))]), "proof rejected");
 }
 
@@ -498,26 +450,8 @@ fn verify_says_what_private_parameters_do_not_prove() {
         .unwrap()
         .to_string();
     succeeds(&zkinfer(&["srs", "gen", "--k", &k, "-o", s(&p("srs.bin"))]));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&p("m.zkc")),
-        "--srs",
-        s(&p("srs.bin")),
-        "--pk",
-        s(&p("pk.bin")),
-        "--vk",
-        s(&p("vk.bin")),
-    ]));
-    succeeds(&zkinfer(&[
-        "prove",
-        s(&p("m.zkc")),
-        "--pk",
-        s(&p("pk.bin")),
-        "--input",
-        s(&input),
-        "-o",
-        s(&p("proof.json")),
-    ]));
+    succeeds(&setup(&p("m.zkc"), &p("srs.bin"), &p("pk.bin"), &p("vk.bin")));
+    succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &input, &p("proof.json")));
     let text = zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json"))]);
     assert!(
         String::from_utf8_lossy(&text.stdout).contains("note: the parameters are private"),

@@ -19,16 +19,7 @@ fn work() -> &'static Path {
         let input = input_path("linear_regression", "input.json");
         compiled_with_keys(dir.path(), &onnx("linear_regression"), &[&input]);
         let p = |f: &str| dir.path().join(f);
-        succeeds(&zkinfer(&[
-            "prove",
-            s(&p("m.zkc")),
-            "--pk",
-            s(&p("pk.bin")),
-            "--input",
-            s(&input),
-            "-o",
-            s(&p("proof.json")),
-        ]));
+        succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &input, &p("proof.json")));
         dir
     })
     .path()
@@ -44,21 +35,12 @@ fn output_paths_are_checked_before_any_work() {
     let input = input_path("linear_regression", "input.json");
     // the proving key does not exist: an output checked first fails on the output, not the key
     let missing = dir.path().join("missing-dir/proof.json");
-    let out = zkinfer(&[
-        "prove",
-        s(&w("m.zkc")),
-        "--pk",
-        s(&dir.path().join("no-pk.bin")),
-        "--input",
-        s(&input),
-        "-o",
-        s(&missing),
-    ]);
+    let out = prove(&w("m.zkc"), &dir.path().join("no-pk.bin"), &input, &missing);
     fails_with(&out, "the folder '");
     fails_with(&out, "missing-dir' does not exist");
     // a bad --vk no longer costs a good --pk: nothing is written at all
     let pk = dir.path().join("pk.bin");
-    let out = zkinfer(&["setup", s(&w("m.zkc")), "--srs", s(&w("srs.bin")), "--pk", s(&pk), "--vk", s(&missing)]);
+    let out = setup(&w("m.zkc"), &w("srs.bin"), &pk, &missing);
     fails_with(&out, "cannot write");
     assert!(!pk.exists());
     // a folder is no output file
@@ -182,52 +164,16 @@ fn files_of_another_kind_are_named() {
     // an ONNX file where the compiled model goes: compile it first
     let dir = tempfile::tempdir().unwrap();
     let input = input_path("linear_regression", "input.json");
-    let out = zkinfer(&[
-        "setup",
-        s(&onnx("linear_regression")),
-        "--srs",
-        s(&w("srs.bin")),
-        "--pk",
-        s(&dir.path().join("pk.bin")),
-        "--vk",
-        s(&dir.path().join("vk.bin")),
-    ]);
+    let out = setup(&onnx("linear_regression"), &w("srs.bin"), &dir.path().join("pk.bin"), &dir.path().join("vk.bin"));
     fails_with(&out, "it is an ONNX model; compile it first: zkinfer compile");
-    let out = zkinfer(&[
-        "prove",
-        s(&onnx("linear_regression")),
-        "--pk",
-        s(&w("pk.bin")),
-        "--input",
-        s(&input),
-        "-o",
-        s(&dir.path().join("p.json")),
-    ]);
+    let out = prove(&onnx("linear_regression"), &w("pk.bin"), &input, &dir.path().join("p.json"));
     fails_with(&out, "it is an ONNX model; compile it first");
     fails_with(
-        &zkinfer(&[
-            "prove",
-            s(&w("m.zkc")),
-            "--pk",
-            s(&w("srs.bin")),
-            "--input",
-            s(&input),
-            "-o",
-            s(&dir.path().join("p.json")),
-        ]),
+        &prove(&w("m.zkc"), &w("srs.bin"), &input, &dir.path().join("p.json")),
         "it is a KZG SRS (halo2 params)",
     );
     fails_with(
-        &zkinfer(&[
-            "setup",
-            s(&w("m.zkc")),
-            "--srs",
-            s(&w("vk.bin")),
-            "--pk",
-            s(&dir.path().join("pk.bin")),
-            "--vk",
-            s(&dir.path().join("vk.bin")),
-        ]),
+        &setup(&w("m.zkc"), &w("vk.bin"), &dir.path().join("pk.bin"), &dir.path().join("vk.bin")),
         "it is a zkinfer verifying key",
     );
 }

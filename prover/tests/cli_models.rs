@@ -29,7 +29,7 @@ fn c(name: &str) -> PathBuf {
 /// An input near the bundled ones that onnxruntime has no recorded outputs for.
 const UNRECORDED: &str = "[48.0, 89.0, 40.0, 60.0, 9.0, 6.0, 2.0, 7.0]";
 
-fn prove(dir: &Path, input: &Path, json: bool) -> std::process::Output {
+fn prove_credit(dir: &Path, input: &Path, json: bool) -> std::process::Output {
     let (model, pk, proof) = (c("m.zkc"), c("pk.bin"), dir.join("proof.json"));
     let mut args = vec!["prove", s(&model), "--pk", s(&pk), "--input", s(input)];
     args.extend(["-o", s(&proof)]);
@@ -50,7 +50,7 @@ fn the_float_reference_is_one_short_line_without_repetition() {
         reference,
         "onnxruntime 1.32.0 (recorded) on 1 input, the imported graph in f64 on 1 input (tract cannot run Scaler; no outputs recorded for that input in model.reference.json)"
     );
-    let text = prove(dir.path(), &extra, false);
+    let text = prove_credit(dir.path(), &extra, false);
     let out = stdout(&succeeds(&text).is_null().then_some(text).unwrap());
     let lines: Vec<&str> = out.lines().filter(|l| l.contains("tract")).collect();
     assert_eq!(
@@ -58,14 +58,14 @@ fn the_float_reference_is_one_short_line_without_repetition() {
         ["float reference: the imported graph in f64 (tract cannot run Scaler; no outputs recorded for that input in model.reference.json)"]
     );
     assert!(!out.contains("could not run"), "{out}");
-    let json = succeeds(&prove(dir.path(), &recorded, true));
+    let json = succeeds(&prove_credit(dir.path(), &recorded, true));
     assert_eq!(json["reference_source"], "onnxruntime 1.32.0 (recorded) (tract cannot run Scaler)");
 }
 
 #[test]
 fn outputs_keep_their_onnx_names_and_integer_types() {
     let dir = tempfile::tempdir().unwrap();
-    let json = succeeds(&prove(dir.path(), &input_path("credit_logistic", "input.json"), true));
+    let json = succeeds(&prove_credit(dir.path(), &input_path("credit_logistic", "input.json"), true));
     let names: Vec<&str> = json["outputs"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["output_label", "output_probability"]);
     let label = &json["outputs"][0];
@@ -82,7 +82,7 @@ fn outputs_keep_their_onnx_names_and_integer_types() {
     assert!(!text.contains("1.0]"), "{text}");
     let inspect = succeeds(&zkinfer(&["inspect", s(&c("m.zkc")), "--json"]));
     assert_eq!(inspect["accuracy"]["outputs"][0]["name"], "output_label");
-    let proved = stdout(&prove(dir.path(), &input_path("credit_logistic", "input.json"), false));
+    let proved = stdout(&prove_credit(dir.path(), &input_path("credit_logistic", "input.json"), false));
     assert!(proved.contains("output 'output_label' [1] int64"), "{proved}");
     assert!(proved.contains("  [  0]            1            1"), "{proved}");
 }
@@ -95,14 +95,14 @@ fn ezkl_output_data_is_checked_against_the_proved_outputs() {
     };
     // within the tolerance (the measured error plus a quantization step): no warning
     let close = with("close.json", "[[1], [0.2966, 0.7034]]");
-    let out = prove(dir.path(), &close, true);
+    let out = prove_credit(dir.path(), &close, true);
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
     let json = succeeds(&out);
     assert_eq!(json["warnings"], serde_json::json!([]));
     assert!(json["expected_output"]["tolerances"][1]["total"].as_f64().unwrap() > 0.0);
     // a wrong label and far probabilities: warned about, on stderr and in the JSON; still proved
     let far = with("far.json", "[[0], [0.25, 0.75]]");
-    let out = prove(dir.path(), &far, true);
+    let out = prove_credit(dir.path(), &far, true);
     let json = succeeds(&out);
     let warnings = json["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 3, "{json}");
@@ -112,12 +112,12 @@ fn ezkl_output_data_is_checked_against_the_proved_outputs() {
         .starts_with("output 'output_label'[0]: proved 1, but the input file's output_data says 0"));
     assert_eq!(json["expected_output"]["mismatches"][1]["output"], "output_probability");
     assert_eq!(stderr(&out).matches("warning: output '").count(), 3, "{}", stderr(&out));
-    let text = stdout(&prove(dir.path(), &far, false));
+    let text = stdout(&prove_credit(dir.path(), &far, false));
     assert!(text.contains("expected (the input file's output_data)"), "{text}");
     // output_data of another shape: an error before any work, no proof
     std::fs::remove_file(dir.path().join("proof.json")).unwrap();
     let wrong = with("wrong.json", "[[0.29, 0.71]]");
-    fails_with(&prove(dir.path(), &wrong, false), "output_data holds 1 outputs, the model has 2");
+    fails_with(&prove_credit(dir.path(), &wrong, false), "output_data holds 1 outputs, the model has 2");
     assert!(!dir.path().join("proof.json").exists());
 }
 
@@ -155,8 +155,7 @@ fn another_batch_size_says_how_to_compile_for_it() {
     let two: Vec<f64> = one.iter().chain(&one).copied().collect();
     let batch = write_file(dir.path(), "batch.json", &serde_json::json!({ "input_data": [two] }).to_string());
     compiled_with_keys(dir.path(), &onnx("mlp_relu"), &[&input_path("mlp_relu", "input.json")]);
-    let out =
-        zkinfer(&["prove", s(&p("m.zkc")), "--pk", s(&p("pk.bin")), "--input", s(&batch), "-o", s(&p("proof.json"))]);
+    let out = prove(&p("m.zkc"), &p("pk.bin"), &batch, &p("proof.json"));
     fails_with(
         &out,
         &format!("batch.json': it has {} values, but the model was compiled for input shape [1, 8]", two.len()),

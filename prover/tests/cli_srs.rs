@@ -81,16 +81,7 @@ fn a_larger_srs_is_downsized_once_and_the_cache_reused() {
     let cache = p("big.bin.k7.cache");
     assert_eq!(first["srs"]["cache"].as_str(), Some(s(&cache)));
     assert!(cache.exists());
-    let second = zkinfer(&[
-        "setup",
-        s(&p("m.zkc")),
-        "--srs",
-        s(&p("big.bin")),
-        "--pk",
-        s(&p("pk2.bin")),
-        "--vk",
-        s(&p("vk2.bin")),
-    ]);
+    let second = setup(&p("m.zkc"), &p("big.bin"), &p("pk2.bin"), &p("vk2.bin"));
     succeeds(&second);
     assert!(stdout(&second).contains("the SRS downsized from k = 10 to k = 7"), "{}", stdout(&second));
     assert!(stdout(&second).contains("(cached: "), "{}", stdout(&second));
@@ -126,16 +117,7 @@ fn an_unwritable_cache_is_a_note_not_a_failure() {
     succeeds(&zkinfer(&["srs", "gen", "--k", "8", "-o", s(&p("big.bin"))]));
     // a folder where the cache file would go: it cannot be written
     std::fs::create_dir(p("big.bin.k7.cache")).unwrap();
-    let out = zkinfer(&[
-        "setup",
-        s(&p("m.zkc")),
-        "--srs",
-        s(&p("big.bin")),
-        "--pk",
-        s(&p("pk.bin")),
-        "--vk",
-        s(&p("vk.bin")),
-    ]);
+    let out = setup(&p("m.zkc"), &p("big.bin"), &p("pk.bin"), &p("vk.bin"));
     succeeds(&out);
     assert!(stderr(&out).contains("note: could not cache the downsized SRS"), "{}", stderr(&out));
     assert!(p("pk.bin").exists() && p("vk.bin").exists());

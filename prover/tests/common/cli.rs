@@ -55,19 +55,21 @@ pub fn compile(model: &Path, inputs: &[&Path], out: &Path) -> serde_json::Value 
     succeeds(&zkinfer(&args))
 }
 
+/// `zkinfer setup MODEL --srs SRS --pk PK --vk VK`.
+pub fn setup(model: &Path, srs: &Path, pk: &Path, vk: &Path) -> Output {
+    zkinfer(&["setup", s(model), "--srs", s(srs), "--pk", s(pk), "--vk", s(vk)])
+}
+
+/// `zkinfer prove MODEL --pk PK --input INPUT -o PROOF`.
+pub fn prove(model: &Path, pk: &Path, input: &Path, proof: &Path) -> Output {
+    zkinfer(&["prove", s(model), "--pk", s(pk), "--input", s(input), "-o", s(proof)])
+}
+
 /// A compiled model with a dev SRS of its k and its keys, in `dir`: `m.zkc`, `srs.bin`,
 /// `pk.bin`, `vk.bin`.
 pub fn compiled_with_keys(dir: &Path, model: &Path, inputs: &[&Path]) {
-    compile(model, inputs, &dir.join("m.zkc"));
-    succeeds(&zkinfer(&["srs", "gen", "--for", s(&dir.join("m.zkc")), "-o", s(&dir.join("srs.bin"))]));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&dir.join("m.zkc")),
-        "--srs",
-        s(&dir.join("srs.bin")),
-        "--pk",
-        s(&dir.join("pk.bin")),
-        "--vk",
-        s(&dir.join("vk.bin")),
-    ]));
+    let p = |f: &str| dir.join(f);
+    compile(model, inputs, &p("m.zkc"));
+    succeeds(&zkinfer(&["srs", "gen", "--for", s(&p("m.zkc")), "-o", s(&p("srs.bin"))]));
+    succeeds(&setup(&p("m.zkc"), &p("srs.bin"), &p("pk.bin"), &p("vk.bin")));
 }
