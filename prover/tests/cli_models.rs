@@ -172,3 +172,26 @@ fn another_batch_size_says_how_to_compile_for_it() {
     let lr_batch = write_file(dir.path(), "lr-batch.json", &serde_json::json!({ "input_data": [twice] }).to_string());
     fails_with(&zkinfer(&["commit", s(&lr), "--input", s(&lr_batch)]), "export the model for the new shape");
 }
+
+#[test]
+fn files_from_before_output_names_and_types_still_work() {
+    // a compiled model without `graph_outputs` and a proof without `dtype`, as this zkinfer's
+    // previous commits wrote them: the nodes' names, float values, and both still verify
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let mut zkc: serde_json::Value = serde_json::from_slice(&std::fs::read(c("m.zkc")).unwrap()).unwrap();
+    zkc.as_object_mut().unwrap().remove("graph_outputs").expect("recorded now");
+    std::fs::write(p("old.zkc"), zkc.to_string()).unwrap();
+    succeeds(&setup(&p("old.zkc"), &c("srs.bin"), &p("pk.bin"), &p("vk.bin")));
+    let input = input_path("credit_logistic", "input.json");
+    succeeds(&prove(&p("old.zkc"), &p("pk.bin"), &input, &p("proof.json")));
+    let mut proof: serde_json::Value = serde_json::from_slice(&std::fs::read(p("proof.json")).unwrap()).unwrap();
+    assert_eq!(proof["outputs"][0]["name"], "LinearClassifier/labels");
+    assert_eq!(proof["outputs"][0]["dtype"], "float32");
+    for o in proof["outputs"].as_array_mut().unwrap() {
+        o.as_object_mut().unwrap().remove("dtype");
+    }
+    std::fs::write(p("proof.json"), proof.to_string()).unwrap();
+    let verified = succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json")), "--json"]));
+    assert_eq!(verified["verified"], true);
+}

@@ -65,7 +65,8 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
 
     step("compiling");
     let t = Instant::now();
-    let compiled = zkinfer::compile(&a.model, &samples, &opts)?;
+    let compiled =
+        zkinfer::compile(&a.model, &samples, &opts).map_err(|e| super::compile::name_the_sample(e, &a.inputs))?;
     let compile_time = t.elapsed();
     let st = stats(&compiled.model, compiled.params);
 

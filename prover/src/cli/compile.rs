@@ -108,8 +108,8 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A calibration sample's error, naming its file rather than its position.
-fn name_the_sample(e: ZkError, inputs: &[PathBuf]) -> anyhow::Error {
+/// A calibration sample's error, naming its file rather than its position (also for `bench`).
+pub(super) fn name_the_sample(e: ZkError, inputs: &[PathBuf]) -> anyhow::Error {
     match e {
         ZkError::Sample { index, reason } if index < inputs.len() => {
             anyhow::anyhow!("calibration input '{}': {reason}", inputs[index].display())
