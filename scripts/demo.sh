@@ -24,10 +24,9 @@ zk="$root/target/release/zkinfer"
 
 echo "== compile: import, calibrate on the bundled samples, quantize, size the circuit"
 "$zk" compile "$model_dir/model.onnx" --input "$model_dir/input.json" --input "$model_dir/input2.json" -o "$work/model.zkc"
-k=$("$zk" inspect "$work/model.zkc" --json | sed -n 's/.*"k": \([0-9]*\).*/\1/p' | head -n1)
 
-echo "== srs: a local development SRS for k = $k (INSECURE; load a ceremony SRS for production)"
-"$zk" srs gen --k "$k" -o "$work/srs.bin"
+echo "== srs: a local development SRS for the model's k (INSECURE; load a ceremony SRS for production)"
+"$zk" srs gen --for "$work/model.zkc" -o "$work/srs.bin"
 
 echo "== setup: proving and verifying keys"
 "$zk" setup "$work/model.zkc" --srs "$work/srs.bin" --pk "$work/pk.bin" --vk "$work/vk.bin"
@@ -56,8 +55,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     echo "   Recompiling for the verifier (--optimize verifier: narrow columns, public values packed several per instance):"
     v="$work/for-verifier"; mkdir -p "$v"
     "$zk" compile "$model_dir/model.onnx" --input "$model_dir/input.json" --input "$model_dir/input2.json" --optimize verifier -o "$v/model.zkc"
-    vk=$("$zk" inspect "$v/model.zkc" --json | sed -n 's/.*"k": \([0-9]*\).*/\1/p' | head -n1)
-    "$zk" srs gen --k "$vk" -o "$v/srs.bin" 2>/dev/null
+    "$zk" srs gen --for "$v/model.zkc" -o "$v/srs.bin" 2>/dev/null
     "$zk" setup "$v/model.zkc" --srs "$v/srs.bin" --pk "$v/pk.bin" --vk "$v/vk.bin" >/dev/null
     "$zk" prove "$v/model.zkc" --pk "$v/pk.bin" --input "$model_dir/input.json" -o "$v/proof.json" >/dev/null
     onchain "$v"

@@ -12,7 +12,8 @@ pub enum ImportError {
     BadNode { op: String, node: String, reason: String },
     #[error("model input: {0}")]
     Input(String),
-    #[error("tract could not run the float reference: {0}")]
+    /// Why no float reference was available, in a few words.
+    #[error("{0}")]
     Reference(String),
 }
 

@@ -11,13 +11,15 @@ mod error;
 mod fold;
 mod graph_builder;
 mod ops;
+mod outputs;
 mod proto;
 mod reference;
 #[cfg(test)]
 mod semantics_tests;
 
 pub use error::ImportError;
-pub use reference::{float_reference, recorded_reference, tract_reference, Reference};
+pub use outputs::{graph_outputs, is_integer, GraphOutput};
+pub use reference::{float_reference, recorded_reference, tract_reference, Reference, Unavailable};
 
 use std::path::Path;
 use zkinfer_circuits::Graph;

@@ -14,42 +14,86 @@ pub struct Reference {
     pub outputs: Vec<Vec<f32>>,
     /// `"tract"`, or the producer of recorded outputs (`"onnxruntime 1.32.0 (recorded)"`).
     pub source: String,
+    /// Why tract was not the source, in a few words (`tract cannot run ZipMap`).
+    pub tract_failure: Option<String>,
 }
 
-/// tract's outputs for `input`, else recorded outputs for exactly this input; the error names
-/// both failures.
-pub fn float_reference(path: &Path, shape: &[usize], input: &[f32]) -> Result<Reference, ImportError> {
-    let tract_error = match tract_reference(path, shape, input) {
-        Ok(outputs) => return Ok(Reference { outputs, source: "tract".into() }),
-        Err(e) => e,
-    };
-    match recorded_reference(path, input)? {
-        Some(found) => Ok(found),
-        None => Err(ImportError::Reference(format!(
-            "{tract_error}; and {} holds no recorded outputs for this input",
-            recorded_path(path).display()
-        ))),
+/// Why neither tract nor recorded outputs gave a float reference, in a few words each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unavailable {
+    /// `tract cannot run ZipMap`.
+    pub tract_failure: String,
+    /// Why the recorded outputs did not help, when there is a recorded file.
+    pub recorded: Option<String>,
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.recorded {
+            Some(r) => write!(f, "{}; {r}", self.tract_failure),
+            None => write!(f, "{}", self.tract_failure),
+        }
     }
+}
+
+/// tract's outputs for `input`, else recorded outputs for exactly this input, else why neither.
+pub fn float_reference(path: &Path, shape: &[usize], input: &[f32]) -> Result<Reference, Unavailable> {
+    let tract_failure = match run_tract(path, shape, input) {
+        Ok(outputs) => return Ok(Reference { outputs, source: "tract".into(), tract_failure: None }),
+        Err(e) => short_reason(&e),
+    };
+    let file = recorded_path(path);
+    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let recorded = match recorded_reference(path, input) {
+        Ok(Some(found)) => return Ok(Reference { tract_failure: Some(tract_failure), ..found }),
+        Ok(None) if file.exists() => Some(format!("no outputs recorded for that input in {name}")),
+        Ok(None) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    Err(Unavailable { tract_failure, recorded })
 }
 
 /// Runs `path` on `input` (flat, in `shape`) and returns every graph output, flattened.
 pub fn tract_reference(path: &Path, shape: &[usize], input: &[f32]) -> Result<Vec<Vec<f32>>, ImportError> {
-    let err = |e: TractError| ImportError::Reference(format!("tract: {e:#}"));
+    run_tract(path, shape, input).map_err(|e| ImportError::Reference(format!("tract: {e:#}")))
+}
+
+fn run_tract(path: &Path, shape: &[usize], input: &[f32]) -> TractResult<Vec<Vec<f32>>> {
     let model = tract_onnx::onnx()
-        .model_for_path(path)
-        .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
-        .and_then(|m| m.into_optimized())
-        .and_then(|m| m.into_runnable())
-        .map_err(err)?;
-    let tensor = Tensor::from_shape(shape, input).map_err(err)?;
-    let outputs = model.run(tvec!(tensor.into())).map_err(err)?;
-    outputs
-        .iter()
-        .map(|o| {
-            let o = o.cast_to::<f32>().map_err(err)?;
-            Ok(o.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect())
-        })
-        .collect()
+        .model_for_path(path)?
+        .with_input_fact(0, f32::fact(shape).into())?
+        .into_optimized()?
+        .into_runnable()?;
+    let outputs = model.run(tvec!(Tensor::from_shape(shape, input)?.into()))?;
+    outputs.iter().map(|o| Ok(o.cast_to::<f32>()?.to_plain_array_view::<f32>()?.iter().copied().collect())).collect()
+}
+
+/// tract's failure in a few words: the op it cannot run, and the detail when it gives one.
+fn short_reason(e: &TractError) -> String {
+    let first = e.to_string();
+    // `Translating node #3 "ZipMap" Unimplemented(ZipMap) ToTypedTranslator`
+    if let Some(op) = between(&first, "Unimplemented(", ")") {
+        return format!("tract cannot run {op}");
+    }
+    // `Building node N (Op)` caused by `Node N (Op), attribute 'base_values': expected length 1 …`
+    if first.starts_with("Building node ") {
+        if let Some(op) = first.rfind('(').and_then(|i| between(&first[i..], "(", ")")) {
+            let root = e.root_cause().to_string();
+            let detail = root.split_once("), ").map_or(root.as_str(), |(_, d)| d);
+            return format!("tract cannot run {op}: {detail}");
+        }
+    }
+    let mut short: String = first.chars().take(120).collect();
+    if short.len() < first.len() {
+        short.push('…');
+    }
+    format!("tract failed: {short}")
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some(&s[from..from + len])
 }
 
 #[derive(Deserialize)]
@@ -73,8 +117,12 @@ pub fn recorded_path(path: &Path) -> PathBuf {
 pub fn recorded_reference(path: &Path, input: &[f32]) -> Result<Option<Reference>, ImportError> {
     let file = recorded_path(path);
     let Ok(text) = std::fs::read_to_string(&file) else { return Ok(None) };
-    let recorded: RecordedFile =
-        serde_json::from_str(&text).map_err(|e| ImportError::Reference(format!("{}: {e}", file.display())))?;
+    let recorded: RecordedFile = serde_json::from_str(&text)
+        .map_err(|e| ImportError::Reference(format!("cannot read the recorded outputs {}: {e}", file.display())))?;
     let source = format!("{} (recorded)", recorded.producer);
-    Ok(recorded.cases.into_iter().find(|c| c.input == input).map(|c| Reference { outputs: c.outputs, source }))
+    Ok(recorded.cases.into_iter().find(|c| c.input == input).map(|c| Reference {
+        outputs: c.outputs,
+        source,
+        tract_failure: None,
+    }))
 }

@@ -12,6 +12,7 @@ use zkinfer_circuits::{
     circuit::cost::{choose_params, estimated_cost, Objective},
     CircuitParams, Graph, QuantizeOptions, QuantizedModel,
 };
+use zkinfer_onnx::GraphOutput;
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
 /// Version 2: circuits after the soundness review; version 1 files must be compiled again.
@@ -29,6 +30,10 @@ pub struct CompiledModel {
     pub model: QuantizedModel,
     pub params: CircuitParams,
     pub accuracy: Accuracy,
+    /// The ONNX graph's outputs, names and element types, in the order of `model.outputs`
+    /// (absent from files compiled before they were recorded: then the nodes' names, floats).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graph_outputs: Vec<GraphOutput>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -54,21 +59,75 @@ fn default_reference() -> String {
 }
 
 /// The float outputs of the model on `input`: tract's run of `onnx` or recorded onnxruntime
-/// outputs when available, otherwise the f64 run of the imported graph; and their source.
+/// outputs when available, otherwise the f64 run of the imported graph; and, in one line, which
+/// of them and why (`the imported graph in f64 (tract cannot run ZipMap)`).
 pub fn float_outputs(onnx: Option<&Path>, graph: &Graph, input: &[f64]) -> (Vec<Vec<f64>>, String) {
+    let r = float_reference(onnx, graph, input);
+    let line = r.describe();
+    (r.outputs, line)
+}
+
+/// Float outputs with where they came from and why that source.
+pub struct FloatReference {
+    pub outputs: Vec<Vec<f64>>,
+    /// `tract`, `onnxruntime 1.32.0 (recorded)` or `the imported graph in f64`.
+    pub source: String,
+    /// Why not tract, and why not recorded outputs, in a few words each (empty for tract).
+    pub reasons: Vec<String>,
+}
+
+impl FloatReference {
+    /// `source (reason; reason)`.
+    pub fn describe(&self) -> String {
+        with_reasons(&self.source, &self.reasons)
+    }
+}
+
+fn with_reasons(source: &str, reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        source.to_string()
+    } else {
+        format!("{source} ({})", reasons.join("; "))
+    }
+}
+
+pub fn float_reference(onnx: Option<&Path>, graph: &Graph, input: &[f64]) -> FloatReference {
     let x32: Vec<f32> = input.iter().map(|&v| v as f32).collect();
     let external = onnx.map(|path| zkinfer_onnx::float_reference(path, graph.input_shape(), &x32));
-    match external {
-        Some(Ok(r)) => (r.outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect(), r.source),
-        other => {
-            let values = graph.eval_f64(input);
-            let why = match other {
-                Some(Err(e)) => format!(" ({e})"),
-                _ => String::new(),
-            };
-            (graph.outputs.iter().map(|&o| values[o].clone()).collect(), format!("imported graph, f64{why}"))
+    let reasons = match external {
+        Some(Ok(r)) => {
+            let outputs = r.outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect();
+            return FloatReference { outputs, source: r.source, reasons: r.tract_failure.into_iter().collect() };
         }
+        Some(Err(why)) => [Some(why.tract_failure), why.recorded].into_iter().flatten().collect(),
+        None => vec![],
+    };
+    let values = graph.eval_f64(input);
+    let outputs = graph.outputs.iter().map(|&o| values[o].clone()).collect();
+    FloatReference { outputs, source: "the imported graph in f64".into(), reasons }
+}
+
+/// The float references of several samples in one line: each source with how many samples it
+/// served when there are several, then every distinct reason once.
+fn summarize(references: &[FloatReference]) -> String {
+    let mut sources: Vec<(&str, usize)> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    for r in references {
+        match sources.iter_mut().find(|(s, _)| *s == r.source) {
+            Some((_, n)) => *n += 1,
+            None => sources.push((&r.source, 1)),
+        }
+        reasons.extend(r.reasons.iter().filter(|x| !reasons.contains(x)).cloned().collect::<Vec<_>>());
     }
+    let used = match sources.as_slice() {
+        [(one, _)] => one.to_string(),
+        several => several
+            .iter()
+            .map(|(s, n)| format!("{s} on {n} input{}", if *n == 1 { "" } else { "s" }))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    with_reasons(&used, &reasons)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -108,8 +167,58 @@ impl CompiledModel {
         files::write_json(path, self)
     }
 
+    /// Loads a `.zkc`; an ONNX file or another zkinfer file is named as such (an ONNX model with
+    /// the `zkinfer compile` command to run first).
     pub fn load(path: &Path) -> Result<Self> {
-        files::read_versioned_json(path, "compiled model", COMPILED_FORMAT, COMPILED_VERSION)
+        files::read_versioned_json(path, "compiled model", COMPILED_FORMAT, COMPILED_VERSION).map_err(|e| {
+            match files::identify_file(path).filter(|kind| kind != "a zkinfer compiled model") {
+                Some(kind) if kind == "an ONNX model" => ZkError::bad_file(
+                    path,
+                    "compiled model",
+                    format!("it is an ONNX model; compile it first: zkinfer compile {} --input sample.json -o model.zkc, then pass model.zkc", path.display()),
+                ),
+                Some(kind) => ZkError::bad_file(path, "compiled model", format!("it is {kind}")),
+                None => e,
+            }
+        })
+    }
+
+    /// That an input of `len` values fits the model; otherwise says that the input shape (a
+    /// batch size, say) was fixed at compile time, and how to compile for the new one: again
+    /// with a sample of that shape when the ONNX model's batch dimension is symbolic.
+    pub fn check_input_len(&self, len: usize, path: &Path) -> Result<()> {
+        let node = self.model.input_node();
+        if len == node.len() {
+            return Ok(());
+        }
+        let onnx = Path::new(&self.source.path);
+        let symbolic = zkinfer_onnx::import(onnx, Some(len)).is_ok_and(|g| g.input_len() == len);
+        let remedy = if symbolic {
+            format!(
+                "compile again with a sample of that shape: zkinfer compile {} --input {}",
+                onnx.display(),
+                path.display()
+            )
+        } else {
+            format!("the ONNX model's own input shape is fixed too (or {} is gone): export the model for the new shape, then compile it with a sample of that shape", onnx.display())
+        };
+        Err(ZkError::Input {
+            path: path.display().to_string(),
+            reason: format!(
+                "it has {len} values, but the model was compiled for input shape {:?} ({} values). The input shape (a batch size, for instance) is fixed when compiling; to prove an input of another shape, {remedy}",
+                node.shape,
+                node.len(),
+            ),
+        })
+    }
+
+    /// Each output's name and element type: the ONNX graph's, or for files compiled before
+    /// those were recorded, the computing node's name and `float32`.
+    pub fn output_names(&self) -> Vec<(String, String)> {
+        if self.graph_outputs.len() == self.model.outputs.len() {
+            return self.graph_outputs.iter().map(|o| (o.name.clone(), o.dtype.clone())).collect();
+        }
+        self.model.outputs.iter().map(|&o| (self.model.nodes[o].name.clone(), "float32".to_string())).collect()
     }
 }
 
@@ -118,16 +227,11 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         .first()
         .ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
     let graph = zkinfer_onnx::import(onnx, Some(first.len()))?;
-    if let Some((i, s)) = samples.iter().enumerate().find(|(_, s)| s.len() != graph.input_len()) {
-        return Err(ZkError::Compile(format!(
-            "calibration input #{i} has {} values, the model input {:?} takes {}",
-            s.len(),
-            graph.input_shape(),
-            graph.input_len()
-        )));
-    }
+    check_samples(&graph, samples)?;
+    let graph_outputs = zkinfer_onnx::graph_outputs(onnx)?;
     let (model, params) = quantize_and_lay_out(&graph, samples, opts)?;
-    let accuracy = measure_accuracy(onnx, &graph, &model, samples)?;
+    let names: Vec<String> = graph_outputs.iter().map(|o| o.name.clone()).collect();
+    let accuracy = measure_accuracy(onnx, &graph, &model, samples, &names)?;
     let bytes = files::read_bytes(onnx)?;
     Ok(CompiledModel {
         format: COMPILED_FORMAT.into(),
@@ -138,7 +242,29 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         model,
         params,
         accuracy,
+        graph_outputs,
     })
+}
+
+/// Every calibration sample has the input's size (the first fixed any batch dimension) and only
+/// finite values; the error names the sample by its index.
+fn check_samples(graph: &Graph, samples: &[Vec<f64>]) -> Result<()> {
+    for (index, s) in samples.iter().enumerate() {
+        if s.len() != graph.input_len() {
+            let reason = format!(
+                "it has {} values, but the model input takes {} (shape {:?}): every calibration sample must have the input's shape (a symbolic batch dimension is fixed by the first sample)",
+                s.len(),
+                graph.input_len(),
+                graph.input_shape()
+            );
+            return Err(ZkError::Sample { index, reason });
+        }
+        if let Some((i, v)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            let reason = format!("value #{i} is {v}: NaN and infinity cannot be quantized");
+            return Err(ZkError::Sample { index, reason });
+        }
+    }
+    Ok(())
 }
 
 /// The quantized model and its layout at the requested bits, or at more bits when that raises
@@ -195,33 +321,42 @@ fn model_name(onnx: &Path) -> String {
     }
 }
 
-fn measure_accuracy(onnx: &Path, graph: &Graph, model: &QuantizedModel, samples: &[Vec<f64>]) -> Result<Accuracy> {
+/// The quantized model's error on every sample against the float reference; `names` are the
+/// outputs' (the nodes' when empty).
+fn measure_accuracy(
+    onnx: &Path,
+    graph: &Graph,
+    model: &QuantizedModel,
+    samples: &[Vec<f64>],
+    names: &[String],
+) -> Result<Accuracy> {
     let mut outputs: Vec<OutputAccuracy> = model
         .outputs
         .iter()
-        .map(|&o| OutputAccuracy {
-            name: model.nodes[o].name.clone(),
+        .enumerate()
+        .map(|(i, &o)| OutputAccuracy {
+            name: names.get(i).cloned().unwrap_or_else(|| model.nodes[o].name.clone()),
             max_abs_error: 0.0,
             max_rel_error: 0.0,
             max_abs_reference: 0.0,
         })
         .collect();
-    let mut sources: Vec<String> = Vec::new();
-    for sample in samples {
-        let quantized = model.dequantized_outputs(&model.evaluate(&model.quantize_input(sample)?)?);
-        let (reference, source) = float_outputs(Some(onnx), graph, sample);
-        if !sources.contains(&source) {
-            sources.push(source);
-        }
-        for ((acc, q), f) in outputs.iter_mut().zip(&quantized).zip(&reference) {
+    let mut references = Vec::new();
+    for (index, sample) in samples.iter().enumerate() {
+        let evaluated = model.quantize_input(sample).and_then(|x| model.evaluate(&x));
+        let witness = evaluated.map_err(|e| ZkError::Sample { index, reason: e.to_string() })?;
+        let quantized = model.dequantized_outputs(&witness);
+        let reference = float_reference(Some(onnx), graph, sample);
+        for ((acc, q), f) in outputs.iter_mut().zip(&quantized).zip(&reference.outputs) {
             for (a, b) in q.iter().zip(f) {
                 acc.max_abs_error = acc.max_abs_error.max((a - b).abs());
                 acc.max_abs_reference = acc.max_abs_reference.max(b.abs());
             }
         }
+        references.push(reference);
     }
     for o in &mut outputs {
         o.max_rel_error = o.max_abs_error / o.max_abs_reference.max(f64::MIN_POSITIVE);
     }
-    Ok(Accuracy { samples: samples.len(), outputs, reference: sources.join("; ") })
+    Ok(Accuracy { samples: samples.len(), outputs, reference: summarize(&references) })
 }

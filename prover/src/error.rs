@@ -11,6 +11,9 @@ pub enum ZkError {
     Quantize(#[from] zkinfer_circuits::QuantError),
     #[error("compile: {0}")]
     Compile(String),
+    /// A calibration sample, by its position among the samples (the CLI names its file).
+    #[error("calibration input #{index}: {reason}")]
+    Sample { index: usize, reason: String },
     #[error("input file '{path}': {reason}")]
     Input { path: String, reason: String },
     #[error("cannot {action} '{path}': {reason}")]

@@ -100,10 +100,10 @@ impl Header {
             .and_then(|_| r.read_exact(&mut version))
             .map_err(|_| ZkError::bad_file(path, self.kind, "the file is too short"))?;
         if &magic != self.magic {
-            let other = KNOWN
-                .iter()
-                .find(|h| &magic == h.magic)
-                .map_or("not a zkinfer file".to_string(), |h| format!("it is a {}", h.kind));
+            let other = match identify_file(path) {
+                Some(kind) => format!("it is {kind}"),
+                None => "not a zkinfer file".to_string(),
+            };
             return Err(ZkError::bad_file(path, self.kind, other));
         }
         let version = u32::from_le_bytes(version);
@@ -118,7 +118,70 @@ impl Header {
 /// slots, parameter pins and bounds in the key info); version 1 keys are refused.
 pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 2, kind: "zkinfer proving key" };
 pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 2, kind: "zkinfer verifying key" };
-const KNOWN: [&Header; 2] = [&PROVING_KEY, &VERIFYING_KEY];
+/// A downsized SRS kept beside its source SRS file (see `srs::cache`).
+pub const SRS_CACHE: Header = Header { magic: b"ZKINFER-SRSK", version: 1, kind: "zkinfer downsized-SRS cache" };
+const KNOWN: [&Header; 3] = [&PROVING_KEY, &VERIFYING_KEY, &SRS_CACHE];
+
+/// What [`identify`] calls a file in the standard halo2 SRS format.
+pub const SRS_KIND: &str = "a KZG SRS (halo2 params)";
+
+/// What a file is, from its first bytes (`head`, a few KiB suffice) and its size, when it is a
+/// kind zkinfer knows: its own binary files (by their magic), its JSON artifacts (by their
+/// `format` tag), an SRS (by its size) or an ONNX model. Lets a command given the wrong file
+/// say "it is a zkinfer verifying key" rather than report a parse error.
+pub fn identify(head: &[u8], len: u64, path: &Path) -> Option<String> {
+    if let Some(h) = KNOWN.iter().find(|h| head.starts_with(h.magic)) {
+        return Some(format!("a {}", h.kind));
+    }
+    if let Some(tag) = json_format_tag(head) {
+        let kind = match tag.as_str() {
+            crate::compile::COMPILED_FORMAT => "a zkinfer compiled model".to_string(),
+            crate::proof::PROOF_FORMAT => "a zkinfer proof".to_string(),
+            other => format!("a {other} file"),
+        };
+        return Some(kind);
+    }
+    if head.len() >= 4 {
+        let k = u32::from_le_bytes(head[..4].try_into().expect("4 bytes"));
+        if (1..=28).contains(&k) && len == crate::srs::expected_size(k) {
+            return Some(SRS_KIND.to_string());
+        }
+    }
+    looks_like_onnx(head, path).then(|| "an ONNX model".to_string())
+}
+
+/// The `"format"` tag near the start of a JSON artifact, which zkinfer writes first.
+fn json_format_tag(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start().strip_prefix('{')?;
+    let rest = text[text.find("\"format\"")? + 8..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// An `.onnx` file, or a protobuf that starts the way an ONNX `ModelProto` does: field 1
+/// (`ir_version`, a small varint) followed by another of its fields.
+fn looks_like_onnx(head: &[u8], path: &Path) -> bool {
+    let extension = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
+    let proto = matches!(head, [0x08, v, next, ..] if (1..=20).contains(v) && [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42].contains(next));
+    extension || proto
+}
+
+/// The first few KiB of a file and its size.
+pub fn read_head(path: &Path) -> Result<(Vec<u8>, u64)> {
+    let file = std::fs::File::open(path).map_err(|e| ZkError::io("read", path, e))?;
+    let len = file.metadata().map_err(|e| ZkError::io("read", path, e))?.len();
+    let mut head = Vec::with_capacity(4096);
+    file.take(4096).read_to_end(&mut head).map_err(|e| ZkError::io("read", path, e))?;
+    Ok((head, len))
+}
+
+/// [`identify`] of the file at `path`: what a file that failed to load is instead, if zkinfer
+/// recognises it.
+pub fn identify_file(path: &Path) -> Option<String> {
+    let (head, len) = read_head(path).ok()?;
+    identify(&head, len, path)
+}
 
 /// Little-endian length-prefixed blocks inside binary files.
 pub fn write_block(w: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
@@ -149,4 +212,81 @@ pub fn catch_panic_quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     std::panic::set_hook(previous);
     result
+}
+
+/// Checks, before any work, that a command can write `outputs` and that none of them is one of
+/// its `inputs` or another output: each is a `(what, path)` pair, `what` naming the argument in
+/// messages (`"--pk"`, `"the ONNX model"`). Paths are compared canonicalized, so `./x.json` and
+/// `x.json` (or a link to it) are the same file.
+pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<()> {
+    for (i, &(what, path)) in outputs.iter().enumerate() {
+        check_writable(path)?;
+        let target = canonical(path);
+        let clash = inputs.iter().chain(&outputs[..i]).find(|(_, other)| canonical(other) == target);
+        if let Some((other_what, other)) = clash {
+            let role = if inputs.iter().any(|(_, p)| p == other) { "read by this command" } else { "written too" };
+            return Err(ZkError::io(
+                "write",
+                path,
+                format!(
+                    "{what} '{}' is the same file as {other_what} '{}', {role}; choose another path for {what}",
+                    path.display(),
+                    other.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// That `path` can be written: not a folder, in a folder that exists and is writable.
+pub fn check_writable(path: &Path) -> Result<()> {
+    let fail = |reason: String| Err(ZkError::io("write", path, reason));
+    if path.is_dir() {
+        return fail("it is a folder; give a file path".into());
+    }
+    if path.file_name().is_none() {
+        return fail("it does not name a file".into());
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.exists() {
+        return fail(format!("the folder '{}' does not exist", parent.display()));
+    }
+    if !parent.is_dir() {
+        return fail(format!("'{}' is not a folder", parent.display()));
+    }
+    if !folder_is_writable(parent) {
+        return fail(format!("the folder '{}' is not writable", parent.display()));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn folder_is_writable(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    // SAFETY: `c` is a NUL-terminated path that outlives the call
+    unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn folder_is_writable(dir: &Path) -> bool {
+    std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+}
+
+/// The absolute, link-free form of `path`, also for a file that does not exist yet (its folder
+/// canonicalized, its name kept).
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default();
+    std::fs::canonicalize(parent).map(|p| p.join(name)).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -1,5 +1,6 @@
 //! Input files in the layout EZKL uses, `{"input_data": [[x0, x1, ...]]}`: one flat list per
-//! model input (zkinfer models have one).
+//! model input (zkinfer models have one), and optionally EZKL's `"output_data"`, one flat list
+//! per model output, which `prove` takes as the expected outputs.
 
 use crate::error::{Result, ZkError};
 use serde::{Deserialize, Serialize};
@@ -8,11 +9,26 @@ use std::path::Path;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct InputFile {
     pub input_data: Vec<Vec<serde_json::Value>>,
+    /// The outputs the model is expected to give (EZKL writes the float model's outputs here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_data: Option<Vec<Vec<serde_json::Value>>>,
+}
+
+/// An input file's values and, when it has `output_data`, the expected outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub values: Vec<f64>,
+    pub expected: Option<Vec<Vec<f64>>>,
 }
 
 /// The flat input values of `path`. NaN and infinity, which JSON cannot carry as numbers, are
 /// accepted as the strings "NaN", "inf" and "-inf" so that they are rejected with a clear error.
 pub fn read_input(path: &Path) -> Result<Vec<f64>> {
+    Ok(read_input_file(path)?.values)
+}
+
+/// [`read_input`] with the file's `output_data`, if any.
+pub fn read_input_file(path: &Path) -> Result<Input> {
     let err = |reason: String| ZkError::Input { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| ZkError::io("read", path, e))?;
     let file: InputFile =
@@ -20,18 +36,31 @@ pub fn read_input(path: &Path) -> Result<Vec<f64>> {
     let [values] = file.input_data.as_slice() else {
         return Err(err(format!("input_data holds {} inputs; the model has exactly one", file.input_data.len())));
     };
+    let values = numbers(values, "value").map_err(err)?;
+    let expected = file
+        .output_data
+        .map(|outputs| {
+            outputs.iter().enumerate().map(|(o, v)| numbers(v, &format!("output_data[{o}] value"))).collect()
+        })
+        .transpose()
+        .map_err(err)?;
+    Ok(Input { values, expected })
+}
+
+/// JSON numbers (or the strings for NaN and infinity) as f64; `what` names a value in errors.
+fn numbers(values: &[serde_json::Value], what: &str) -> std::result::Result<Vec<f64>, String> {
     values
         .iter()
         .enumerate()
         .map(|(i, v)| match v {
-            serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| err(format!("value #{i} is not a number"))),
+            serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("{what} #{i} is not a number")),
             serde_json::Value::String(s) => match s.to_ascii_lowercase().as_str() {
                 "nan" => Ok(f64::NAN),
                 "inf" | "infinity" => Ok(f64::INFINITY),
                 "-inf" | "-infinity" => Ok(f64::NEG_INFINITY),
-                _ => Err(err(format!("value #{i} is the string {s:?}, not a number"))),
+                _ => Err(format!("{what} #{i} is the string {s:?}, not a number")),
             },
-            other => Err(err(format!("value #{i} is {other}, not a number"))),
+            other => Err(format!("{what} #{i} is {other}, not a number")),
         })
         .collect()
 }

@@ -41,12 +41,20 @@ pub struct KeyInfo {
 pub struct TensorInfo {
     pub name: String,
     pub shape: Vec<usize>,
+    /// The ONNX element type (`float32`, `int64`, …): an integer output is shown as integers.
+    #[serde(default = "float32")]
+    pub dtype: String,
     /// Values are `q / 2^scale`.
     pub scale: i32,
     /// The largest `|q|` any valid proof can show (the circuit's static bound on the tensor);
     /// `None` when the ops give none. A public value outside it is refused, so that the values a
     /// proof file states are exactly its instances.
     pub max_abs: Option<u128>,
+}
+
+/// The element type of tensors recorded before element types were.
+pub(crate) fn float32() -> String {
+    "float32".into()
 }
 
 /// How a verifying key pins the model's parameters.
@@ -68,9 +76,10 @@ impl KeyInfo {
     pub fn of(compiled: &CompiledModel) -> Self {
         let m = &compiled.model;
         let bounds = m.magnitude_bounds();
-        let info = |id: usize| TensorInfo {
-            name: m.nodes[id].name.clone(),
+        let info = |id: usize, (name, dtype): (String, String)| TensorInfo {
+            name,
             shape: m.nodes[id].shape.clone(),
+            dtype,
             scale: m.nodes[id].scale,
             max_abs: bounds[id],
         };
@@ -90,8 +99,8 @@ impl KeyInfo {
             model_name: compiled.name.clone(),
             model_digest: compiled.digest(),
             params,
-            input: info(m.input),
-            outputs: m.outputs.iter().map(|&o| info(o)).collect(),
+            input: info(m.input, (m.nodes[m.input].name.clone(), float32())),
+            outputs: m.outputs.iter().zip(compiled.output_names()).map(|(&o, name)| info(o, name)).collect(),
             witness_params: witness.len(),
             params_pin,
         }

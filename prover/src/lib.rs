@@ -6,6 +6,7 @@
 
 pub mod compile;
 pub mod error;
+pub mod expected;
 pub mod files;
 pub mod input;
 pub mod keys;

@@ -10,13 +10,36 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => unusable_arguments(e),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("ZKINFER_LOG"))
         .with_writer(std::io::stderr)
         .init();
+    let json = args.json;
     if let Err(e) = cli::run(args) {
-        eprintln!("error: {e:#}");
+        let message = format!("{e:#}");
+        eprintln!("error: {message}");
+        if json {
+            cli::print_json_error(&message);
+        }
         std::process::exit(1);
     }
+}
+
+/// clap's own report (usage on stderr, exit 2; help and version on stdout, exit 0), and with
+/// `--json` among the arguments the JSON error object on stdout as well.
+fn unusable_arguments(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let is_error = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if is_error && std::env::args().skip(1).any(|a| a == "--json") {
+        // the message is clap's first paragraph (the usage lines follow a blank line)
+        let text = e.render().to_string();
+        let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+        let message = paragraph.join(" ");
+        cli::print_json_error(message.strip_prefix("error: ").unwrap_or(&message));
+    }
+    e.exit()
 }

@@ -54,13 +54,61 @@ pub struct ProofBundle {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "OutputJson")]
 pub struct ProvedOutput {
+    /// The ONNX graph output's name.
     pub name: String,
     pub shape: Vec<usize>,
     pub scale: i32,
+    /// The ONNX element type; the values of an integer type are written as JSON integers.
+    #[serde(default = "crate::keys::float32")]
+    pub dtype: String,
     /// The values exactly as the instances hold them (`values` is `quantized / 2^scale`).
     pub quantized: Vec<i128>,
     pub values: Vec<f64>,
+}
+
+impl ProvedOutput {
+    pub fn is_integer(&self) -> bool {
+        zkinfer_onnx::is_integer(&self.dtype)
+    }
+
+    /// A value as text: integers without a fraction, floats with `precision` decimals.
+    pub fn format(&self, v: f64, precision: usize) -> String {
+        match as_integer(v).filter(|_| self.is_integer()) {
+            Some(i) => i.to_string(),
+            None => format!("{v:.precision$}"),
+        }
+    }
+}
+
+/// `v` as an integer when it is one that f64 holds exactly.
+fn as_integer(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() < 2f64.powi(53)).then_some(v as i64)
+}
+
+/// How a [`ProvedOutput`] is written: the values of an integer output as JSON integers (`1`,
+/// not `1.0`); they read back as the same `f64`.
+#[derive(Serialize)]
+struct OutputJson {
+    name: String,
+    shape: Vec<usize>,
+    scale: i32,
+    dtype: String,
+    quantized: Vec<i128>,
+    values: Vec<serde_json::Value>,
+}
+
+impl From<ProvedOutput> for OutputJson {
+    fn from(o: ProvedOutput) -> Self {
+        let integer = o.is_integer();
+        let value = |v: f64| match as_integer(v).filter(|_| integer) {
+            Some(i) => serde_json::Value::from(i),
+            None => serde_json::Value::from(v),
+        };
+        let values = o.values.iter().map(|&v| value(v)).collect();
+        Self { name: o.name, shape: o.shape, scale: o.scale, dtype: o.dtype, quantized: o.quantized, values }
+    }
 }
 
 impl ProofBundle {
@@ -167,6 +215,7 @@ pub fn outputs_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<Vec<Pr
             name: o.name.clone(),
             shape: o.shape.clone(),
             scale: o.scale,
+            dtype: o.dtype.clone(),
             quantized: q,
             values,
         });

@@ -3,32 +3,10 @@
 
 mod common;
 
+use common::cli::*;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
-
-fn zkinfer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkinfer")).args(args).output().expect("run zkinfer")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Asserts a clean failure: non-zero exit, `needle` in the message, no panic.
-fn fails_with(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
-}
-
-fn succeeds(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
-}
 
 /// A compiled linear regression with an SRS and keys, made through the CLI once.
 struct Work {
@@ -85,12 +63,6 @@ fn work() -> &'static Work {
     })
 }
 
-fn write_input(dir: &Path, name: &str, json: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, json).unwrap();
-    p
-}
-
 #[test]
 fn pipeline_runs_through_the_cli() {
     let w = work();
@@ -127,7 +99,7 @@ fn malformed_onnx_is_a_clear_error() {
 #[test]
 fn unsupported_op_names_op_and_node() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3, 4]]}"#);
+    let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3, 4]]}"#);
     let out = zkinfer(&[
         "compile",
         s(&models_dir().join("fixtures/unsupported_op.onnx")),
@@ -145,14 +117,12 @@ fn wrong_input_shape_is_rejected() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
-    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
-    let out =
-        zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
-    fails_with(&out, "input has 3 values but the model expects 10");
+    let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1, 2, 3]]}"#);
+    let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &proof);
+    fails_with(&out, "in.json': it has 3 values, but the model was compiled for input shape [1, 10] (10 values)");
     assert!(!proof.exists());
-    let input = write_input(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
-    let out =
-        zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&w.path("pk.bin")), "--input", s(&input), "-o", s(&proof)]);
+    let input = write_file(dir.path(), "bad.json", r#"{"data": [1, 2]}"#);
+    let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &proof);
     fails_with(&out, "input_data");
 }
 
@@ -163,17 +133,8 @@ fn nan_and_infinity_are_rejected() {
     let proof = dir.path().join("p.json");
     for (value, needle) in [("\"NaN\"", "NaN"), ("\"inf\"", "inf")] {
         let json = format!(r#"{{"input_data": [[{value}, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}}"#);
-        let input = write_input(dir.path(), "in.json", &json);
-        let out = zkinfer(&[
-            "prove",
-            s(&w.path("lr.zkc")),
-            "--pk",
-            s(&w.path("pk.bin")),
-            "--input",
-            s(&input),
-            "-o",
-            s(&proof),
-        ]);
+        let input = write_file(dir.path(), "in.json", &json);
+        let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &proof);
         fails_with(&out, needle);
         assert!(!proof.exists());
         let out = zkinfer(&[
@@ -192,17 +153,8 @@ fn nan_and_infinity_are_rejected() {
 fn value_outside_the_quantized_range_is_rejected() {
     let w = work();
     let dir = tempfile::tempdir().unwrap();
-    let input = write_input(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
-    let out = zkinfer(&[
-        "prove",
-        s(&w.path("lr.zkc")),
-        "--pk",
-        s(&w.path("pk.bin")),
-        "--input",
-        s(&input),
-        "-o",
-        s(&dir.path().join("p.json")),
-    ]);
+    let input = write_file(dir.path(), "in.json", r#"{"input_data": [[1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
+    let out = prove(&w.path("lr.zkc"), &w.path("pk.bin"), &input, &dir.path().join("p.json"));
     fails_with(&out, "outside the quantized input range");
 }
 
@@ -233,8 +185,7 @@ fn corrupted_or_swapped_key_files_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let proof = dir.path().join("p.json");
     let input = input_path("linear_regression", "input.json");
-    let prove_with =
-        |pk: &Path| zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(pk), "--input", s(&input), "-o", s(&proof)]);
+    let prove_with = |pk: &Path| prove(&w.path("lr.zkc"), pk, &input, &proof);
 
     fails_with(&prove_with(&w.path("vk.bin")), "it is a zkinfer verifying key");
     let bytes = std::fs::read(w.path("pk.bin")).unwrap();
@@ -265,13 +216,13 @@ fn corrupted_proof_files_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let verify = |proof: &Path| zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(proof)]);
     let text = std::fs::read_to_string(w.path("proof.json")).unwrap();
-    let not_json = write_input(dir.path(), "a.json", &text[..text.len() / 2]);
+    let not_json = write_file(dir.path(), "a.json", &text[..text.len() / 2]);
     fails_with(&verify(&not_json), "is not a valid proof");
     let mut bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
     let proof = bundle["proof"].as_str().unwrap().to_string();
     let flipped = format!("{}{}", &proof[..100], if &proof[100..101] == "0" { "1" } else { "0" }) + &proof[101..];
     bundle["proof"] = serde_json::Value::String(flipped);
-    let tampered = write_input(dir.path(), "b.json", &bundle.to_string());
+    let tampered = write_file(dir.path(), "b.json", &bundle.to_string());
     fails_with(&verify(&tampered), "proof rejected");
     fails_with(&verify(&w.path("lr.zkc")), "is not a valid proof: it is a zkinfer-compiled-model file");
 }
@@ -282,20 +233,11 @@ fn circuit_bigger_than_the_srs_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&zkinfer(&["srs", "gen", "--k", "4", "-o", s(&dir.path().join("small.bin"))]));
     let (pk, vk) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"));
-    let out = zkinfer(&[
-        "setup",
-        s(&w.path("lr.zkc")),
-        "--srs",
-        s(&dir.path().join("small.bin")),
-        "--pk",
-        s(&pk),
-        "--vk",
-        s(&vk),
-    ]);
+    let out = setup(&w.path("lr.zkc"), &dir.path().join("small.bin"), &pk, &vk);
     fails_with(&out, "needs 2^7 rows but the SRS");
     assert!(!pk.exists() && !vk.exists());
-    let junk = write_input(dir.path(), "junk.bin", "not an srs");
-    let out = zkinfer(&["setup", s(&w.path("lr.zkc")), "--srs", s(&junk), "--pk", s(&pk), "--vk", s(&vk)]);
+    let junk = write_file(dir.path(), "junk.bin", "not an srs");
+    let out = setup(&w.path("lr.zkc"), &junk, &pk, &vk);
     fails_with(&out, "not a valid KZG SRS");
 }
 
@@ -305,18 +247,9 @@ fn a_larger_srs_is_downsized() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&zkinfer(&["srs", "gen", "--k", "14", "-o", s(&dir.path().join("big.bin"))]));
     let (pk, vk, proof) = (dir.path().join("pk.bin"), dir.path().join("vk.bin"), dir.path().join("p.json"));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&w.path("lr.zkc")),
-        "--srs",
-        s(&dir.path().join("big.bin")),
-        "--pk",
-        s(&pk),
-        "--vk",
-        s(&vk),
-    ]));
+    succeeds(&setup(&w.path("lr.zkc"), &dir.path().join("big.bin"), &pk, &vk));
     let input = input_path("linear_regression", "input2.json");
-    succeeds(&zkinfer(&["prove", s(&w.path("lr.zkc")), "--pk", s(&pk), "--input", s(&input), "-o", s(&proof)]));
+    succeeds(&prove(&w.path("lr.zkc"), &pk, &input, &proof));
     succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&proof)]));
     // same seed, so the downsized k = 14 SRS is the k = 13 one: identical keys, interchangeable proofs
     assert_eq!(std::fs::read(&vk).unwrap(), std::fs::read(w.path("vk.bin")).unwrap());
@@ -324,16 +257,7 @@ fn a_larger_srs_is_downsized() {
     // a different seed is a different SRS: the proof does not verify under its keys
     succeeds(&zkinfer(&["srs", "gen", "--k", "13", "--seed", "9", "-o", s(&dir.path().join("other.bin"))]));
     let (pk9, vk9) = (dir.path().join("pk9.bin"), dir.path().join("vk9.bin"));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&w.path("lr.zkc")),
-        "--srs",
-        s(&dir.path().join("other.bin")),
-        "--pk",
-        s(&pk9),
-        "--vk",
-        s(&vk9),
-    ]));
+    succeeds(&setup(&w.path("lr.zkc"), &dir.path().join("other.bin"), &pk9, &vk9));
     fails_with(&zkinfer(&["verify", "--vk", s(&vk9), "--proof", s(&w.path("proof.json"))]), "proof rejected");
 }
 
@@ -368,7 +292,7 @@ fn solidity_verifier_and_calldata_for_a_proof() {
     let proof = bundle["proof"].as_str().unwrap().to_string();
     let flipped = format!("{}{}{}", &proof[..200], if &proof[200..201] == "0" { "1" } else { "0" }, &proof[201..]);
     bundle["proof"] = serde_json::Value::String(flipped);
-    let tampered = write_input(dir.path(), "t.json", &bundle.to_string());
+    let tampered = write_file(dir.path(), "t.json", &bundle.to_string());
     fails_with(&zkinfer(&["evm-verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&tampered)]), "rejected the proof");
 }
 
@@ -494,7 +418,7 @@ fn files_from_before_the_soundness_review_are_refused_with_a_remedy() {
     let dir = tempfile::tempdir().unwrap();
     let mut zkc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("lr.zkc")).unwrap()).unwrap();
     zkc["version"] = 1.into();
-    let old = write_input(dir.path(), "old.zkc", &zkc.to_string());
+    let old = write_file(dir.path(), "old.zkc", &zkc.to_string());
     fails_with(&zkinfer(&["inspect", s(&old)]), "made by an older zkinfer");
     let mut vk = std::fs::read(w.path("vk.bin")).unwrap();
     vk[12..16].copy_from_slice(&1u32.to_le_bytes());
@@ -526,26 +450,8 @@ fn verify_says_what_private_parameters_do_not_prove() {
         .unwrap()
         .to_string();
     succeeds(&zkinfer(&["srs", "gen", "--k", &k, "-o", s(&p("srs.bin"))]));
-    succeeds(&zkinfer(&[
-        "setup",
-        s(&p("m.zkc")),
-        "--srs",
-        s(&p("srs.bin")),
-        "--pk",
-        s(&p("pk.bin")),
-        "--vk",
-        s(&p("vk.bin")),
-    ]));
-    succeeds(&zkinfer(&[
-        "prove",
-        s(&p("m.zkc")),
-        "--pk",
-        s(&p("pk.bin")),
-        "--input",
-        s(&input),
-        "-o",
-        s(&p("proof.json")),
-    ]));
+    succeeds(&setup(&p("m.zkc"), &p("srs.bin"), &p("pk.bin"), &p("vk.bin")));
+    succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &input, &p("proof.json")));
     let text = zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json"))]);
     assert!(
         String::from_utf8_lossy(&text.stdout).contains("note: the parameters are private"),

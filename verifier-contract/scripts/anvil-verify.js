@@ -5,22 +5,35 @@
 // non-canonical instance (the first instance plus the field modulus), prints the gas, and stops
 // anvil.
 //
-//   node scripts/anvil-verify.js Verifier.sol calldata.json [gen-verifier.json]
+//   node path/to/verifier-contract/scripts/anvil-verify.js Verifier.sol calldata.json [gen-verifier.json]
 // where calldata.json is the output of `zkinfer calldata --proof proof.json --json` and the
 // optional gen-verifier.json that of `zkinfer gen-verifier --json` (it names the parameters a
-// witness-parameter model's ZkinferVerifier pins).
+// witness-parameter model's ZkinferVerifier pins). It runs from any working directory: the
+// file arguments are relative to the current directory, and what the script itself needs
+// (chain.js, solc-js, anvil) is found relative to this file.
 const fs = require('fs');
-const { compile, startChain, word, wrapperArgs, addModulusAt } = require('./chain');
+const path = require('path');
 
-const [solPath, calldataPath, genPath] = process.argv.slice(2);
-if (!solPath || !calldataPath) {
-  console.error('usage: anvil-verify.js Verifier.sol calldata.json [gen-verifier.json]');
+const packageDir = path.join(__dirname, '..');
+const fail = (message) => {
+  console.error('error: ' + message);
   process.exit(2);
-}
+};
+const [solPath, calldataPath, genPath] = process.argv.slice(2);
+if (!solPath || !calldataPath) fail('usage: anvil-verify.js Verifier.sol calldata.json [gen-verifier.json]');
+if (!fs.existsSync(path.join(packageDir, 'node_modules', 'solc'))) fail(`solc-js and anvil are not installed: run npm ci --prefix ${packageDir}`);
+/// The text of a file argument (relative to the current directory), or a clear error.
+const readArg = (file, what) => {
+  const resolved = path.resolve(process.cwd(), file);
+  if (!fs.existsSync(resolved)) fail(`${what} '${file}' does not exist (looked for ${resolved})`);
+  return fs.readFileSync(resolved, 'utf8');
+};
+const { compile, startChain, word, wrapperArgs, addModulusAt } = require(path.join(__dirname, 'chain.js'));
 
 async function main() {
-  const contracts = compile({ 'Verifier.sol': fs.readFileSync(solPath, 'utf8') });
-  const calldata = JSON.parse(fs.readFileSync(calldataPath, 'utf8'));
+  const contracts = compile({ 'Verifier.sol': readArg(solPath, 'the verifier source') });
+  const calldata = JSON.parse(readArg(calldataPath, 'the calldata file'));
+  const pinned = genPath ? JSON.parse(readArg(genPath, 'the gen-verifier output')).wrapper_constructor : null;
   const chain = await startChain();
   try {
     const { rpc, send } = chain;
@@ -28,7 +41,6 @@ async function main() {
     const deployed = await send(from, { data: '0x' + contracts.Halo2Verifier.bytecode });
     if (deployed.status !== '0x1') throw new Error('deploying Halo2Verifier failed (runtime size ' + contracts.Halo2Verifier.runtime.length / 2 + ' bytes; EIP-170 allows 24576)');
     const halo2 = deployed.contractAddress;
-    const pinned = genPath ? JSON.parse(fs.readFileSync(genPath, 'utf8')).wrapper_constructor : null;
     const n = calldata.instances.length;
     const wrapper = (await send(from, { data: '0x' + contracts.ZkinferVerifier.bytecode + word(halo2) + wrapperArgs(n, pinned) })).contractAddress;
 

@@ -30,8 +30,6 @@ pub struct Args {
     /// Also verify on an in-process EVM and report gas (needs solc-js: npm ci --prefix verifier-contract).
     #[arg(long)]
     evm: bool,
-    #[arg(long)]
-    json: bool,
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -47,10 +45,10 @@ fn peak_rss_mib() -> f64 {
     usage.ru_maxrss as f64 / 1024.0
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     anyhow::ensure!(a.runs >= 1, "--runs must be at least 1");
     let steps = 5 + a.runs as u64 + a.evm as u64;
-    let bar = if a.json { ProgressBar::hidden() } else { ProgressBar::new(steps) };
+    let bar = if json { ProgressBar::hidden() } else { ProgressBar::new(steps) };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]").expect("valid template"));
     let step = |msg: &str| {
         bar.set_message(msg.to_string());
@@ -67,7 +65,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
 
     step("compiling");
     let t = Instant::now();
-    let compiled = zkinfer::compile(&a.model, &samples, &opts)?;
+    let compiled =
+        zkinfer::compile(&a.model, &samples, &opts).map_err(|e| super::compile::name_the_sample(e, &a.inputs))?;
     let compile_time = t.elapsed();
     let st = stats(&compiled.model, compiled.params);
 
@@ -126,7 +125,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2, "max_abs_error": error,
         "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1),
     });
-    if a.json {
+    if json {
         print_json(&report);
         return Ok(());
     }

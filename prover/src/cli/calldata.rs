@@ -7,19 +7,17 @@ use zkinfer_verifier_contract::abi::{raw_verifier_call, verify_proof_call, word_
 pub struct Args {
     #[arg(long)]
     proof: PathBuf,
-    #[arg(long)]
-    json: bool,
 }
 
 /// Prints the calldata of both verifier entry points and the instances in decimal.
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let bundle = ProofBundle::load(&a.proof)?;
     let proof = bundle.proof_bytes()?;
     let words = bundle.instance_words()?;
     let verify_call = format!("0x{}", hex::encode(verify_proof_call(&proof, &words)));
     let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&proof, &words)));
     let decimals: Vec<String> = words.iter().map(word_to_decimal).collect();
-    if a.json {
+    if json {
         print_json(
             &serde_json::json!({ "verifyProof_calldata": verify_call, "raw_calldata": raw_call, "proof": format!("0x{}", bundle.proof), "instances": decimals }),
         );

@@ -12,19 +12,23 @@ pub struct Args {
     /// Print the commitment to the model's parameters instead (for `--param-visibility hashed`).
     #[arg(long, conflicts_with = "input")]
     params: bool,
-    #[arg(long)]
-    json: bool,
 }
 
 /// The Poseidon commitment a proof with hashed input (or parameters) exposes: what an oracle
 /// registers on-chain for a borrower's features, or what a contract pins to pin the model.
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let compiled = CompiledModel::load(&a.model)?;
     let (what, commitment) = match &a.input {
-        Some(path) => ("input_commitment", zkinfer::proof::input_commitment(&compiled, &read_input(path)?)?),
+        Some(path) => {
+            let input = read_input(path)?;
+            compiled.check_input_len(input.len(), path)?;
+            let commitment = zkinfer::proof::input_commitment(&compiled, &input)
+                .map_err(|e| zkinfer::ZkError::Input { path: path.display().to_string(), reason: e.to_string() })?;
+            ("input_commitment", commitment)
+        }
         None => ("params_commitment", zkinfer::proof::params_commitment(&compiled)),
     };
-    if a.json {
+    if json {
         print_json(&serde_json::json!({ what: commitment }));
     } else {
         println!("{commitment}");

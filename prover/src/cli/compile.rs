@@ -1,6 +1,6 @@
 use super::{print_json, progress::step};
-use std::path::PathBuf;
-use zkinfer::{compile::CompileOptions, input::read_input};
+use std::path::{Path, PathBuf};
+use zkinfer::{compile::CompileOptions, files::check_outputs, input::read_input, ZkError};
 use zkinfer_circuits::circuit::cost::Objective;
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
@@ -31,8 +31,6 @@ pub struct Args {
     /// commitments: cheaper on-chain verification and a smaller Solidity verifier).
     #[arg(long, default_value = "prover")]
     optimize: Objective,
-    #[arg(long)]
-    json: bool,
 }
 
 /// What the verifier sees of each tensor kind (also taken by `bench`).
@@ -57,7 +55,11 @@ impl VisibilityArgs {
     }
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    let inputs: Vec<(&str, &Path)> = std::iter::once(("the ONNX model", a.model.as_path()))
+        .chain(a.inputs.iter().map(|p| ("--input", p.as_path())))
+        .collect();
+    check_outputs(&[("-o/--output", &a.output)], &inputs)?;
     let visibility = a.visibility.get();
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
     let opts = CompileOptions {
@@ -67,11 +69,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         visibility,
         objective: a.optimize,
     };
-    let (compiled, time) = step("compiling and calibrating", a.json, || zkinfer::compile(&a.model, &samples, &opts));
-    let compiled = compiled?;
+    let (compiled, time) = step("compiling and calibrating", json, || zkinfer::compile(&a.model, &samples, &opts));
+    let compiled = compiled.map_err(|e| name_the_sample(e, &a.inputs))?;
     compiled.save(&a.output)?;
     let st = stats(&compiled.model, compiled.params);
-    if a.json {
+    if json {
         print_json(&serde_json::json!({
             "output": a.output, "k": st.params.k, "width": st.params.width, "bits": st.params.bits, "limbs": st.params.limbs, "rows": st.used_rows,
             "accuracy": compiled.accuracy, "compile_seconds": time.as_secs_f64(),
@@ -93,10 +95,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         "circuit: k = {}, {} of {} rows used, width {}, {checks}",
         st.params.k, st.used_rows, st.usable_rows, st.params.width
     );
-    println!(
-        "accuracy on {} calibration input(s), against the float reference ({}):",
-        compiled.accuracy.samples, compiled.accuracy.reference
-    );
+    println!("float reference: {}", compiled.accuracy.reference);
+    println!("accuracy on {} calibration input(s):", compiled.accuracy.samples);
     for o in &compiled.accuracy.outputs {
         println!(
             "  {}: max abs error {:.6}, relative to the output's max |value| {:.3}%",
@@ -106,4 +106,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A calibration sample's error, naming its file rather than its position (also for `bench`).
+pub(super) fn name_the_sample(e: ZkError, inputs: &[PathBuf]) -> anyhow::Error {
+    match e {
+        ZkError::Sample { index, reason } if index < inputs.len() => {
+            anyhow::anyhow!("calibration input '{}': {reason}", inputs[index].display())
+        }
+        e => e.into(),
+    }
 }

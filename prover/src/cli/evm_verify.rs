@@ -12,17 +12,15 @@ pub struct Args {
     /// Deploy even a verifier over EIP-170's size limit (measures it; mainnet would refuse it).
     #[arg(long)]
     no_size_limit: bool,
-    #[arg(long)]
-    json: bool,
 }
 
 /// Compiles the model's verifier, deploys it on an in-process EVM (Osaka rules) and verifies the
 /// proof there, reporting gas and bytecode size.
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
     let (proof, words) = (bundle.proof_bytes()?, bundle.instance_words()?);
-    let (built, _) = step("generating and compiling the verifier", a.json, || {
+    let (built, _) = step("generating and compiling the verifier", json, || {
         VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances(), key.info.pinned_params())
     });
     let built = built?;
@@ -33,7 +31,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     );
     let result = built.verify_on_evm(&proof, &words, a.no_size_limit).map_err(anyhow::Error::msg)?;
     let (accepted, raw_gas, wrapped_gas) = (result.accepted(), result.raw.gas_used, result.wrapped.gas_used);
-    if a.json {
+    if json {
         print_json(
             &serde_json::json!({ "accepted": accepted, "raw_gas": raw_gas, "verifyProof_gas": wrapped_gas, "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }),
         );

@@ -1,6 +1,6 @@
 use super::{print_json, progress::step};
 use std::path::PathBuf;
-use zkinfer::VerifyingKeyFile;
+use zkinfer::{files::check_outputs, VerifyingKeyFile};
 use zkinfer_verifier_contract::deploy::{combined_source, constructor_args, VerifierArtifacts, EIP170_LIMIT};
 use zkinfer_verifier_contract::generate::raw_verifier_source;
 
@@ -13,17 +13,18 @@ pub struct Args {
     /// Also compile with solc-js and report the runtime size against EIP-170's limit.
     #[arg(long)]
     compile: bool,
-    #[arg(long)]
-    json: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    check_outputs(&[("-o/--output", &a.output)], &[("--vk", &a.vk)])?;
     let key = VerifyingKeyFile::load(&a.vk)?;
     let n = key.info.num_instances();
-    let (source, time) = step("generating the Solidity verifier", a.json, || raw_verifier_source(&key.srs, &key.vk, n));
-    zkinfer::files::write_atomic(&a.output, |w| w.write_all(combined_source(&source).as_bytes()))?;
+    let (raw, time) = step("generating the Solidity verifier", json, || raw_verifier_source(&key.srs, &key.vk, n));
+    // what is written, and counted: the raw verifier and the stable-ABI wrapper in one file
+    let source = combined_source(&raw);
+    zkinfer::files::write_atomic(&a.output, |w| w.write_all(source.as_bytes()))?;
     let runtime = if a.compile {
-        let (built, _) = step("compiling with solc-js", a.json, || {
+        let (built, _) = step("compiling with solc-js", json, || {
             VerifierArtifacts::build(&key.srs, &key.vk, n, key.info.pinned_params())
         });
         Some(built?.halo2.runtime_size())
@@ -32,7 +33,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let (_, params_start, digest) = constructor_args(n, key.info.pinned_params());
     let digest = format!("0x{}", hex::encode(digest));
-    if a.json {
+    if json {
         print_json(&serde_json::json!({
             "output": a.output, "num_instances": n, "source_bytes": source.len(), "runtime_bytes": runtime, "eip170_limit": EIP170_LIMIT, "seconds": time.as_secs_f64(),
             "wrapper_constructor": { "numInstances": n, "paramsStart": params_start, "paramsDigest": digest }, "caveats": key.info.caveats(),

@@ -7,11 +7,9 @@ use zkinfer_circuits::circuit::cost::stats;
 pub struct Args {
     /// The compiled model (.zkc).
     model: PathBuf,
-    #[arg(long)]
-    json: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let compiled = CompiledModel::load(&a.model)?;
     let st = stats(&compiled.model, compiled.params);
     let m = &compiled.model;
@@ -20,7 +18,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         m.output_len(),
         m.param_values(compiled.params.visibility.witness_params()).len(),
     );
-    if a.json {
+    if json {
         let public: Vec<_> = layout.iter().map(|(part, start, count, encoding)| serde_json::json!({ "part": part, "start": start, "instances": count, "encoding": encoding })).collect();
         print_json(
             &serde_json::json!({ "model": compiled.name, "digest": compiled.digest(), "circuit": st, "public": public, "accuracy": compiled.accuracy }),

@@ -1,5 +1,7 @@
-//! Subcommands of `zkinfer`, one file each. Human-readable text goes to stdout, progress to
-//! stderr; `--json` prints one JSON object to stdout instead of text.
+//! Subcommands of `zkinfer`, one file each. Human-readable text goes to stdout, progress and
+//! warnings to stderr. `--json` (global, so every subcommand takes it) prints one JSON object on
+//! stdout instead of text: `"ok": true` and the results, or, on failure, `"ok": false` and the
+//! error message stderr shows.
 
 mod bench;
 mod calldata;
@@ -21,6 +23,9 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print one JSON object on stdout (`"ok": true` and the results, or `"ok": false` and the error).
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 #[derive(Subcommand)]
@@ -51,22 +56,33 @@ enum Command {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let json = cli.json;
     match cli.command {
-        Command::Compile(a) => compile::run(a),
-        Command::Srs(c) => srs::run(c),
-        Command::Setup(a) => setup::run(a),
-        Command::Prove(a) => prove::run(a),
-        Command::Verify(a) => verify::run(a),
-        Command::Commit(a) => commit::run(a),
-        Command::Inspect(a) => inspect::run(a),
-        Command::GenVerifier(a) => gen_verifier::run(a),
-        Command::Calldata(a) => calldata::run(a),
-        Command::EvmVerify(a) => evm_verify::run(a),
-        Command::Bench(a) => bench::run(a),
+        Command::Compile(a) => compile::run(a, json),
+        Command::Srs(c) => srs::run(c, json),
+        Command::Setup(a) => setup::run(a, json),
+        Command::Prove(a) => prove::run(a, json),
+        Command::Verify(a) => verify::run(a, json),
+        Command::Commit(a) => commit::run(a, json),
+        Command::Inspect(a) => inspect::run(a, json),
+        Command::GenVerifier(a) => gen_verifier::run(a, json),
+        Command::Calldata(a) => calldata::run(a, json),
+        Command::EvmVerify(a) => evm_verify::run(a, json),
+        Command::Bench(a) => bench::run(a, json),
     }
 }
 
-/// Prints `value` as JSON on stdout.
+/// Prints a command's result object as JSON on stdout, with `"ok": true`.
 fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+    let mut value = value.clone();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("ok".into(), true.into());
+    }
+    println!("{}", serde_json::to_string_pretty(&value).expect("serializable"));
+}
+
+/// What `--json` prints on stdout for a failed command: the message stderr shows, `"ok": false`.
+pub fn print_json_error(message: &str) {
+    let value = serde_json::json!({ "ok": false, "error": message });
+    println!("{}", serde_json::to_string_pretty(&value).expect("serializable"));
 }

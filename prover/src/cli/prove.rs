@@ -1,7 +1,15 @@
+//! `zkinfer prove`: checks the input (its size, its range, the outputs it may say to expect)
+//! before loading the key, proves, and prints the proved outputs beside the float reference and
+//! the expected outputs.
+
 use super::{print_json, progress::step};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use zkinfer::{input::read_input, CompiledModel, ProvingKeyFile};
+use zkinfer::compile::{float_reference, FloatReference};
+use zkinfer::expected::{self, Mismatch};
+use zkinfer::files::check_outputs;
+use zkinfer::input::{read_input_file, Input};
+use zkinfer::{CompiledModel, ProofBundle, ProvingKeyFile};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -9,27 +17,38 @@ pub struct Args {
     model: PathBuf,
     #[arg(long)]
     pk: PathBuf,
-    /// The input, `{"input_data": [[...]]}`.
+    /// The input, `{"input_data": [[...]]}`; with EZKL's `"output_data": [[...], ...]` (one list
+    /// per output), a proved output further from it than the model's measured error is reported.
     #[arg(long)]
     input: PathBuf,
     #[arg(short, long, default_value = "proof.json")]
     output: PathBuf,
-    #[arg(long)]
-    json: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    check_outputs(
+        &[("-o/--output", &a.output)],
+        &[("the compiled model", &a.model), ("--pk", &a.pk), ("--input", &a.input)],
+    )?;
     let compiled = CompiledModel::load(&a.model)?;
-    let input = read_input(&a.input)?;
-    let (key, load_time) = step("loading the proving key", a.json, || ProvingKeyFile::load(&a.pk));
+    let input = read_input_file(&a.input)?;
+    let outputs = check_input(&compiled, &input, &a.input)?;
+    let (key, load_time) = step("loading the proving key", json, || ProvingKeyFile::load(&a.pk));
     let key = key?;
-    let (bundle, prove_time) = step("proving", a.json, || zkinfer::prove(&compiled, &key, &input));
+    let (bundle, prove_time) = step("proving", json, || zkinfer::prove(&compiled, &key, &input.values));
     let bundle = bundle?;
     bundle.save(&a.output)?;
-    let (reference, source) = float_reference(&compiled, &input);
-    if a.json {
+    let reference = source_reference(&compiled, &input.values);
+    let mismatches = input.expected.as_ref().map(|e| expected::compare(&compiled, &outputs, e)).unwrap_or_default();
+    for m in &mismatches {
+        eprintln!("warning: {}", m.warning());
+    }
+    if json {
+        let warnings: Vec<String> = mismatches.iter().map(Mismatch::warning).collect();
+        let expected_output = input.expected.as_ref().map(|e| serde_json::json!({ "values": e, "tolerances": expected::tolerances(&compiled), "mismatches": mismatches }));
         print_json(&serde_json::json!({
-            "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment, "float_reference": reference, "reference_source": source,
+            "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
+            "float_reference": reference.outputs, "reference_source": reference.describe(), "expected_output": expected_output, "warnings": warnings,
             "proof_bytes": bundle.proof.len() / 2, "prove_seconds": prove_time.as_secs_f64(), "key_load_seconds": load_time.as_secs_f64(),
         }));
         return Ok(());
@@ -41,6 +60,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         prove_time.as_secs_f64(),
         load_time.as_secs_f64()
     );
+    print_outputs(&compiled, &bundle, &reference, input.expected.as_deref());
+    Ok(())
+}
+
+/// The input's size, the outputs it says to expect, and that the model evaluates on it (range,
+/// lookup tables), before the proving key is loaded; errors name the file. Returns the outputs
+/// (dequantized) the proof will show.
+fn check_input(compiled: &CompiledModel, input: &Input, path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
+    compiled.check_input_len(input.values.len(), path)?;
+    if let Some(e) = &input.expected {
+        expected::check_shape(compiled, e, path)?;
+    }
+    let model = &compiled.model;
+    let witness = model.quantize_input(&input.values).and_then(|q| model.evaluate(&q));
+    let witness =
+        witness.map_err(|e| zkinfer::ZkError::Input { path: path.display().to_string(), reason: e.to_string() })?;
+    Ok(model.dequantized_outputs(&witness))
+}
+
+fn print_outputs(
+    compiled: &CompiledModel,
+    bundle: &ProofBundle,
+    reference: &FloatReference,
+    expected: Option<&[Vec<f64>]>,
+) {
     if bundle.outputs.is_empty() {
         println!("the outputs are {}: the proof file does not contain them", compiled.params.visibility.output);
     }
@@ -49,25 +93,39 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             println!("Poseidon commitment to the {what} (a public instance): {c}");
         }
     }
-    for (o, f) in bundle.outputs.iter().zip(&reference) {
-        println!("output '{}' {:?}: proved (quantized) vs float ({source})", o.name, o.shape);
-        for (i, (p, r)) in o.values.iter().zip(f).enumerate() {
-            println!("  [{i:>3}] {p:>12.5} {r:>12.5}   |diff| {:.5}", (p - r).abs());
+    if !bundle.outputs.is_empty() {
+        println!("float reference: {}", reference.describe());
+    }
+    let also = if expected.is_some() { ", expected (the input file's output_data)" } else { "" };
+    for (i, (o, f)) in bundle.outputs.iter().zip(&reference.outputs).enumerate() {
+        println!("output '{}' {:?} {}: proved (quantized), float{also}", o.name, o.shape, o.dtype);
+        let e = expected.and_then(|e| e.get(i));
+        for (j, (p, r)) in o.values.iter().zip(f).enumerate() {
+            let wanted = e.and_then(|e| e.get(j)).map_or(String::new(), |x| format!(" {:>12}", o.format(*x, 5)));
+            println!(
+                "  [{j:>3}] {:>12} {:>12}{wanted}   |diff| {:.5}",
+                o.format(*p, 5),
+                o.format(*r, 5),
+                (p - r).abs()
+            );
         }
         if o.values.len() > 1 {
             println!("  argmax: proved {} / float {}", argmax(&o.values), argmax(f));
         }
     }
-    Ok(())
 }
 
 /// The float reference from the source ONNX file when it is still there unchanged, otherwise
-/// the f64 run of the imported graph stored in the compiled model.
-fn float_reference(compiled: &CompiledModel, input: &[f64]) -> (Vec<Vec<f64>>, String) {
+/// the f64 run of the imported graph stored in the compiled model, saying why.
+fn source_reference(compiled: &CompiledModel, input: &[f64]) -> FloatReference {
     let path = Path::new(&compiled.source.path);
     let unchanged =
         std::fs::read(path).map(|b| hex::encode(Sha256::digest(b)) == compiled.source.sha256).unwrap_or(false);
-    zkinfer::compile::float_outputs(unchanged.then_some(path), &compiled.graph, input)
+    let mut reference = float_reference(unchanged.then_some(path), &compiled.graph, input);
+    if !unchanged {
+        reference.reasons.push(format!("{} is gone or changed since compile", path.display()));
+    }
+    reference
 }
 
 fn argmax(v: &[f64]) -> usize {

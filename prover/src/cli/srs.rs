@@ -1,43 +1,70 @@
+//! `zkinfer srs gen` and `zkinfer srs info`.
+
 use super::{print_json, progress::step};
 use halo2_proofs::poly::commitment::Params;
 use std::path::PathBuf;
+use zkinfer::files::check_outputs;
+use zkinfer::CompiledModel;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Generate an INSECURE SRS locally, deterministic from a seed (development only).
-    Gen {
-        /// log2 of the number of G1 powers; must be at least the circuit's k.
-        #[arg(long)]
-        k: u32,
-        #[arg(short, long, default_value = "srs.bin")]
-        output: PathBuf,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
-    },
+    Gen(GenArgs),
     /// Check an SRS file (standard halo2 KZG params format) and print its size.
-    Info { srs: PathBuf },
+    Info {
+        /// The SRS file.
+        srs: PathBuf,
+    },
 }
 
-pub fn run(c: Command) -> anyhow::Result<()> {
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("size").required(true).args(["k", "for_model"])))]
+pub struct GenArgs {
+    /// log2 of the number of G1 powers; must be at least the circuit's k.
+    #[arg(long)]
+    k: Option<u32>,
+    /// Take k from a compiled model (the k `zkinfer compile` chose for it).
+    #[arg(long = "for", value_name = "MODEL.zkc")]
+    for_model: Option<PathBuf>,
+    #[arg(short, long, default_value = "srs.bin")]
+    output: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+pub fn run(c: Command, json: bool) -> anyhow::Result<()> {
     match c {
-        Command::Gen { k, output, seed, json } => {
-            let (srs, time) = step("generating SRS", json, || zkinfer::srs::generate_insecure(k, seed));
-            zkinfer::srs::save(&srs?, &output)?;
-            eprintln!("WARNING: this SRS is INSECURE: its secret comes from seed {seed}, so anyone can forge proofs with it. Use it for development only; for production load an SRS from a trusted setup ceremony.");
-            if json {
-                print_json(
-                    &serde_json::json!({ "output": output, "k": k, "insecure": true, "seconds": time.as_secs_f64() }),
-                );
-            } else {
-                println!("wrote {} (k = {k}) in {:.2}s", output.display(), time.as_secs_f64());
-            }
-        }
-        Command::Info { srs } => {
-            let params = zkinfer::srs::load(&srs)?;
-            println!("{}: valid KZG SRS, k = {} ({} G1 powers)", srs.display(), params.k(), params.n());
-        }
+        Command::Gen(a) => gen(a, json),
+        Command::Info { srs } => info(srs, json),
+    }
+}
+
+fn gen(a: GenArgs, json: bool) -> anyhow::Result<()> {
+    let inputs: Vec<(&str, &std::path::Path)> = a.for_model.iter().map(|m| ("--for", m.as_path())).collect();
+    check_outputs(&[("-o/--output", &a.output)], &inputs)?;
+    let k = match (&a.for_model, a.k) {
+        (Some(model), _) => CompiledModel::load(model)?.params.k,
+        (None, Some(k)) => k,
+        (None, None) => anyhow::bail!("give --k N or --for MODEL.zkc"),
+    };
+    let (srs, time) =
+        step(&format!("generating an SRS for k = {k}"), json, || zkinfer::srs::generate_insecure(k, a.seed));
+    zkinfer::srs::save(&srs?, &a.output)?;
+    eprintln!("WARNING: this SRS is INSECURE: its secret comes from seed {}, so anyone can forge proofs with it. Use it for development only; for production load an SRS from a trusted setup ceremony.", a.seed);
+    if json {
+        print_json(&serde_json::json!({ "output": a.output, "k": k, "insecure": true, "seconds": time.as_secs_f64() }));
+    } else {
+        println!("wrote {} (k = {k}) in {:.2}s", a.output.display(), time.as_secs_f64());
+    }
+    Ok(())
+}
+
+fn info(path: PathBuf, json: bool) -> anyhow::Result<()> {
+    let params = zkinfer::srs::load(&path)?;
+    if json {
+        print_json(&serde_json::json!({ "path": path, "k": params.k(), "g1_powers": params.n() }));
+    } else {
+        println!("{}: valid KZG SRS, k = {} ({} G1 powers)", path.display(), params.k(), params.n());
     }
     Ok(())
 }

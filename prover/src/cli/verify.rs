@@ -8,16 +8,14 @@ pub struct Args {
     vk: PathBuf,
     #[arg(long)]
     proof: PathBuf,
-    #[arg(long)]
-    json: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<()> {
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
-    let (result, time) = step("verifying", a.json, || zkinfer::verify(&key, &bundle));
+    let (result, time) = step("verifying", json, || zkinfer::verify(&key, &bundle));
     result?;
-    if a.json {
+    if json {
         print_json(&serde_json::json!({
             "verified": true, "model": key.info.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
             "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
@@ -26,7 +24,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     } else {
         println!("verified: the proof is valid for model '{}' ({:.3}s)", key.info.model_name, time.as_secs_f64());
         for o in &bundle.outputs {
-            println!("  {} = {:?}", o.name, o.values);
+            let values: Vec<String> = o.values.iter().map(|&v| o.format(v, 6)).collect();
+            println!("  {} ({}) = [{}]", o.name, o.dtype, values.join(", "));
         }
         for (what, c) in bundle.commitments() {
             if let Some(c) = c {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use zkinfer::{compile::CompileOptions, input::read_input, CompiledModel, ProvingKeyFile, VerifyingKeyFile};

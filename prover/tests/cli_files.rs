@@ -1,0 +1,224 @@
+//! What the CLI does with the files it is given (issue 16, items 3, 4 and 8): output paths are
+//! checked before any work and never overwrite an input; `--json` reports failures as JSON; a
+//! file of the wrong kind is named; `gen-verifier` counts what it writes; anvil-verify.js runs
+//! from anywhere.
+
+mod common;
+
+use common::cli::*;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A compiled linear regression with keys and a proof, made once: `m.zkc`, `srs.bin`, `pk.bin`,
+/// `vk.bin`, `proof.json`.
+fn work() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input_path("linear_regression", "input.json");
+        compiled_with_keys(dir.path(), &onnx("linear_regression"), &[&input]);
+        let p = |f: &str| dir.path().join(f);
+        succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &input, &p("proof.json")));
+        dir
+    })
+    .path()
+}
+
+fn w(name: &str) -> PathBuf {
+    work().join(name)
+}
+
+#[test]
+fn output_paths_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = input_path("linear_regression", "input.json");
+    // the proving key does not exist: an output checked first fails on the output, not the key
+    let missing = dir.path().join("missing-dir/proof.json");
+    let out = prove(&w("m.zkc"), &dir.path().join("no-pk.bin"), &input, &missing);
+    fails_with(&out, "the folder '");
+    fails_with(&out, "missing-dir' does not exist");
+    // a bad --vk no longer costs a good --pk: nothing is written at all
+    let pk = dir.path().join("pk.bin");
+    let out = setup(&w("m.zkc"), &w("srs.bin"), &pk, &missing);
+    fails_with(&out, "cannot write");
+    assert!(!pk.exists());
+    // a folder is no output file
+    fails_with(&zkinfer(&["srs", "gen", "--k", "4", "-o", s(dir.path())]), "it is a folder");
+    fails_with(&zkinfer(&["gen-verifier", "--vk", s(&w("vk.bin")), "-o", s(&missing)]), "does not exist");
+    fails_with(
+        &zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&input), "-o", s(&missing)]),
+        "does not exist",
+    );
+    assert!(!missing.parent().unwrap().exists());
+}
+
+#[test]
+fn an_output_that_is_an_input_is_refused_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    std::fs::copy(onnx("linear_regression"), p("model.onnx")).unwrap();
+    std::fs::copy(input_path("linear_regression", "input.json"), p("x.json")).unwrap();
+    std::fs::copy(w("m.zkc"), p("m.zkc")).unwrap();
+    let before = |f: &str| std::fs::read(p(f)).unwrap();
+    let (onnx_bytes, input_bytes, zkc_bytes) = (before("model.onnx"), before("x.json"), before("m.zkc"));
+    let (pk, srs) = (w("pk.bin"), w("srs.bin"));
+    let (pk, srs) = (s(&pk), s(&srs));
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["compile", "model.onnx", "--input", "x.json", "-o", "model.onnx"],
+            "is the same file as the ONNX model 'model.onnx'",
+        ),
+        (
+            &["compile", "model.onnx", "--input", "x.json", "-o", "./x.json"],
+            "'./x.json' is the same file as --input 'x.json'",
+        ),
+        (&["prove", "m.zkc", "--pk", pk, "--input", "x.json", "-o", "x.json"], "is the same file as --input 'x.json'"),
+        (
+            &["setup", "m.zkc", "--srs", srs, "--pk", "m.zkc"],
+            "--pk 'm.zkc' is the same file as the compiled model 'm.zkc'",
+        ),
+        (
+            &["setup", "m.zkc", "--srs", srs, "--pk", "k.bin", "--vk", "./k.bin"],
+            "--vk './k.bin' is the same file as --pk 'k.bin'",
+        ),
+        (&["srs", "gen", "--for", "m.zkc", "-o", "m.zkc"], "is the same file as --for 'm.zkc'"),
+    ];
+    for (args, needle) in cases {
+        fails_with(&zkinfer_in(dir.path(), args), needle);
+    }
+    let link = p("link.json");
+    std::os::unix::fs::symlink(p("x.json"), &link).unwrap();
+    fails_with(
+        &zkinfer_in(dir.path(), &["prove", "m.zkc", "--pk", s(&w("pk.bin")), "--input", "x.json", "-o", "link.json"]),
+        "is the same file as --input",
+    );
+    fails_with(&zkinfer(&["gen-verifier", "--vk", s(&w("vk.bin")), "-o", s(&w("vk.bin"))]), "the same file as --vk");
+    assert_eq!((before("model.onnx"), before("x.json"), before("m.zkc")), (onnx_bytes, input_bytes, zkc_bytes));
+    assert!(!p("k.bin").exists());
+}
+
+#[test]
+fn json_failures_are_json_on_stdout_with_the_stderr_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zkinfer(&["verify", "--vk", s(&w("vk.bin")), "--proof", s(&dir.path().join("none.json")), "--json"]);
+    fails_with(&out, "cannot read");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(report["ok"], false);
+    let message = stderr(&out).trim().strip_prefix("error: ").unwrap().to_string();
+    assert_eq!(report["error"], message.as_str());
+    // --json before the subcommand works the same
+    let out = zkinfer(&["--json", "inspect", s(&w("proof.json"))]);
+    fails_with(&out, "not a valid compiled model");
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["ok"], false);
+    // a usage error too (exit 2)
+    let out = zkinfer(&["prove", s(&w("m.zkc")), "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["error"].as_str().unwrap().contains("--pk <PK>"), "{report}");
+    // and a success carries ok: true
+    let ok = succeeds(&zkinfer(&["verify", "--vk", s(&w("vk.bin")), "--proof", s(&w("proof.json")), "--json"]));
+    assert_eq!((&ok["ok"], &ok["verified"]), (&true.into(), &true.into()));
+}
+
+#[test]
+fn every_subcommand_takes_json() {
+    let commands: [&[&str]; 13] = [
+        &["compile"],
+        &["srs", "gen"],
+        &["srs", "info"],
+        &["setup"],
+        &["prove"],
+        &["verify"],
+        &["commit"],
+        &["inspect"],
+        &["gen-verifier"],
+        &["calldata"],
+        &["evm-verify"],
+        &["bench"],
+        &["srs"],
+    ];
+    for command in commands {
+        let help = stdout(&zkinfer(&[command, &["--help"]].concat()));
+        assert!(help.contains("--json"), "zkinfer {} --help: {help}", command.join(" "));
+    }
+    let (model, proof) = (w("m.zkc"), w("proof.json"));
+    for command in ["commit", "inspect", "calldata"] {
+        let args: Vec<&str> = match command {
+            "commit" => vec![command, s(&model), "--params", "--json"],
+            "inspect" => vec![command, s(&model), "--json"],
+            _ => vec![command, "--proof", s(&proof), "--json"],
+        };
+        assert_eq!(succeeds(&zkinfer(&args))["ok"], true, "{command}");
+    }
+}
+
+#[test]
+fn files_of_another_kind_are_named() {
+    let srs_info = |p: &Path| zkinfer(&["srs", "info", s(p)]);
+    fails_with(&srs_info(&w("vk.bin")), "it is a zkinfer verifying key, not an SRS");
+    fails_with(&srs_info(&w("pk.bin")), "it is a zkinfer proving key, not an SRS");
+    fails_with(&srs_info(&w("m.zkc")), "it is a zkinfer compiled model, not an SRS");
+    fails_with(&srs_info(&w("proof.json")), "it is a zkinfer proof, not an SRS");
+    fails_with(&srs_info(&onnx("linear_regression")), "it is an ONNX model, not an SRS");
+    // an ONNX file where the compiled model goes: compile it first
+    let dir = tempfile::tempdir().unwrap();
+    let input = input_path("linear_regression", "input.json");
+    let out = setup(&onnx("linear_regression"), &w("srs.bin"), &dir.path().join("pk.bin"), &dir.path().join("vk.bin"));
+    fails_with(&out, "it is an ONNX model; compile it first: zkinfer compile");
+    let out = prove(&onnx("linear_regression"), &w("pk.bin"), &input, &dir.path().join("p.json"));
+    fails_with(&out, "it is an ONNX model; compile it first");
+    fails_with(
+        &prove(&w("m.zkc"), &w("srs.bin"), &input, &dir.path().join("p.json")),
+        "it is a KZG SRS (halo2 params)",
+    );
+    fails_with(
+        &setup(&w("m.zkc"), &w("vk.bin"), &dir.path().join("pk.bin"), &dir.path().join("vk.bin")),
+        "it is a zkinfer verifying key",
+    );
+}
+
+#[test]
+fn gen_verifier_reports_the_size_of_the_file_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = dir.path().join("Verifier.sol");
+    let report = succeeds(&zkinfer(&["gen-verifier", "--vk", s(&w("vk.bin")), "-o", s(&sol), "--json"]));
+    let size = std::fs::metadata(&sol).unwrap().len();
+    assert_eq!(report["source_bytes"].as_u64(), Some(size));
+    let text = stdout(&zkinfer(&["gen-verifier", "--vk", s(&w("vk.bin")), "-o", s(&sol)]));
+    assert!(text.contains(&format!("({size} bytes of Solidity)")), "{text}");
+}
+
+#[test]
+fn anvil_verify_runs_from_any_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    succeeds(&zkinfer(&["gen-verifier", "--vk", s(&w("vk.bin")), "-o", s(&p("Verifier.sol"))]));
+    std::fs::write(
+        p("gen.json"),
+        zkinfer(&["gen-verifier", "--vk", s(&w("vk.bin")), "-o", s(&p("Verifier.sol")), "--json"]).stdout,
+    )
+    .unwrap();
+    std::fs::write(p("calldata.json"), zkinfer(&["calldata", "--proof", s(&w("proof.json")), "--json"]).stdout)
+        .unwrap();
+    let script = models_dir().join("../verifier-contract/scripts/anvil-verify.js");
+    // from the files' own folder, with relative arguments, far from the script
+    let run = std::process::Command::new("node")
+        .arg(&script)
+        .args(["Verifier.sol", "calldata.json", "gen.json"])
+        .current_dir(dir.path())
+        .output()
+        .expect("node");
+    assert!(run.status.success(), "{}{}", stdout(&run), stderr(&run));
+    let result: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!((&result["accepted"], &result["tampered_rejected"]), (&true.into(), &true.into()));
+    // a missing argument file is a clear error naming it, not a stack trace
+    let run = std::process::Command::new("node")
+        .arg(&script)
+        .args(["nope.sol", "calldata.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("the verifier source 'nope.sol' does not exist"), "{}", stderr(&run));
+}
