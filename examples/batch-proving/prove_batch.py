@@ -61,7 +61,7 @@ class ProverWorker:
         self.proofs = 0
 
     def prove(self, index: int, features: np.ndarray) -> dict:
-        report = self.prover.prove(features)
+        report = self.prover.prove(features, reference=False)
         self.proofs += 1
         return {"index": index, "bundle": report["bundle"], "prove_seconds": report["prove_seconds"], "worker": os.getpid()}
 

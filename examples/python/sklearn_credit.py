@@ -1,9 +1,11 @@
 """Prove a scikit-learn credit model's prediction with zkinfer, from Python.
 
 Trains a StandardScaler + LogisticRegression pipeline on synthetic borrowers, exports it with
-skl2onnx exactly as a user would, then compiles it (calibrated on training rows), sets up keys
-with an insecure development SRS, proves one borrower's prediction, verifies the proof, and
-prints the circuit's statistics and the proved output beside scikit-learn's.
+skl2onnx exactly as a user would, records onnxruntime's outputs beside it (zkinfer measures its
+accuracy against them: tract cannot run scikit-learn's ONNX ops), then compiles it (calibrated on
+training rows), sets up keys with an insecure development SRS, proves one borrower's prediction,
+verifies the proof, and prints the circuit's statistics and the proved output beside
+scikit-learn's.
 
     pip install ./python[examples]
     python examples/python/sklearn_credit.py [--out DIR]
@@ -13,7 +15,10 @@ import argparse
 import pathlib
 import tempfile
 
+import json
+
 import numpy as np
+import onnxruntime as ort
 from skl2onnx import to_onnx
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -41,12 +46,31 @@ def borrowers(n: int, rng: np.random.Generator):
     return x, defaulted.astype(np.int64)
 
 
+def record_onnxruntime(onnx_path: pathlib.Path, rows) -> None:
+    """onnxruntime's outputs on `rows`, in the `<model>.reference.json` zkinfer reads (a ZipMap's
+    probability maps as rows of probabilities, in label order)."""
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    cases = []
+    for x in rows:
+        outputs = []
+        for out in session.run(None, {name: x[None].astype(np.float32)}):
+            if isinstance(out, list):
+                outputs.append([float(p) for row in out for _, p in sorted(row.items())])
+            else:
+                outputs.append([float(v) for v in np.asarray(out).ravel()])
+        cases.append({"input": [float(v) for v in x], "outputs": outputs})
+    reference = onnx_path.with_suffix(".reference.json")
+    reference.write_text(json.dumps({"producer": f"onnxruntime {ort.__version__}", "cases": cases}))
+
+
 def main(out: pathlib.Path) -> dict:
     rng = np.random.default_rng(7)
     x, y = borrowers(2000, rng)
     model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y)
     onnx_path = out / "credit.onnx"
     onnx_path.write_bytes(to_onnx(model, x[:1], target_opset=15).SerializeToString())
+    record_onnxruntime(onnx_path, list(x[:64]) + [x[100]])
 
     compiled = zkinfer.compile(onnx_path, list(x[:64]), out / "credit.zkc")
     zkinfer.gen_srs(model=out / "credit.zkc", output=out / "srs.bin")

@@ -183,6 +183,19 @@ impl CompiledModel {
         })
     }
 
+    /// The float reference from the source ONNX file when it is still there unchanged, otherwise
+    /// the f64 run of the imported graph stored in the compiled model, saying why.
+    pub fn source_reference(&self, input: &[f64]) -> FloatReference {
+        let path = Path::new(&self.source.path);
+        let unchanged =
+            std::fs::read(path).map(|b| hex::encode(Sha256::digest(b)) == self.source.sha256).unwrap_or(false);
+        let mut reference = float_reference(unchanged.then_some(path), &self.graph, input);
+        if !unchanged {
+            reference.reasons.push(format!("{} is gone or changed since compile", path.display()));
+        }
+        reference
+    }
+
     /// That an input of `len` values fits the model; otherwise says that the input shape (a
     /// batch size, say) was fixed at compile time, and how to compile for the new one: again
     /// with a sample of that shape when the ONNX model's batch dimension is symbolic.

@@ -6,6 +6,8 @@ use pyo3::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
 use zkinfer::compile::CompileOptions;
+use zkinfer::files::check_outputs;
+use zkinfer::srs::Downsizing;
 use zkinfer::CompiledModel;
 use zkinfer_circuits::circuit::cost::{stats, Objective};
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
@@ -45,6 +47,7 @@ pub fn compile(
         objective,
     };
     run(py, || {
+        check_outputs(&[("output", &output)], &[("the ONNX model", &model)])?;
         let start = Instant::now();
         let compiled = zkinfer::compile(&model, &samples, &opts)?;
         let seconds = start.elapsed().as_secs_f64();
@@ -76,6 +79,7 @@ pub fn srs_k_for(py: Python<'_>, model: PathBuf) -> PyResult<u32> {
 #[pyo3(signature = (k, output, seed=0))]
 pub fn gen_srs(py: Python<'_>, k: u32, output: PathBuf, seed: u64) -> PyResult<String> {
     run(py, || {
+        check_outputs(&[("output", &output)], &[])?;
         let start = Instant::now();
         let srs = zkinfer::srs::generate_insecure(k, seed)?;
         zkinfer::srs::save(&srs, &output)?;
@@ -95,11 +99,13 @@ pub fn srs_info(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 }
 
 /// Generates the proving and verifying keys of a compiled model and writes both (or neither).
+/// A larger SRS is downsized to the model's k, and the result cached beside it, as by the CLI.
 #[pyfunction]
 pub fn setup(py: Python<'_>, model: PathBuf, srs: PathBuf, pk: PathBuf, vk: PathBuf) -> PyResult<String> {
     run(py, || {
+        check_outputs(&[("pk", &pk), ("vk", &vk)], &[("the compiled model", &model), ("srs", &srs)])?;
         let compiled = CompiledModel::load(&model)?;
-        let params = zkinfer::srs::load(&srs)?;
+        let (params, file_k, downsizing) = zkinfer::srs::load_fitted(&srs, compiled.params.k)?;
         let start = Instant::now();
         let (proving_key, verifying_key) = zkinfer::setup(&compiled, params, &srs)?;
         let seconds = start.elapsed().as_secs_f64();
@@ -111,6 +117,7 @@ pub fn setup(py: Python<'_>, model: PathBuf, srs: PathBuf, pk: PathBuf, vk: Path
         let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         Ok(to_json(serde_json::json!({
             "pk": pk, "vk": vk, "k": compiled.params.k, "keygen_seconds": seconds, "pk_bytes": size(&pk), "vk_bytes": size(&vk),
+            "srs": { "file_k": file_k, "downsized": file_k > compiled.params.k, "cached": matches!(downsizing, Downsizing::Cached(_)) },
         })))
     })
 }

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
+use zkinfer::files::check_outputs;
 use zkinfer::{CompiledModel, ProofBundle, ProvingKeyFile, VerifyingKeyFile};
 
 #[pyclass(module = "zkinfer._native", frozen)]
@@ -36,17 +37,27 @@ impl Prover {
     }
 
     /// Proves one inference on the flat `input`; writes the proof file to `output` when given.
-    /// The report holds the proof file's JSON under `bundle`, so a remote worker can send it back.
-    #[pyo3(signature = (input, output=None))]
-    fn prove(&self, py: Python<'_>, input: Vec<f64>, output: Option<PathBuf>) -> PyResult<String> {
+    /// The report holds the proof file's JSON under `bundle`, so a remote worker can send it back,
+    /// and, with `reference`, the float outputs of the source model (or of the imported graph).
+    #[pyo3(signature = (input, output=None, reference=true))]
+    fn prove(&self, py: Python<'_>, input: Vec<f64>, output: Option<PathBuf>, reference: bool) -> PyResult<String> {
         run(py, || {
+            if let Some(path) = &output {
+                check_outputs(&[("output", path)], &[])?;
+            }
             let start = Instant::now();
             let bundle = zkinfer::prove(&self.compiled, &self.key, &input)?;
             let seconds = start.elapsed().as_secs_f64();
             if let Some(path) = &output {
                 bundle.save(path)?;
             }
-            let (reference, source) = zkinfer::compile::float_outputs(None, &self.compiled.graph, &input);
+            let (reference, source) = match reference {
+                true => {
+                    let r = self.compiled.source_reference(&input);
+                    (Some(r.outputs.clone()), Some(r.describe()))
+                }
+                false => (None, None),
+            };
             Ok(to_json(serde_json::json!({
                 "proof": output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment,
                 "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,

@@ -78,9 +78,10 @@ def _with_arrays(report: dict) -> dict:
     """Proved outputs as numpy arrays in their shapes (values and exact quantized integers)."""
     for output in report.get("outputs", []):
         shape = tuple(output["shape"])
-        output["values"] = np.asarray(output["values"], dtype=np.float64).reshape(shape)
+        integer = output.get("dtype", "float32").startswith(("int", "uint", "bool"))
+        output["values"] = np.asarray(output["values"], dtype=np.int64 if integer else np.float64).reshape(shape)
         output["quantized"] = np.asarray(output["quantized"], dtype=object).reshape(shape)
-    if "float_reference" in report:
+    if report.get("float_reference") is not None:
         outputs = report.get("outputs", [])
         report["float_reference"] = [
             np.asarray(r, dtype=np.float64).reshape(o["shape"]) if o and len(r) == np.prod(o["shape"]) else np.asarray(r)
@@ -166,8 +167,9 @@ class Prover:
     def load_seconds(self) -> float:
         return self._native.load_seconds
 
-    def prove(self, input: ArrayLike, output: Optional[PathLike] = None) -> dict:
-        return _with_arrays(json.loads(self._native.prove(_values(input), _path(output))))
+    def prove(self, input: ArrayLike, output: Optional[PathLike] = None, *, reference: bool = True) -> dict:
+        """Proves one inference; ``reference=False`` skips the float reference run (for batches)."""
+        return _with_arrays(json.loads(self._native.prove(_values(input), _path(output), reference)))
 
 
 def prove(model: PathLike, pk: PathLike, input: ArrayLike, output: Optional[PathLike] = "proof.json") -> dict:

@@ -3,9 +3,8 @@
 //! the expected outputs.
 
 use super::{print_json, progress::step};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use zkinfer::compile::{float_reference, FloatReference};
+use zkinfer::compile::FloatReference;
 use zkinfer::expected::{self, Mismatch};
 use zkinfer::files::check_outputs;
 use zkinfer::input::{read_input_file, Input};
@@ -38,7 +37,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let (bundle, prove_time) = step("proving", json, || zkinfer::prove(&compiled, &key, &input.values));
     let bundle = bundle?;
     bundle.save(&a.output)?;
-    let reference = source_reference(&compiled, &input.values);
+    let reference = compiled.source_reference(&input.values);
     let mismatches = input.expected.as_ref().map(|e| expected::compare(&compiled, &outputs, e)).unwrap_or_default();
     for m in &mismatches {
         eprintln!("warning: {}", m.warning());
@@ -113,19 +112,6 @@ fn print_outputs(
             println!("  argmax: proved {} / float {}", argmax(&o.values), argmax(f));
         }
     }
-}
-
-/// The float reference from the source ONNX file when it is still there unchanged, otherwise
-/// the f64 run of the imported graph stored in the compiled model, saying why.
-fn source_reference(compiled: &CompiledModel, input: &[f64]) -> FloatReference {
-    let path = Path::new(&compiled.source.path);
-    let unchanged =
-        std::fs::read(path).map(|b| hex::encode(Sha256::digest(b)) == compiled.source.sha256).unwrap_or(false);
-    let mut reference = float_reference(unchanged.then_some(path), &compiled.graph, input);
-    if !unchanged {
-        reference.reasons.push(format!("{} is gone or changed since compile", path.display()));
-    }
-    reference
 }
 
 fn argmax(v: &[f64]) -> usize {
