@@ -31,15 +31,15 @@ def test_batch_proving_on_a_local_ray_cluster(tmp_path):
     example = load(EXAMPLES / "batch-proving" / "prove_batch.py")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        batch = example.main(6, 2, tmp_path)
+        batch = example.main(32, 2, tmp_path)
     finally:
         ray.shutdown()
-    inputs = example.borrowers(6)
-    assert len(batch["verified"]) == 6 and all(v["verified"] for v in batch["verified"])
+    inputs = example.borrowers(32)
+    assert len(batch["verified"]) == 32 and all(v["verified"] for v in batch["verified"])
     # each result is the proof of its own borrower: the commitment it exposes is theirs
     for x, verified in zip(inputs, batch["verified"]):
         assert verified["input_commitment"] == example.zkinfer.commit(tmp_path / "model.zkc", x)
     # two workers, each loaded the key once and proved its share
     assert len({w["worker"] for w in batch["workers"]}) == 2
-    assert sum(w["proofs"] for w in batch["workers"]) == 6
+    assert sum(w["proofs"] for w in batch["workers"]) == 32
     assert batch["proofs_per_minute"] > 0
