@@ -155,6 +155,17 @@ fn verifiers_accept_valid_proofs_and_reject_bad_ones() {
     }
 }
 
+/// A circuit with a second phase (the CNN's convolutions checked by random challenges): the
+/// generated verifier squeezes the challenges after the first-phase commitments, accepts the
+/// valid proof and refuses tampered ones, as the one-phase verifiers do.
+#[test]
+fn a_two_phase_verifier_accepts_only_its_own_valid_proof() {
+    let m = build("cnn_avgpool");
+    assert!(m.compiled.params.freivalds, "the default layout checks the convolutions by the challenge");
+    let gas = accepts_only_its_own_valid_proof(&m, &build("linear_regression"));
+    println!("cnn_avgpool (two phases): verify gas {gas}, runtime {} bytes", m.verifier.halo2.runtime_size());
+}
+
 /// Every bundled model compiled for the verifier (`--optimize verifier`: lean layout, packed
 /// public values): its verifier fits EIP-170 and accepts only its own valid proof.
 fn every_model_fits_eip170_and_verifies(models: &[&str]) {

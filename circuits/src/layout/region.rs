@@ -31,11 +31,14 @@ pub fn fr_from_i128(v: i128) -> Fr {
 pub struct RegionCtx<'a, 'r> {
     region: &'a mut Region<'r, Fr>,
     row: usize,
+    /// Set by [`Self::next_phase`]: the first-phase columns are committed from then on, so a
+    /// write to one would be missing from its commitment (halo2-axiom drops it silently).
+    second_phase: bool,
 }
 
 impl<'a, 'r> RegionCtx<'a, 'r> {
     pub fn new(region: &'a mut Region<'r, Fr>, first_row: usize) -> Self {
-        Self { region, row: first_row }
+        Self { region, row: first_row, second_phase: false }
     }
 
     /// The next free row.
@@ -50,7 +53,9 @@ impl<'a, 'r> RegionCtx<'a, 'r> {
         first
     }
 
+    /// Assigns a first-phase cell holding an integer of the model.
     pub fn assign(&mut self, column: Column<Advice>, row: usize, value: Value<i128>) -> Wire {
+        assert!(!self.second_phase, "a layout bug: a first-phase cell assigned after the first phase ended");
         let cell = self.region.assign_advice(column, row, value.map(fr_from_i128)).cell();
         Wire { cell, value }
     }
@@ -100,6 +105,7 @@ impl<'a, 'r> RegionCtx<'a, 'r> {
     /// after them become known (see `gadgets::freivalds`).
     pub fn next_phase(&mut self) {
         self.region.next_phase();
+        self.second_phase = true;
     }
 
     /// A challenge's value: unknown before its phase (keygen, a mock prover's first pass).

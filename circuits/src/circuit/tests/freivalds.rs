@@ -10,7 +10,7 @@ use crate::layout::region::RegionCtx;
 use crate::lint::lint_model;
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
-    plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, Advice, Column, Fixed},
+    plonk::{create_proof, keygen_pk, keygen_vk_custom, verify_proof, Advice, Column, Fixed},
     poly::kzg::{
         commitment::{KZGCommitmentScheme, ParamsKZG},
         multiopen::{ProverSHPLONK, VerifierSHPLONK},
@@ -103,9 +103,12 @@ fn the_batched_model_is_lint_clean_in_every_freivalds_layout() {
     }
 }
 
-/// The gadget alone: `X` (P×K, plain first-phase cells), fixed `W` and `b`, and a claimed `Y`.
+/// The gadget alone, `width` cells a row: `X` (P×K, plain first-phase cells), `W` and `b` fixed
+/// or loaded as first-phase wires, and a claimed `Y`.
 #[derive(Clone)]
-struct ClaimedProduct {
+struct Claim {
+    width: usize,
+    wires: bool,
     x: Vec<i128>,
     w: Vec<i64>,
     b: Vec<i64>,
@@ -119,62 +122,73 @@ struct GadgetConfig {
     gadget: FreivaldsGadget,
 }
 
-impl ClaimedProduct {
-    fn honest() -> Self {
-        let (p, k, c) = (9, 4, 3);
+impl Claim {
+    fn honest(width: usize, wires: bool, (p, k, c): (usize, usize, usize)) -> Self {
         let x: Vec<i128> = (0..p * k).map(|i| (i as i128 * 7 % 19) - 9).collect();
         let w: Vec<i64> = (0..k * c).map(|i| (i as i64 * 5 % 13) - 6).collect();
-        let b = vec![3, -2, 5];
+        let b: Vec<i64> = (0..c).map(|j| j as i64 * 3 - 2).collect();
         let claimed = (0..p * c)
             .map(|i| {
                 let (pi, j) = (i / c, i % c);
                 (0..k).map(|ki| x[pi * k + ki] * w[ki * c + j] as i128).sum::<i128>() + b[j] as i128
             })
             .collect();
-        Self { x, w, b, dims: (p, k, c), claimed }
+        Self { width, wires, x, w, b, dims: (p, k, c), claimed }
     }
 
-    /// The honest product with each claimed `Y[p, j]` moved by `by`, for every `(p, j, by)`.
-    fn forged(moves: &[(usize, usize, i128)]) -> Self {
-        let mut s = Self::honest();
+    /// This claim with each `Y[p, j]` moved by `by`, for every `(p, j, by)`.
+    fn moved(mut self, moves: &[(usize, usize, i128)]) -> Self {
         for &(pi, j, by) in moves {
-            s.claimed[pi * s.dims.2 + j] += by;
+            self.claimed[pi * self.dims.2 + j] += by;
         }
-        s
+        self
     }
 }
 
-impl Circuit<Fr> for ClaimedProduct {
+impl Circuit<Fr> for Claim {
     type Config = GadgetConfig;
     type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
+    type Params = usize;
 
     fn without_witnesses(&self) -> Self {
         self.clone()
     }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> GadgetConfig {
-        let main: Vec<Column<Advice>> = (0..4).map(|_| meta.advice_column()).collect();
+    fn params(&self) -> usize {
+        self.width
+    }
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, width: usize) -> GadgetConfig {
+        let main: Vec<Column<Advice>> = (0..width).map(|_| meta.advice_column()).collect();
         main.iter().for_each(|&c| meta.enable_equality(c));
-        let fixed: Vec<Column<Fixed>> = (0..4).map(|_| meta.fixed_column()).collect();
+        let fixed: Vec<Column<Fixed>> = (0..width).map(|_| meta.fixed_column()).collect();
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
-        let gadget = FreivaldsGadget::configure(meta, &main, &fixed);
-        GadgetConfig { main, gadget }
+        GadgetConfig { gadget: FreivaldsGadget::configure(meta, &main, &fixed), main }
     }
-
+    fn configure(_: &mut ConstraintSystem<Fr>) -> GadgetConfig {
+        unreachable!("configured with its width")
+    }
     fn synthesize(&self, config: GadgetConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        let n = self.width;
         layouter.assign_region(
             || "product",
             |mut region| {
                 let mut ctx = RegionCtx::new(&mut region, 1);
-                let first = ctx.take_rows(self.x.len().div_ceil(4));
-                let x: Vec<_> = (0..self.x.len())
-                    .map(|i| ctx.assign(config.main[i % 4], first + i / 4, Value::known(self.x[i])))
-                    .collect();
+                let load = |ctx: &mut RegionCtx, values: &[i128]| {
+                    let first = ctx.take_rows(values.len().div_ceil(n).max(1));
+                    let at = |i: usize| (config.main[i % n], first + i / n);
+                    values.iter().enumerate().map(|(i, &v)| ctx.assign(at(i).0, at(i).1, Value::known(v))).collect()
+                };
+                let x: Vec<_> = load(&mut ctx, &self.x);
                 let claimed = self.claimed.iter().map(|&v| Value::known(v)).collect();
-                let (w, b) = (Operand::Fixed(&self.w), Operand::Fixed(&self.b));
-                let (_, check) = config.gadget.assign_claimed(&mut ctx, &x, w, b, self.dims, claimed)?;
+                let (_, check) = if self.wires {
+                    let w: Vec<_> = load(&mut ctx, &self.w.iter().map(|&v| v as i128).collect::<Vec<_>>());
+                    let b: Vec<_> = load(&mut ctx, &self.b.iter().map(|&v| v as i128).collect::<Vec<_>>());
+                    let (w, b) = (Operand::Wires(&w), Operand::Wires(&b));
+                    config.gadget.assign_claimed(&mut ctx, &x, w, b, self.dims, claimed)?
+                } else {
+                    let (w, b) = (Operand::Fixed(&self.w), Operand::Fixed(&self.b));
+                    config.gadget.assign_claimed(&mut ctx, &x, w, b, self.dims, claimed)?
+                };
                 ctx.next_phase();
                 config.gadget.finish(&mut ctx, &check)
             },
@@ -184,20 +198,21 @@ impl Circuit<Fr> for ClaimedProduct {
 
 const K: u32 = 8;
 
-fn mock_failures(circuit: &ClaimedProduct) -> Vec<VerifyFailure> {
-    MockProver::run(K, circuit, vec![]).unwrap().verify().err().unwrap_or_default()
+fn mock_failures(claim: &Claim) -> Vec<VerifyFailure> {
+    MockProver::run(K, claim, vec![]).unwrap().verify().err().unwrap_or_default()
 }
 
-/// Proves with the real prover (SHPLONK, Blake2b Fiat–Shamir) and verifies.
-fn proves(circuit: &ClaimedProduct) -> bool {
+/// Proves with the real prover (selectors compressed as in production, SHPLONK, Blake2b
+/// Fiat–Shamir) and verifies.
+fn proves(claim: &Claim) -> bool {
     let params = ParamsKZG::<Bn256>::setup(K, OsRng);
-    let vk = keygen_vk(&params, circuit).unwrap();
-    let pk = keygen_pk(&params, vk, circuit).unwrap();
+    let vk = keygen_vk_custom(&params, claim, true).unwrap();
+    let pk = keygen_pk(&params, vk, claim).unwrap();
     let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<_>, _, _, _, _>(
         &params,
         &pk,
-        std::slice::from_ref(circuit),
+        std::slice::from_ref(claim),
         &[&[]],
         OsRng,
         &mut transcript,
@@ -216,29 +231,79 @@ fn proves(circuit: &ClaimedProduct) -> bool {
     .is_ok()
 }
 
+fn only_copies(failures: &[VerifyFailure]) -> bool {
+    !failures.is_empty() && failures.iter().all(|f| matches!(f, VerifyFailure::Permutation { .. }))
+}
+
+/// A usual shape: 9 rows of 4, 3 columns, 4 cells a row.
+fn usual() -> Claim {
+    Claim::honest(4, false, (9, 4, 3))
+}
+
 #[test]
 fn the_honest_product_verifies_with_the_mock_and_the_real_prover() {
-    assert!(mock_failures(&ClaimedProduct::honest()).is_empty());
-    assert!(proves(&ClaimedProduct::honest()));
+    assert!(mock_failures(&usual()).is_empty());
+    assert!(proves(&usual()));
 }
 
 #[test]
 fn a_product_one_cell_off_fails_only_the_final_equality() {
     // the witness generator follows the claim: every Horner run and both chains hold, only the
     // copy that equates the two totals fails
-    let failures = mock_failures(&ClaimedProduct::forged(&[(4, 1, 1)]));
+    let failures = mock_failures(&usual().moved(&[(4, 1, 1)]));
     assert!(only_copies(&failures), "{failures:?}");
 }
 
 #[test]
 fn a_forgery_that_keeps_every_row_and_column_sum_fails() {
     // +δ and −δ in two rows and two columns: invisible to any check with all-ones weights
-    let forged = ClaimedProduct::forged(&[(0, 0, 5), (0, 2, -5), (7, 0, -5), (7, 2, 5)]);
+    let forged = usual().moved(&[(0, 0, 5), (0, 2, -5), (7, 0, -5), (7, 2, 5)]);
     assert!(only_copies(&mock_failures(&forged)));
     assert!(!proves(&forged), "the real prover's challenges must catch it");
-    assert!(!proves(&ClaimedProduct::forged(&[(8, 2, -1)])));
+    assert!(!proves(&usual().moved(&[(8, 2, -1)])));
 }
 
-fn only_copies(failures: &[VerifyFailure]) -> bool {
-    !failures.is_empty() && failures.iter().all(|f| matches!(f, VerifyFailure::Permutation { .. }))
+/// Shapes at the edges of the layout: single rows, columns and terms, runs that fill their rows
+/// exactly, a width of 1 (from the independent audit).
+fn edge_shapes() -> Vec<(usize, (usize, usize, usize))> {
+    vec![
+        (5, (1, 1, 1)),
+        (5, (1, 3, 1)),
+        (5, (2, 1, 2)),
+        (5, (5, 5, 5)),
+        (5, (10, 5, 10)),
+        (5, (6, 4, 3)),
+        (3, (7, 2, 4)),
+        (1, (3, 2, 2)),
+    ]
+}
+
+#[test]
+fn at_every_edge_shape_the_honest_product_passes_and_every_single_cell_forgery_fails() {
+    for (width, dims) in edge_shapes() {
+        for wires in [false, true] {
+            let honest = Claim::honest(width, wires, dims);
+            assert!(mock_failures(&honest).is_empty(), "honest {width} {dims:?} {wires}");
+            let (p, _, c) = dims;
+            for (pi, j) in (0..p).flat_map(|pi| (0..c).map(move |j| (pi, j))) {
+                let forged = honest.clone().moved(&[(pi, j, 1)]);
+                assert!(!mock_failures(&forged).is_empty(), "forged {width} {dims:?} {wires} ({pi},{j})");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_real_prover_refuses_forgeries_at_edge_shapes_and_one_that_needs_equal_challenges() {
+    for (width, dims) in [(5, (1, 1, 1)), (5, (5, 5, 5)), (1, (3, 2, 2))] {
+        for wires in [false, true] {
+            let honest = Claim::honest(width, wires, dims);
+            assert!(proves(&honest), "honest {width} {dims:?} {wires}");
+            assert!(!proves(&honest.moved(&[(0, 0, 1)])));
+        }
+    }
+    // E[0,1] = +1, E[1,0] = −1: the check reads σ − ρ, zero only if the two challenges coincide
+    let anti = Claim::honest(5, false, (2, 2, 2)).moved(&[(0, 1, 1), (1, 0, -1)]);
+    assert!(!mock_failures(&anti).is_empty());
+    assert!(!proves(&anti), "ρ = σ: the antidiagonal forgery passes");
 }
