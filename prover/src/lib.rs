@@ -10,6 +10,7 @@ pub mod expected;
 pub mod files;
 pub mod input;
 pub mod keys;
+pub mod profile;
 pub mod proof;
 pub mod srs;
 pub mod verify;

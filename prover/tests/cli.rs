@@ -306,6 +306,17 @@ fn bench_reports_the_whole_pipeline() {
     assert!(v["proof_bytes"].as_u64().unwrap() > 1000);
     assert!(v["peak_rss_mib"].as_f64().unwrap() > 1.0);
     assert!(v["max_abs_error"].as_f64().unwrap() < 0.01, "{v}");
+    // one proof split in two parts that add up, beside a floor counted from the circuit
+    let p = &v["profile"];
+    let part = |name: &str| p[name].as_f64().unwrap();
+    assert!(part("advice_s") > 0.0 && part("advice_s") <= part("total_s"), "{p}");
+    assert!((part("advice_s") + part("rest_s") - part("total_s")).abs() < 1e-9, "{p}");
+    let f = &p["floor"];
+    let advice = v["advice_columns"].as_u64().unwrap();
+    assert!(f["commitments"].as_u64().unwrap() > advice && f["extended_polys"].as_u64().unwrap() > advice, "{f}");
+    let expected = f["commitments"].as_f64().unwrap() * f["msm_s"].as_f64().unwrap()
+        + f["extended_polys"].as_f64().unwrap() * f["extended_fft_s"].as_f64().unwrap();
+    assert!(f["msm_s"].as_f64().unwrap() > 0.0 && (f["floor_s"].as_f64().unwrap() - expected).abs() < 1e-9, "{f}");
     fails_with(
         &zkinfer(&["bench", s(&onnx("linear_regression")), "--input", s(&input), "--runs", "0"]),
         "--runs must be at least 1",

@@ -47,7 +47,7 @@ fn peak_rss_mib() -> f64 {
 
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     anyhow::ensure!(a.runs >= 1, "--runs must be at least 1");
-    let steps = 5 + a.runs as u64 + a.evm as u64;
+    let steps = 6 + a.runs as u64 + a.evm as u64;
     let bar = if json { ProgressBar::hidden() } else { ProgressBar::new(steps) };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]").expect("valid template"));
     let step = |msg: &str| {
@@ -93,6 +93,8 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     }
     let bundle = bundle.expect("at least one run");
     let prove_time = median(prove_times);
+    step("profiling one proof");
+    let profile = zkinfer::profile::profile(&compiled, &pk, &samples[0])?;
     step("verifying");
     let t = Instant::now();
     zkinfer::verify(&vk, &bundle)?;
@@ -123,7 +125,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         "compile_s": compile_time.as_secs_f64(), "keygen_s": keygen_time.as_secs_f64(), "witness_s": witness_time.as_secs_f64(),
         "prove_s": prove_time.as_secs_f64(), "verify_s": verify_time.as_secs_f64(),
         "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2, "max_abs_error": error,
-        "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1),
+        "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1), "profile": profile,
     });
     if json {
         print_json(&report);
@@ -154,8 +156,27 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         bundle.proof.len() / 2,
         compiled.accuracy.reference
     );
+    print_profile(&profile);
     if let Some((g, size)) = gas {
         println!("EVM verification: {g} gas, verifier runtime {size} bytes");
     }
     Ok(())
+}
+
+/// One proof split into its parts, beside the floor measured at its k.
+fn print_profile(p: &zkinfer::profile::ProveProfile) {
+    let f = &p.floor;
+    println!(
+        "one proof, {:.3}s: witness {:.3}s; synthesis and advice commitments {:.3}s; lookups, permutation, quotient and openings {:.3}s",
+        p.total_s, p.witness_s, p.advice_s, p.rest_s
+    );
+    println!(
+        "floor {:.3}s = {} commitments x MSM {:.4}s + {} extended-domain FFTs x {:.4}s: this proof takes {:.1}x its floor",
+        f.floor_s,
+        f.commitments,
+        f.msm_s,
+        f.extended_polys,
+        f.extended_fft_s,
+        p.total_s / f.floor_s.max(1e-9)
+    );
 }
