@@ -23,15 +23,13 @@ use halo2_proofs::{
 use rand::rngs::OsRng;
 use serde::Serialize;
 use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
-use std::sync::Arc;
 use std::time::Instant;
 use zkinfer_circuits::circuit::cost::stats;
-use zkinfer_circuits::ModelCircuit;
 
 /// One proof's time, split, and its floor (seconds).
 #[derive(Clone, Debug, Serialize)]
 pub struct ProveProfile {
-    /// Quantized evaluation of the model (every value the circuit holds).
+    /// Quantized evaluation of the model (every value the circuit holds) and its instances.
     pub witness_s: f64,
     /// Synthesis and the advice commitments (both phases).
     pub advice_s: f64,
@@ -62,14 +60,9 @@ pub struct Floor {
 
 /// Proves `input` once with each part timed, and measures the floor at the key's k.
 pub fn profile(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<ProveProfile> {
-    let model = &compiled.model;
     let t = Instant::now();
-    let q_input = model.quantize_input(input)?;
-    let witness = model.evaluate(&q_input)?;
+    let (circuit, instances, _) = crate::proof::witnessed_circuit(compiled, input)?;
     let witness_s = t.elapsed().as_secs_f64();
-    let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&compiled.params, model, &q_input, &q_outputs);
-    let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input));
 
     let t = Instant::now();
     let mut transcript = EvmTranscript::<G1Affine, NativeLoader, _, _>::init(Vec::new());

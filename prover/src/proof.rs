@@ -273,6 +273,18 @@ pub fn input_commitment(compiled: &CompiledModel, input: &[f64]) -> Result<Strin
     Ok(fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&q)))
 }
 
+/// The circuit of `compiled` with the witness for `input`, its public instances, and the
+/// quantized input (shared by proving and by `profile`).
+pub(crate) fn witnessed_circuit(compiled: &CompiledModel, input: &[f64]) -> Result<(ModelCircuit, Vec<Fr>, Vec<i128>)> {
+    let model = &compiled.model;
+    let q_input = model.quantize_input(input)?;
+    let witness = model.evaluate(&q_input)?;
+    let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
+    let instances = ModelCircuit::instances(&compiled.params, model, &q_input, &q_outputs);
+    let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
+    Ok((circuit, instances, q_input))
+}
+
 /// Proves one inference of `compiled` on `input` (flat floats).
 pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<ProofBundle> {
     let digest = compiled.digest();
@@ -286,11 +298,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         )));
     }
     let model = &compiled.model;
-    let q_input = model.quantize_input(input)?;
-    let witness = model.evaluate(&q_input)?;
-    let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&compiled.params, model, &q_input, &q_outputs);
-    let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
+    let (circuit, instances, q_input) = witnessed_circuit(compiled, input)?;
 
     let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(

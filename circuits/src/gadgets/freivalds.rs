@@ -177,19 +177,11 @@ impl FreivaldsGadget {
         }
         let mut products = Vec::with_capacity(k + 1);
         for ki in 0..k {
-            let w_row = match &w {
-                Operand::Fixed(v) => (0..c).map(|j| Entry::Constant(v[ki * c + j])).collect(),
-                Operand::Wires(v) => (0..c).map(|j| Entry::Copy(v[ki * c + j])).collect(),
-            };
-            let u = self.lay_run(ctx, Tau::Rho, w_row)?.0;
+            let u = self.lay_run(ctx, Tau::Rho, (0..c).map(|j| w.entry(ki * c + j)).collect())?.0;
             let v = self.lay_run(ctx, Tau::Sigma, (0..p).map(|pi| Entry::Copy(x[pi * k + ki])).collect())?.0;
             products.push((u, v));
         }
-        let bias = match &b {
-            Operand::Fixed(v) => v.iter().map(|&b| Entry::Constant(b)).collect(),
-            Operand::Wires(v) => v.iter().map(|&b| Entry::Copy(b)).collect(),
-        };
-        let beta = self.lay_run(ctx, Tau::Rho, bias)?.0;
+        let beta = self.lay_run(ctx, Tau::Rho, (0..c).map(|j| b.entry(j)).collect())?.0;
         let gamma = self.lay_run(ctx, Tau::Sigma, vec![Entry::Constant(1); p])?.0;
         products.push((beta, gamma));
         let chain_row = ctx.take_rows(2 * c);
@@ -291,6 +283,16 @@ enum Entry {
     Value(Value<i128>),
     Copy(Wire),
     Constant(i64),
+}
+
+impl Operand<'_> {
+    /// Element `i` as a Horner run's cell: a constant coefficient, or a copy of the wire.
+    fn entry(&self, i: usize) -> Entry {
+        match self {
+            Operand::Fixed(v) => Entry::Constant(v[i]),
+            Operand::Wires(v) => Entry::Copy(v[i]),
+        }
+    }
 }
 
 /// `Y = X·W + b` in integers, row-major.
