@@ -23,6 +23,22 @@ from onnx import TensorProto, helper, numpy_helper, save
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def save_model(name: str, nodes, inits, input_info, output_info) -> str:
+    """Writes benches/models/<name>/model.onnx (opset 13, one float input and output); returns the folder."""
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info(input_info[0], TensorProto.FLOAT, input_info[1])],
+        [helper.make_tensor_value_info(output_info[0], TensorProto.FLOAT, output_info[1])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-benches")
+    model.ir_version = 8
+    folder = os.path.join(HERE, name)
+    os.makedirs(folder, exist_ok=True)
+    save(model, os.path.join(folder, "model.onnx"))
+    return folder
+
+
 def cnn(name: str, widths, seed: int) -> None:
     rng = np.random.default_rng(seed)
     nodes, inits = [], []
@@ -54,17 +70,7 @@ def cnn(name: str, widths, seed: int) -> None:
         helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
         helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["logits"], name="fc", transB=1),
     ]
-    graph = helper.make_graph(
-        nodes, name,
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 32, 32])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-benches")
-    model.ir_version = 8
-    folder = os.path.join(HERE, name)
-    os.makedirs(folder, exist_ok=True)
-    save(model, os.path.join(folder, "model.onnx"))
+    folder = save_model(name, nodes, inits, ("input", [1, 3, 32, 32]), ("logits", [1, 10]))
     for file in ("input.json", "input2.json"):
         image = rng.uniform(-1.0, 1.0, size=3 * 32 * 32)  # a normalized image
         with open(os.path.join(folder, file), "w") as fh:
@@ -83,17 +89,7 @@ def dense(name: str, sizes, batch: str, activations, seed: int, inputs) -> None:
         if activations[i]:
             nodes.append(helper.make_node(activations[i], [x], [f"act{i}"], name=f"act{i}"))
             x = f"act{i}"
-    graph = helper.make_graph(
-        nodes, name,
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, sizes[0]])],
-        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [batch, sizes[-1]])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-benches")
-    model.ir_version = 8
-    folder = os.path.join(HERE, name)
-    os.makedirs(folder, exist_ok=True)
-    save(model, os.path.join(folder, "model.onnx"))
+    folder = save_model(name, nodes, inits, ("input", [batch, sizes[0]]), (x, [batch, sizes[-1]]))
     for file, rows in inputs:
         data = rng.normal(size=rows * sizes[0]).clip(-3, 3)
         with open(os.path.join(folder, file), "w") as fh:
