@@ -8,33 +8,52 @@ parameters, calibrated with the "resources" target, a locally generated SRS at t
 zkinfer's (compile, srs gen, setup, prove, verify), each step a separate process timed by GNU time.
 Prove time and peak RSS are the median of RUNS proofs. The error is the largest absolute difference
 between the proved output and the float output (onnxruntime for EZKL; zkinfer reports tract's).
-Writes docs/ezkl_comparison.md and docs/ezkl_comparison.json.
+Writes its section of docs/ezkl_comparison.md, and docs/ezkl_comparison.json; benches/scale.py
+imports run_ezkl for the scale models.
 """
 import asyncio
 import inspect
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 
+from doc_sections import replace_section
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZK = os.path.join(ROOT, "target", "release", "zkinfer")
 RUNS = int(os.environ.get("RUNS", "3"))
 STEP_TIMEOUT = int(os.environ.get("STEP_TIMEOUT", "900"))
+# EZKL's steps run with their address space capped below this machine's memory, so a step that
+# would exhaust it (EZKL's setup of the CIFAR-size CNN) fails with an error instead of stalling
+# the machine.
+EZKL_MEMORY_GIB = float(os.environ.get("EZKL_MEMORY_GIB", "20"))
 
 
-def timed(cmd):
+def cap_memory():
+    limit = int(EZKL_MEMORY_GIB * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def timed(cmd, capped=False):
     """Runs cmd under GNU time; returns (ok, seconds, peak RSS in MiB, stdout)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
         try:
-            p = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name] + cmd, capture_output=True, text=True, timeout=STEP_TIMEOUT)
+            p = subprocess.run(
+                ["/usr/bin/time", "-f", "%e %M", "-o", t.name] + cmd,
+                capture_output=True, text=True, timeout=STEP_TIMEOUT, preexec_fn=cap_memory if capped else None,
+            )
         except subprocess.TimeoutExpired:
-            return False, float(STEP_TIMEOUT), 0.0, "timeout"
+            return False, float(STEP_TIMEOUT), 0.0, f"timeout after {STEP_TIMEOUT} s"
         fields = open(t.name).read().split()
         secs, kib = (float(fields[-2]), float(fields[-1])) if len(fields) >= 2 else (0.0, 0.0)
-        return p.returncode == 0, secs, kib / 1024, p.stdout + p.stderr
+        out = p.stdout + p.stderr
+        if p.returncode in (-9, 137) or "memory allocation" in out:
+            out += f"\nout of memory (address space capped at {EZKL_MEMORY_GIB:g} GiB on this machine)"
+        return p.returncode == 0, secs, kib / 1024, out
 
 
 def ezkl_step(step, *args):
@@ -46,9 +65,11 @@ def ezkl_step(step, *args):
         return asyncio.run(r) if inspect.isawaitable(r) else r
 
     if step == "settings":
-        model, data, settings = args
+        model, data, settings, variables = args
         ra = ezkl.PyRunArgs()
         ra.input_visibility, ra.output_visibility, ra.param_visibility = "public", "public", "fixed"
+        if json.loads(variables):
+            ra.variables = [tuple(v) for v in json.loads(variables)]
         call(ezkl.gen_settings, model, settings, py_run_args=ra)
         call(ezkl.calibrate_settings, data, model, settings, "resources")
     elif step == "compile":
@@ -67,54 +88,63 @@ def ezkl_step(step, *args):
         assert call(ezkl.verify, proof, settings, vk, srs)
 
 
-def float_outputs(model, data):
+def float_outputs(model, data, variables=()):
     import numpy as np
     import onnxruntime as ort
 
     s = ort.InferenceSession(model)
     inp = s.get_inputs()[0]
-    shape = [d if isinstance(d, int) else 1 for d in inp.shape]
+    sizes = dict(variables)
+    shape = [d if isinstance(d, int) else sizes.get(d, 1) for d in inp.shape]
     x = np.array(json.load(open(data))["input_data"][0], dtype=np.float32).reshape(shape)
     return [o.ravel().tolist() for o in s.run(None, {inp.name: x})]
 
 
-def run_ezkl(model, data, work):
+def last_line(out):
+    return out.strip().splitlines()[-1] if out.strip() else "error"
+
+
+def run_ezkl(model, data, work, variables=()):
+    """EZKL's pipeline on one model; `variables` fixes symbolic dimensions, as [("N", 256)]."""
     py = sys.executable
     me = os.path.abspath(__file__)
     f = lambda name: os.path.join(work, name)
     res = {}
     steps = [
-        ("settings", [model, data, f("settings.json")]),
+        ("settings", [model, data, f("settings.json"), json.dumps(list(variables))]),
         ("compile", [model, f("model.compiled"), f("settings.json")]),
     ]
     for name, args in steps:
-        ok, secs, _, out = timed([py, me, "--ezkl-step", name] + args)
+        ok, secs, _, out = timed([py, me, "--ezkl-step", name] + args, capped=True)
         if not ok:
-            return {"failed": f"{name}: {out.strip().splitlines()[-1] if out.strip() else 'error'}"}
+            return {"failed": f"{name}: {last_line(out)}"}
         res[f"{name}_s"] = secs
     settings = json.load(open(f("settings.json")))
     k = settings["run_args"]["logrows"]
     res["k"] = k
     for name, args in [("srs", [f("srs"), str(k)]), ("witness", [data, f("model.compiled"), f("witness.json")]), ("setup", [f("model.compiled"), f("vk"), f("pk"), f("srs")])]:
-        ok, secs, _, out = timed([py, me, "--ezkl-step", name] + args)
+        ok, secs, mib, out = timed([py, me, "--ezkl-step", name] + args, capped=True)
         if not ok:
-            return {"failed": f"{name}: {out.strip().splitlines()[-1] if out.strip() else 'error'}", "k": k}
+            return {"failed": f"{name}: {last_line(out)}", "k": k}
         res[f"{name}_s"] = secs
+        res[f"{name}_rss_mib"] = mib
     times, rss = [], []
     for _ in range(RUNS):
-        ok, secs, mib, out = timed([py, me, "--ezkl-step", "prove", f("witness.json"), f("model.compiled"), f("pk"), f("proof.json"), f("srs")])
+        ok, secs, mib, out = timed([py, me, "--ezkl-step", "prove", f("witness.json"), f("model.compiled"), f("pk"), f("proof.json"), f("srs")], capped=True)
         if not ok:
-            return {"failed": f"prove: {out.strip().splitlines()[-1] if out.strip() else 'error'}", "k": k}
+            return {"failed": f"prove: {last_line(out)}", "k": k}
         times.append(secs)
         rss.append(mib)
     res["prove_s"], res["prove_rss_mib"] = statistics.median(times), statistics.median(rss)
-    ok, secs, _, out = timed([py, me, "--ezkl-step", "verify", f("proof.json"), f("settings.json"), f("vk"), f("srs")])
+    ok, secs, _, out = timed([py, me, "--ezkl-step", "verify", f("proof.json"), f("settings.json"), f("vk"), f("srs")], capped=True)
     res["verified"] = ok
     proof = json.load(open(f("proof.json")))
     res["proof_bytes"] = len(bytes.fromhex(proof["proof"][2:] if proof["proof"].startswith("0x") else proof["proof"])) if isinstance(proof.get("proof"), str) else len(proof.get("proof", []))
     witness = json.load(open(f("witness.json")))
     outs = witness.get("pretty_elements", {}).get("rescaled_outputs", [])
-    ref = float_outputs(model, data)
+    res["pk_mb"] = os.path.getsize(f("pk")) / 1e6
+    res["rows"] = settings.get("num_rows")
+    ref = float_outputs(model, data, variables)
     res["max_abs_error"] = max((abs(float(a) - b) for o, r in zip(outs, ref) for a, b in zip(o, r)), default=None)
     return res
 
@@ -177,8 +207,6 @@ def write_markdown(rows):
     ratio = lambda a, b: f"{a / b:.2f}" if a and b else "—"
     fmt = lambda v, spec: format(v, spec) if isinstance(v, (int, float)) else "—"
     lines = [
-        "# zkinfer and EZKL, side by side",
-        "",
         f"Produced by `benches/ezkl_side_by_side.sh` on {os.cpu_count()} cores: both tools in the same run, on the same ONNX files and",
         f"inputs; public input and output, fixed parameters; EZKL calibrated with its `resources` target and a local SRS at the k it",
         f"chooses. Whole-process figures from GNU time; prove time and peak RSS are the median of {RUNS} proofs. Ratio = zkinfer / EZKL",
@@ -201,7 +229,7 @@ def write_markdown(rows):
     if failures:
         lines += ["", "Where EZKL failed, in its own words (zkinfer proves and verifies these models, with the error shown):", ""]
         lines += [f"- {m}: `{why}`" for m, why in failures]
-    open(os.path.join(ROOT, "docs", "ezkl_comparison.md"), "w").write("\n".join(lines) + "\n")
+    replace_section(os.path.join(ROOT, "docs", "ezkl_comparison.md"), "bundled models", "benches/ezkl_side_by_side.sh", "\n".join(lines))
 
 
 if __name__ == "__main__":

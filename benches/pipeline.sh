@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-pipeline benchmark over every bundled model: compile, setup, prove (median of N runs),
 # verify; records k, rows, columns, times, peak RSS of proving, proof size and the error against
-# the float reference. Writes docs/benchmarks.md and docs/benchmarks.json.
+# the float reference. Writes its section of docs/benchmarks.md, and docs/benchmarks.json.
 #
 #   benches/pipeline.sh [runs]     (default 3 proofs per model)
 set -euo pipefail
@@ -52,9 +52,7 @@ for dir in models/*/; do
 done
 json="${json%,}]"
 
-cat > docs/benchmarks.md <<MD
-# Benchmarks
-
+python3 benches/doc_sections.py docs/benchmarks.md "bundled models" benches/pipeline.sh > /dev/null <<MD
 Produced by \`benches/pipeline.sh $runs\` on $(nproc) cores, $(date -u +%Y-%m-%d). Whole-process
 figures from GNU time; prove time and peak RSS are the median of $runs proofs. Times in seconds,
 RSS in MiB. Error: largest absolute difference between the quantized circuit's output and the

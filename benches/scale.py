@@ -1,10 +1,16 @@
-"""The scale benchmark: the models of benches/models (a CIFAR-size CNN at two widths, a
-1.86 M-parameter MLP, a credit MLP at batch 32, 256 and 1,024) through compile, setup, prove and
-verify, with k, rows, prove time, peak RSS and proving-key size; and the log-log slope of prove
-time against multiply-adds over the CNN widths and over the batch sizes. Writes docs/scale.md
-and docs/scale.json.
+"""The scale benchmark: the models of benches/models (a 28x28 CNN, a CIFAR-size CNN at two widths,
+a 1.86 M-parameter MLP, a credit MLP at batch 32, 256 and 1,024) through compile, setup, prove and
+verify, each step a separate process; with `--ezkl`, EZKL 23 on the same files in the same run.
 
-    python3 benches/scale.py [runs]      (needs a release build and `onnx`, `numpy`)
+Per model: k, rows, prove time, peak RSS, proving-key size, one proof's time split beside its
+floor (`zkinfer bench --report`, which also draws the rows-per-layer and breakdown charts into
+docs/bench/<model>/), and the ratios to EZKL; the log-log slope of prove time against
+multiply-adds over the CNN widths and over the batch sizes; charts of prove time and peak RSS
+against multiply-adds (docs/img/). Writes docs/scale.json and its sections of docs/benchmarks.md
+and docs/ezkl_comparison.md.
+
+    benches/scale.sh [runs]              (installs EZKL in a venv, builds, runs this with --ezkl)
+    python3 benches/scale.py [runs] [--ezkl] [--only a,b]   (needs a release build, onnx, numpy)
 """
 
 import json
@@ -20,16 +26,22 @@ import time
 import onnx
 from onnx import numpy_helper, shape_inference
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_sections import replace_section  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ZK = str(ROOT / "target" / "release" / "zkinfer")
+PLOTS = str(ROOT / "target" / "release" / "scale-plots")
 MODELS = ROOT / "benches" / "models"
+SCRIPT = "benches/scale.sh"
 
-# (label, folder, first input, second input, batch)
+# (label, folder, first input, second input, batch, run EZKL beside)
 CASES = [
-    ("cifar_cnn", "cifar_cnn", "input.json", "input2.json", 1),
-    ("cifar_cnn_x2", "cifar_cnn_x2", "input.json", "input2.json", 1),
-    ("mlp_1m", "mlp_1m", "input.json", "input2.json", 1),
-] + [(f"credit_mlp_b{n}", "credit_mlp", f"input_b{n}.json", f"input2_b{n}.json", n) for n in (32, 256, 1024)]
+    ("cnn28", "cnn28", "input.json", "input2.json", 1, True),
+    ("cifar_cnn", "cifar_cnn", "input.json", "input2.json", 1, True),
+    ("cifar_cnn_x2", "cifar_cnn_x2", "input.json", "input2.json", 1, False),
+    ("mlp_1m", "mlp_1m", "input.json", "input2.json", 1, False),
+] + [(f"credit_mlp_b{n}", "credit_mlp", f"input_b{n}.json", f"input2_b{n}.json", n, n <= 256) for n in (32, 256, 1024)]
 
 
 def multiply_adds(model_path: pathlib.Path, batch: int) -> int:
@@ -63,10 +75,10 @@ def measured(command: list) -> tuple:
         return seconds, int(out.read().strip().splitlines()[-1]) / 1024
 
 
-def bench(label, folder, first, second, batch, runs, work: pathlib.Path) -> dict:
-    src = MODELS / folder
+def ours(label, src: pathlib.Path, first, second, runs, work: pathlib.Path) -> dict:
     zkc, pk, vk, proof = work / f"{label}.zkc", work / "pk.bin", work / "vk.bin", work / "proof.json"
-    subprocess.run([ZK, "compile", str(src / "model.onnx"), "--input", str(src / first), "--input", str(src / second), "-o", str(zkc)], check=True, stdout=subprocess.DEVNULL)
+    inputs = ["--input", str(src / first), "--input", str(src / second)]
+    compile_s, _ = measured([ZK, "compile", str(src / "model.onnx")] + inputs + ["-o", str(zkc)])
     info = json.loads(subprocess.run([ZK, "inspect", str(zkc), "--json"], check=True, capture_output=True, text=True).stdout)
     k = info["circuit"]["params"]["k"]
     srs = work / f"srs{k}.bin"
@@ -75,57 +87,175 @@ def bench(label, folder, first, second, batch, runs, work: pathlib.Path) -> dict
     setup_s, setup_rss = measured([ZK, "setup", str(zkc), "--srs", str(srs), "--pk", str(pk), "--vk", str(vk)])
     proofs = [measured([ZK, "prove", str(zkc), "--pk", str(pk), "--input", str(src / first), "-o", str(proof)]) for _ in range(runs)]
     verify_s, _ = measured([ZK, "verify", "--vk", str(vk), "--proof", str(proof)])
+    # one more proof in one process, split into its parts beside the floor, with the charts
+    report_dir = ROOT / "docs" / "bench" / label
+    bench = json.loads(subprocess.run([ZK, "--json", "bench", str(src / "model.onnx")] + inputs + ["--runs", "1", "--report", str(report_dir)], check=True, capture_output=True, text=True).stdout)
     return {
-        "model": label,
-        "multiply_adds": multiply_adds(src / "model.onnx", batch),
         "k": k,
         "rows": info["circuit"]["used_rows"],
+        "advice_columns": info["circuit"]["advice_columns"],
         "freivalds": info["circuit"]["params"]["freivalds"],
+        "compile_s": compile_s,
         "setup_s": setup_s,
         "setup_peak_rss_mib": setup_rss,
         "prove_s": statistics.median(t for t, _ in proofs),
-        "prove_peak_rss_mib": statistics.median(m for _, m in proofs),
+        "prove_rss_mib": statistics.median(m for _, m in proofs),
         "pk_mb": pk.stat().st_size / 1e6,
         "verify_s": verify_s,
+        "proof_bytes": len(json.loads(proof.read_text())["proof"]) // 2,
         "max_abs_error": max(o["max_abs_error"] for o in info["accuracy"]["outputs"]),
+        "profile": bench["profile"],
     }
+
+
+def theirs(src: pathlib.Path, first, batch, work) -> dict:
+    import ezkl_side_by_side
+
+    variables = [("N", batch)] if batch > 1 else []
+    return ezkl_side_by_side.run_ezkl(str(src / "model.onnx"), str(src / first), work, variables)
 
 
 def slope(rows: list) -> float:
     """Least-squares slope of log(prove time) against log(multiply-adds)."""
     xs = [math.log(r["multiply_adds"]) for r in rows]
-    ys = [math.log(r["prove_s"]) for r in rows]
+    ys = [math.log(r["zkinfer"]["prove_s"]) for r in rows]
     mx, my = statistics.mean(xs), statistics.mean(ys)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
-def main(runs: int) -> None:
+def run(runs: int, with_ezkl: bool, only) -> dict:
     if not (MODELS / "mlp_1m" / "model.onnx").exists():
         subprocess.run([sys.executable, str(MODELS / "make_bench_models.py")], check=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        results = [bench(*case, runs, pathlib.Path(tmp)) for case in CASES]
-    by = {r["model"]: r for r in results}
-    slopes = {
-        "cnn_widths": slope([by["cifar_cnn"], by["cifar_cnn_x2"]]),
-        "batch_sizes": slope([by[f"credit_mlp_b{n}"] for n in (32, 256, 1024)]),
-    }
-    (ROOT / "docs" / "scale.json").write_text(json.dumps({"runs": runs, "cores": os.cpu_count(), "models": results, "slopes": slopes}, indent=2) + "\n")
+    results = []
+    for label, folder, first, second, batch, ezkl_too in CASES:
+        if only and label not in only:
+            continue
+        src = MODELS / folder
+        row = {"model": label, "batch": batch, "multiply_adds": multiply_adds(src / "model.onnx", batch)}
+        with tempfile.TemporaryDirectory() as w1, tempfile.TemporaryDirectory() as w2:
+            print(f"== {label}: zkinfer", flush=True)
+            row["zkinfer"] = ours(label, src, first, second, runs, pathlib.Path(w1))
+            if with_ezkl and ezkl_too:
+                print(f"== {label}: ezkl", flush=True)
+                row["ezkl"] = theirs(src, first, batch, w2)
+        print(json.dumps(row), flush=True)
+        results.append(row)
+    return {"runs": runs, "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d"), "models": results}
+
+
+def merged(data: dict) -> dict:
+    """A partial run (--only) replaces those models' rows of docs/scale.json and keeps the rest."""
+    path = ROOT / "docs" / "scale.json"
+    if not path.exists():
+        return data
+    fresh = {r["model"] for r in data["models"]}
+    kept = [r for r in json.loads(path.read_text())["models"] if r["model"] not in fresh]
+    order = [c[0] for c in CASES]
+    data["models"] = sorted(kept + data["models"], key=lambda r: order.index(r["model"]) if r["model"] in order else len(order))
+    return data
+
+
+def fmt(v, spec):
+    return format(v, spec) if isinstance(v, (int, float)) else "—"
+
+
+def benchmarks_section(data: dict) -> str:
+    by = {r["model"]: r for r in data["models"]}
     lines = [
-        "# Scale benchmark",
+        f"Produced by `{SCRIPT} {data['runs']}` on {data['cores']} cores, {data['date']}. Whole-process figures (GNU time);",
+        f"prove time and peak RSS are medians of {data['runs']} proofs. `freivalds`: the layout checks its batched matrix",
+        "products by a random challenge (`docs/security.md`). Breakdown: one more proof in one process (`zkinfer bench`),",
+        "split into synthesis with the advice commitments and the rest (lookups, permutation, quotient, openings), set",
+        "beside its floor: the commitments' MSMs and the extended-domain FFTs the circuit needs, each measured at its k.",
         "",
-        f"Produced by `python3 benches/scale.py {runs}` on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}. Whole-process figures",
-        f"(GNU time); prove time and peak RSS are medians of {runs} proofs. `freivalds`: the layout checks its",
-        "batched matrix products by a random challenge (`docs/security.md`).",
-        "",
-        "| model | multiply-adds | k | rows | freivalds | setup s | setup RSS MiB | prove s | prove RSS MiB | pk MB | verify s | max abs error |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | multiply-adds | k | rows | advice | freivalds | setup s | prove s | prove RSS MiB | pk MB | verify s | advice / rest s | floor s | × floor | max abs error |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in results:
-        lines.append(f"| {r['model']} | {r['multiply_adds']:,} | {r['k']} | {r['rows']:,} | {r['freivalds']} | {r['setup_s']:.2f} | {r['setup_peak_rss_mib']:.0f} | {r['prove_s']:.2f} | {r['prove_peak_rss_mib']:.0f} | {r['pk_mb']:.0f} | {r['verify_s']:.3f} | {r['max_abs_error']:.4f} |")
-    lines += ["", f"Log-log slope of prove time against multiply-adds: CNN widths {slopes['cnn_widths']:.2f}, batch sizes {slopes['batch_sizes']:.2f} (1.0 is linear).", ""]
-    (ROOT / "docs" / "scale.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    for r in data["models"]:
+        o, p = r["zkinfer"], r["zkinfer"]["profile"]
+        lines.append(
+            f"| {r['model']} | {r['multiply_adds']:,} | {o['k']} | {o['rows']:,} | {o['advice_columns']} | {o['freivalds']} | {o['setup_s']:.2f} "
+            f"| {o['prove_s']:.2f} | {o['prove_rss_mib']:.0f} | {o['pk_mb']:.0f} | {o['verify_s']:.3f} | {p['advice_s']:.2f} / {p['rest_s']:.2f} "
+            f"| {p['floor']['floor_s']:.2f} | {p['total_s'] / p['floor']['floor_s']:.1f} | {o['max_abs_error']:.4f} |"
+        )
+    slopes = []
+    if all(m in by for m in ("cifar_cnn", "cifar_cnn_x2")):
+        slopes.append(f"CNN widths {slope([by['cifar_cnn'], by['cifar_cnn_x2']]):.2f}")
+    batches = [by[m] for m in ("credit_mlp_b32", "credit_mlp_b256", "credit_mlp_b1024") if m in by]
+    if len(batches) >= 2:
+        slopes.append(f"batch sizes {slope(batches):.2f}")
+    if slopes:
+        lines += ["", f"Log-log slope of prove time against multiply-adds: {', '.join(slopes)} (1.0 is linear)."]
+    lines += [
+        "",
+        "![prove time against multiply-adds](img/scale_prove_time.svg)",
+        "",
+        "![peak RSS against multiply-adds](img/scale_peak_rss.svg)",
+        "",
+        "Per model, `docs/bench/<model>/` holds the rows-per-layer chart and the breakdown against the floor, for example:",
+        "",
+        "![cifar_cnn rows per layer](bench/cifar_cnn/rows_by_layer.svg)",
+        "",
+        "![cifar_cnn prove-time breakdown](bench/cifar_cnn/prove_breakdown.svg)",
+    ]
+    return "\n".join(lines)
+
+
+def ezkl_section(data: dict) -> str:
+    ratio = lambda a, b: f"{a / b:.3f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "—"
+    lines = [
+        f"Produced by `{SCRIPT} {data['runs']}` on {data['cores']} cores, {data['date']}: both tools in one run, on the same ONNX",
+        "files and inputs (EZKL: public input and output, fixed parameters, calibrated with its `resources` target, its steps'",
+        "address space capped so that running out of memory is an error). Ratio = zkinfer / EZKL.",
+        "",
+        "| model | multiply-adds | k (ours / EZKL) | rows (ours / EZKL) | prove s (ours / EZKL) | ratio | prove RSS MiB (ours / EZKL) | ratio | pk MB (ours / EZKL) | max abs error (ours / EZKL) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    failures = []
+    for r in data["models"]:
+        o, e = r["zkinfer"], r.get("ezkl")
+        if e is None:
+            continue
+        if "failed" in e:
+            failures.append((r["model"], e["failed"]))
+            lines.append(
+                f"| {r['model']} | {r['multiply_adds']:,} | {o['k']} / {e.get('k', '—')} | {o['rows']:,} / — | {o['prove_s']:.2f} / EZKL failed (below) | — "
+                f"| {o['prove_rss_mib']:.0f} / — | — | {o['pk_mb']:.0f} / — | {o['max_abs_error']:.4f} / — |"
+            )
+            continue
+        lines.append(
+            f"| {r['model']} | {r['multiply_adds']:,} | {o['k']} / {e['k']} | {o['rows']:,} / {fmt(e.get('rows'), ',')} | {o['prove_s']:.2f} / {e['prove_s']:.2f} "
+            f"| {ratio(o['prove_s'], e['prove_s'])} | {o['prove_rss_mib']:.0f} / {e['prove_rss_mib']:.0f} | {ratio(o['prove_rss_mib'], e['prove_rss_mib'])} "
+            f"| {o['pk_mb']:.0f} / {fmt(e.get('pk_mb'), '.0f')} | {o['max_abs_error']:.4f} / {fmt(e.get('max_abs_error'), '.4f')} |"
+        )
+    by = {r["model"]: r for r in data["models"]}
+    cnn28 = by.get("cnn28", {}).get("ezkl", {})
+    if "cifar_cnn" in by and "prove_s" in cnn28:
+        lines += ["", f"The CIFAR-size CNN proves in {ratio(by['cifar_cnn']['zkinfer']['prove_s'], cnn28['prove_s'])}× of the time EZKL takes for the 28×28 CNN in the same run."]
+    if failures:
+        lines += ["", "Where EZKL failed, in its own words:", ""] + [f"- {m}: `{why}`" for m, why in failures]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    with_ezkl = "--ezkl" in args
+    only = None
+    if "--only" in args:
+        only = set(args[args.index("--only") + 1].split(","))
+        args = [a for i, a in enumerate(args) if a != "--only" and (i == 0 or args[i - 1] != "--only")]
+    runs = int(next((a for a in args if a.isdigit()), "3"))
+    data = run(runs, with_ezkl, only)
+    if only:
+        data = merged(data)
+    path = ROOT / "docs" / "scale.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    subprocess.run([PLOTS, str(path), str(ROOT / "docs" / "img")], check=True)
+    replace_section(ROOT / "docs" / "benchmarks.md", "scale models", SCRIPT, benchmarks_section(data))
+    replace_section(ROOT / "docs" / "ezkl_comparison.md", "scale models", SCRIPT, ezkl_section(data))
+    print(benchmarks_section(data))
+    print(ezkl_section(data))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main()

@@ -5,6 +5,9 @@
   10 classes: about 2.8 M multiply-adds, the model of the scale issue.
 - cifar_cnn_x2: the same with every width doubled (32, 64, 128 channels).
 - mlp_1m: an MLP 784-1024-1024-10 with Relu, about 1.86 M parameters.
+- cnn28: models/cnn_maxpool (1x28x28, Conv-Relu-MaxPool x2, Gemm) with every Conv attribute
+  written out (strides, dilations, kernel_shape, group), which EZKL needs to import it; the
+  weights are the bundled model's.
 - credit_mlp: a credit MLP 16-64-32-1 (Relu, Sigmoid) with a symbolic batch dimension, and
   input files of 32, 256 and 1,024 borrowers (`input_b32.json`, …): the batch fixes the shape.
 
@@ -16,9 +19,10 @@ quantization are exercised as on a trained model. Needs `onnx` and `numpy`.
 
 import json
 import os
+import shutil
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper, save
+from onnx import TensorProto, helper, load, numpy_helper, save
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -96,9 +100,29 @@ def dense(name: str, sizes, batch: str, activations, seed: int, inputs) -> None:
             json.dump({"input_data": [[round(float(v), 4) for v in data]]}, fh)
 
 
+def explicit_conv_attributes(name: str, source: str) -> None:
+    """Copies a bundled model with its Conv nodes' default attributes written out."""
+    bundled = os.path.join(HERE, "..", "..", "models", source)
+    model = load(os.path.join(bundled, "model.onnx"))
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "Conv":
+            continue
+        present = {a.name for a in node.attribute}
+        spatial = weights[node.input[1]].shape[2:]
+        defaults = {"kernel_shape": list(spatial), "strides": [1] * len(spatial), "dilations": [1] * len(spatial), "group": 1}
+        node.attribute.extend(helper.make_attribute(k, v) for k, v in defaults.items() if k not in present)
+    folder = os.path.join(HERE, name)
+    os.makedirs(folder, exist_ok=True)
+    save(model, os.path.join(folder, "model.onnx"))
+    for file in ("input.json", "input2.json"):
+        shutil.copy(os.path.join(bundled, file), os.path.join(folder, file))
+
+
 if __name__ == "__main__":
     cnn("cifar_cnn", [16, 32, 64], seed=10)
     cnn("cifar_cnn_x2", [32, 64, 128], seed=11)
+    explicit_conv_attributes("cnn28", "cnn_maxpool")
     dense("mlp_1m", [784, 1024, 1024, 10], 1, ["Relu", "Relu", None], 12, [("input.json", 1), ("input2.json", 1)])
     batches = [(f"input_b{n}.json", n) for n in (32, 256, 1024)] + [(f"input2_b{n}.json", n) for n in (32, 256, 1024)]
     dense("credit_mlp", [16, 64, 32, 1], "N", ["Relu", "Relu", "Sigmoid"], 13, batches)

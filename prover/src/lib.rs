@@ -12,6 +12,7 @@ pub mod input;
 pub mod keys;
 pub mod profile;
 pub mod proof;
+pub mod report;
 pub mod srs;
 pub mod verify;
 

@@ -324,6 +324,41 @@ fn bench_reports_the_whole_pipeline() {
 }
 
 #[test]
+fn bench_report_writes_its_numbers_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let input = input_path("mlp_relu", "input.json");
+    let v = succeeds(&zkinfer(&[
+        "bench",
+        s(&onnx("mlp_relu")),
+        "--input",
+        s(&input),
+        "--runs",
+        "1",
+        "--json",
+        "--report",
+        s(&report),
+    ]));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("bench.json")).unwrap()).unwrap();
+    assert_eq!(saved["k"], v["k"]);
+    assert_eq!(saved["rows"], v["rows"]);
+    let rows_chart = std::fs::read_to_string(report.join("rows_by_layer.svg")).unwrap();
+    assert!(rows_chart.starts_with("<svg") && rows_chart.contains("rows per layer"), "{rows_chart}");
+    let breakdown = std::fs::read_to_string(report.join("prove_breakdown.svg")).unwrap();
+    assert!(breakdown.contains("its floor") && breakdown.contains("extended-domain FFTs"));
+    let summary = std::fs::read_to_string(report.join("bench.md")).unwrap();
+    assert!(summary.contains("rows_by_layer.svg") && summary.contains("× its floor"), "{summary}");
+    // a report folder that is a file is refused before any work
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    fails_with(
+        &zkinfer(&["bench", s(&onnx("mlp_relu")), "--input", s(&input), "--runs", "1", "--report", s(&file)]),
+        "a-file",
+    );
+}
+
+#[test]
 fn hashed_input_through_the_cli_matches_zkinfer_commit() {
     let dir = tempfile::tempdir().unwrap();
     let p = |f: &str| dir.path().join(f);

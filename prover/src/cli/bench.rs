@@ -30,6 +30,10 @@ pub struct Args {
     /// Also verify on an in-process EVM and report gas (needs solc-js: npm ci --prefix verifier-contract).
     #[arg(long)]
     evm: bool,
+    /// Also write the report into this folder: bench.json, bench.md and SVG charts (rows per
+    /// layer, one proof's time split beside its floor).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -54,6 +58,11 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         bar.set_message(msg.to_string());
         bar.inc(1);
     };
+    if let Some(dir) = &a.report {
+        // checked before any work: a report that cannot be written would waste the whole run
+        std::fs::create_dir_all(dir).map_err(|e| zkinfer::ZkError::io("create", dir, e))?;
+        zkinfer::files::check_writable(&dir.join("bench.json"))?;
+    }
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
     let opts = CompileOptions {
         quantize: QuantizeOptions { bits: a.bits.unwrap_or(12), fixed_scale: None },
@@ -127,6 +136,13 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2, "max_abs_error": error,
         "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1), "profile": profile,
     });
+    if let Some(dir) = &a.report {
+        let written = zkinfer::report::write_bench_report(dir, &compiled.name, &report, &st.layers, &profile)?;
+        if !json {
+            let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            println!("report: {}", names.join(", "));
+        }
+    }
     if json {
         print_json(&report);
         return Ok(());
