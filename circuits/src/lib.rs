@@ -6,6 +6,7 @@
 //! → [`circuit`] (column layout, the halo2 `Circuit`, sizing).
 
 pub mod circuit;
+pub mod cpu;
 pub mod gadgets;
 pub mod ir;
 pub mod layers;

@@ -19,7 +19,8 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let json = args.json;
-    if let Err(e) = cli::run(args) {
+    let result = zkinfer_circuits::cpu::check().map_err(anyhow::Error::msg).and_then(|()| cli::run(args));
+    if let Err(e) = result {
         let message = format!("{e:#}");
         eprintln!("error: {message}");
         if json {

@@ -2,8 +2,9 @@
 //! may leave a cell it reads unassigned or unpinned (see `zkinfer_circuits::lint`).
 //!
 //! Small models are linted in every candidate layout of both objectives; the large ones (where a
-//! layout takes seconds) in the layout each objective picks and in every variant of the gadget
-//! options (limbs, range-checked columns, packing, folding) at that width.
+//! layout takes seconds) in the layout each objective picks and, at the prover's width, in every
+//! variant of the gadget options the prover searches (limbs, range-checked columns, folding;
+//! packing is linted on the small models and the chosen verifier layouts).
 
 mod common;
 
@@ -25,24 +26,17 @@ fn quantized(model: &str, visibility: ModelVisibility) -> QuantizedModel {
 /// Every layout to lint for `model`, deduplicated by the circuit they make.
 fn layouts(model: &QuantizedModel, name: &str, visibility: ModelVisibility) -> Vec<CircuitParams> {
     let objectives = [Objective::Prover, Objective::Verifier];
-    let candidates: Vec<Layout> = if LARGE.contains(&name) {
-        objectives
-            .iter()
-            .flat_map(|&o| {
-                let chosen = choose_params(model, None, visibility, o).unwrap();
-                // every gadget option at the chosen width
-                candidate_layouts(model, Some(chosen.width), visibility, Objective::Verifier)
-            })
-            .collect()
+    let in_layout = |l: Layout| params_for(model, l, visibility).ok();
+    let all: Vec<CircuitParams> = if LARGE.contains(&name) {
+        let chosen: Vec<CircuitParams> =
+            objectives.iter().map(|&o| choose_params(model, None, visibility, o).unwrap()).collect();
+        let variants = candidate_layouts(model, Some(chosen[0].width), visibility, Objective::Prover);
+        chosen.into_iter().chain(variants.into_iter().filter_map(in_layout)).collect()
     } else {
-        objectives.iter().flat_map(|&o| candidate_layouts(model, None, visibility, o)).collect()
+        objectives.iter().flat_map(|&o| candidate_layouts(model, None, visibility, o)).filter_map(in_layout).collect()
     };
     let mut seen = HashSet::new();
-    candidates
-        .into_iter()
-        .filter_map(|l| params_for(model, l, visibility).ok())
-        .filter(|p| seen.insert(serde_json::to_string(p).unwrap()))
-        .collect()
+    all.into_iter().filter(|p| seen.insert(serde_json::to_string(p).unwrap())).collect()
 }
 
 fn lint_all(name: &str, visibility: ModelVisibility) -> usize {

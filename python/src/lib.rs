@@ -55,6 +55,8 @@ fn to_json(value: serde_json::Value) -> String {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // refuse to load on a CPU the field arithmetic cannot run on, instead of crashing later
+    zkinfer_circuits::cpu::check().map_err(pyo3::exceptions::PyImportError::new_err)?;
     m.add("ZkinferError", m.py().get_type::<ZkinferError>())?;
     m.add("VerificationError", m.py().get_type::<VerificationError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -84,9 +84,12 @@ impl ModelConfig {
         let arith = params.arith.then(|| ArithGadget::configure(meta, &main, &fixed));
         let input_range =
             params.checks_input_range().then(|| SignedRangeGadget::configure(meta, &main, &lookup, params.bits, limbs));
-        let requant =
-            params.requant.then(|| RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));
-        let extremum = params.extremum.then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs));
+        let requant = params.requant.then(|| {
+            RequantGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs, params.requant_lanes())
+        });
+        let extremum = params
+            .extremum
+            .then(|| ExtremumGadget::configure(meta, &main, &lookup, &fixed, limbs, params.extremum_lanes()));
         let pair_dot = params.pair_dot.then(|| PairDotGadget::configure(meta, &main, &fixed));
         let compare =
             params.compare.then(|| CompareGadget::configure(meta, &main, &lookup, &fixed, params.bits, limbs));

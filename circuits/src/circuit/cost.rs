@@ -16,6 +16,10 @@ pub const WIDTH_CANDIDATES: [usize; 7] = [6, 9, 12, 16, 24, 32, 48];
 /// Narrower widths the verifier objective also tries: every main column is an advice
 /// commitment, a fixed weight commitment and a permutation commitment in the proof.
 pub const NARROW_WIDTHS: [usize; 4] = [2, 3, 4, 5];
+/// Range-checked columns the compiler tries: three (one requantization a row), six (two), one
+/// (stacked: fewest lookup arguments). The verifier objective skips six: three more lookup
+/// arguments are nine more commitments, and fewer rows are worth nothing to the verifier.
+pub const RANGE_COLUMN_CHOICES: [usize; 3] = [3, 6, 1];
 /// The largest circuit we accept (2^26 rows is already far beyond this machine's memory).
 pub const MAX_K: u32 = 26;
 
@@ -157,7 +161,7 @@ pub struct Layout {
     pub width: usize,
     /// Range-check limbs, 1 or 2.
     pub limbs: u32,
-    /// Range-checked columns, 3 or 1.
+    /// Range-checked columns, 3, 6 or 1.
     pub range_columns: usize,
     /// Pack the public input and outputs into few instances where their values are bounded.
     pub pack: bool,
@@ -328,9 +332,11 @@ pub fn verifier_cost(stats: &CircuitStats) -> u64 {
     (commitments * 7_000 + evaluations * 700 + stats.public_instances * 450) as u64
 }
 
-/// Estimated prover work: every committed column costs an FFT and an MSM of size 2^k.
+/// Estimated prover work: every committed column (the quotient's pieces too) costs an FFT and
+/// an MSM of size 2^k, every fixed column an extended-domain FFT.
 fn prover_cost(stats: &CircuitStats) -> u64 {
-    (committed_columns(stats) as u64 * 4 + stats.fixed_columns as u64) << stats.params.k
+    let quotient_chunks = stats.max_gate_degree.saturating_sub(1);
+    ((committed_columns(stats) + quotient_chunks) as u64 * 4 + stats.fixed_columns as u64) << stats.params.k
 }
 
 /// The layout for exactly this width and number of limbs (tests pin a layout with it).
@@ -343,7 +349,7 @@ pub fn params_for(
 }
 
 /// The layouts `choose_params` compares for this model: the given width (or every candidate
-/// the gadgets fit), one or two range-check limbs, three or one range-checked columns, and for
+/// the gadgets fit), one or two range-check limbs, three, six or one range-checked columns, and for
 /// the verifier packed public values; each with and without the range check folded into the
 /// function lookup.
 pub fn candidate_layouts(
@@ -360,6 +366,10 @@ pub fn candidate_layouts(
     let widths = width.map_or_else(|| candidates.into_iter().filter(|&w| w >= min).collect(), |w| vec![w]);
     // two limbs need an even bit count
     let limb_choices: &[u32] = if model.bits.is_multiple_of(2) { &[1, 2] } else { &[1] };
+    let range_choices: &[usize] = match objective {
+        Objective::Prover => &RANGE_COLUMN_CHOICES,
+        Objective::Verifier => &[3, 1],
+    };
     // packing only ever saves the verifier work
     let pack_choices: &[bool] = match objective {
         Objective::Prover => &[false],
@@ -370,7 +380,7 @@ pub fn candidate_layouts(
     let mut layouts = Vec::new();
     for &width in &widths {
         for &limbs in limb_choices {
-            for range_columns in [3, 1] {
+            for range_columns in range_choices.iter().copied() {
                 for &pack in pack_choices {
                     for &freivalds in freivalds_choices {
                         layouts.extend([false, true].map(|fold| Layout {
@@ -411,7 +421,7 @@ pub fn choose_params(
     }
     // 0: the gates' own degree
     let degree_floors: &[usize] = match objective {
-        Objective::Prover => &[0],
+        Objective::Prover => &[0, 5],
         Objective::Verifier => &[0, 4, 5],
     };
     let mut best: Option<((u64, u64), CircuitParams)> = None;

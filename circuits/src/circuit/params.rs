@@ -38,9 +38,10 @@ pub struct CircuitParams {
     /// What the verifier sees of the input, the outputs and the parameters.
     #[serde(default)]
     pub visibility: ModelVisibility,
-    /// Range-checked advice columns: 3 (a requantization's `u, p, n` side by side) or 1 (one
-    /// under the other: three times the rows, but two lookup arguments fewer, which makes proofs
-    /// and on-chain verifiers smaller).
+    /// Range-checked advice columns: 3 (a requantization's `u, p, n` side by side), 6 (two
+    /// requantizations a row: half the rows for three lookup arguments more, which lets a
+    /// requantization-heavy model drop a `k`) or 1 (one under the other: three times the rows,
+    /// but two lookup arguments fewer, which makes proofs and on-chain verifiers smaller).
     #[serde(default = "three_columns")]
     pub range_columns: usize,
     /// Whether the requantization gate exists (the model rescales a value). The range table and
@@ -144,7 +145,18 @@ impl CircuitParams {
 
     /// Requantizations per row group: each needs 2 main cells and 3 range-checked cells.
     pub fn requant_lanes(&self) -> usize {
-        1
+        (self.range_columns / 3).min(self.width / 2).max(1)
+    }
+
+    /// Max/min windows side by side: each lane needs 3 main cells (`m, x`, the running
+    /// product) and its difference's limbs in range-checked columns of the same row; with one
+    /// range-checked column the limbs stack and there is one lane.
+    pub fn extremum_lanes(&self) -> usize {
+        if self.range_columns == 1 {
+            1
+        } else {
+            (self.range_columns / self.limbs as usize).min(self.width / 3).max(1)
+        }
     }
 
     /// Binary-op triples `(a, b, c)` per row.
@@ -177,7 +189,16 @@ impl CircuitParams {
     }
 
     pub fn requant_rows(&self, len: usize) -> usize {
-        len.div_ceil(self.requant_lanes()) * self.limbs as usize * (3 / self.range_columns)
+        // with one range-checked column, `u, p, n` stack in three row groups
+        let stacked = if self.range_columns == 1 { 3 } else { 1 };
+        len.div_ceil(self.requant_lanes()) * self.limbs as usize * stacked
+    }
+
+    /// Rows of the extremum of every consecutive `window` of `len` elements: the windows go
+    /// side by side in lanes, one row per element (two when a two-limb difference stacks).
+    pub fn extremum_rows(&self, len: usize, window: usize) -> usize {
+        let stride = if self.limbs == 2 && self.range_columns == 1 { 2 } else { 1 };
+        len.div_ceil(window.max(1)).div_ceil(self.extremum_lanes()) * window * stride
     }
 
     /// Comparisons per row: four main cells and one range-checked cell each.

@@ -1,4 +1,5 @@
-//! Max (or min) of a window, one row per element:
+//! Max (or min) of a window, one row per element, windows side by side in lanes (each lane its
+//! own cells, sharing the row's selector and fixed coefficients; windows are all one length):
 //!
 //! - `d = sign · (m − x)` with `d` range-checked (one cell, or two limbs side by side in two
 //!   range-checked columns): `m ≥ x` for every element
@@ -16,9 +17,10 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
-#[derive(Clone, Debug)]
-pub struct ExtremumGadget {
-    selector: Selector,
+/// One lane's cells: the window's extremum, the element, the running product and the
+/// range-checked difference.
+#[derive(Clone, Copy, Debug)]
+struct Lane {
     m: Column<Advice>,
     x: Column<Advice>,
     product: Column<Advice>,
@@ -26,35 +28,68 @@ pub struct ExtremumGadget {
     /// Where `d`'s high limb sits: the next range-checked column in the same row, or (with one
     /// range-checked column) the row below, in which case each element takes two rows.
     d_hi: (Column<Advice>, usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct ExtremumGadget {
+    selector: Selector,
+    lanes: Vec<Lane>,
     chain: Column<Fixed>,
     sign: Column<Fixed>,
     limbs: Limbs,
 }
 
 impl ExtremumGadget {
-    /// `range_checked` are columns whose every cell is looked up in the range table.
+    /// `range_checked` are columns whose every cell is looked up in the range table. Lane `i`
+    /// takes `m, x, product` from `main[3i..3i + 3]` and its difference's limbs from the next
+    /// `limbs` range-checked columns (with one such column, one lane, limbs stacked).
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         main: &[Column<Advice>],
         range_checked: &[Column<Advice>],
         fixed: &[Column<Fixed>],
         limbs: Limbs,
+        lanes: usize,
     ) -> Self {
         let selector = meta.selector();
-        let d_hi = if range_checked.len() >= 2 { (range_checked[1], 0) } else { (range_checked[0], 1) };
-        let stride = Self::stride_of(limbs, d_hi);
-        let (m, x, product, d, chain, sign) = (main[0], main[1], main[2], range_checked[0], fixed[0], fixed[1]);
+        let per_lane = limbs.count as usize;
+        assert!(lanes >= 1 && main.len() >= 3 * lanes, "an extremum lane needs three main columns");
+        let lanes: Vec<Lane> = if range_checked.len() == 1 {
+            assert_eq!(lanes, 1, "stacked range checks leave room for one lane");
+            let d = range_checked[0];
+            vec![Lane { m: main[0], x: main[1], product: main[2], d, d_hi: (d, 1) }]
+        } else {
+            assert!(range_checked.len() >= per_lane * lanes, "an extremum lane needs its limbs' columns");
+            (0..lanes)
+                .map(|i| {
+                    let d = range_checked[per_lane * i];
+                    let d_hi = (range_checked[per_lane * i + per_lane - 1], 0);
+                    Lane { m: main[3 * i], x: main[3 * i + 1], product: main[3 * i + 2], d, d_hi }
+                })
+                .collect()
+        };
+        let stride = Self::stride_of(limbs, lanes[0].d_hi);
+        let (chain, sign) = (fixed[0], fixed[1]);
         meta.create_gate("extremum", |vc| {
             let q = vc.query_selector(selector);
-            let [m, x, p] = [m, x, product].map(|c| vc.query_advice(c, Rotation::cur()));
-            let d =
-                limbs.join(vc.query_advice(d, Rotation::cur()), || vc.query_advice(d_hi.0, Rotation(d_hi.1 as i32)));
-            let p_prev = vc.query_advice(product, Rotation(-(stride as i32)));
             let [chain, sign] = [chain, sign].map(|c| vc.query_fixed(c, Rotation::cur()));
             let one = Expression::Constant(Fr::one());
-            vec![q.clone() * (sign * (m - x) - d.clone()), q * (p - d * (chain.clone() * p_prev + one - chain))]
+            lanes
+                .iter()
+                .flat_map(|lane| {
+                    let [m, x, p] = [lane.m, lane.x, lane.product].map(|c| vc.query_advice(c, Rotation::cur()));
+                    let d = limbs.join(vc.query_advice(lane.d, Rotation::cur()), || {
+                        vc.query_advice(lane.d_hi.0, Rotation(lane.d_hi.1 as i32))
+                    });
+                    let p_prev = vc.query_advice(lane.product, Rotation(-(stride as i32)));
+                    [
+                        q.clone() * (sign.clone() * (m - x) - d.clone()),
+                        q.clone() * (p - d * (chain.clone() * p_prev + one.clone() - chain.clone())),
+                    ]
+                })
+                .collect::<Vec<_>>()
         });
-        Self { selector, m, x, product, d, d_hi, chain, sign, limbs }
+        Self { selector, lanes, chain, sign, limbs }
     }
 
     /// Rows per element: 2 when a two-limb `d` is stacked in one column.
@@ -67,50 +102,88 @@ impl ExtremumGadget {
     }
 
     fn stride(&self) -> usize {
-        Self::stride_of(self.limbs, self.d_hi)
+        Self::stride_of(self.limbs, self.lanes[0].d_hi)
     }
 
-    pub fn rows(&self, len: usize) -> usize {
-        len * self.stride()
+    /// Rows of `len` elements in windows of `window` (`CircuitParams::extremum_rows`).
+    pub fn rows(&self, len: usize, window: usize) -> usize {
+        len.div_ceil(window.max(1)).div_ceil(self.lanes.len()) * window * self.stride()
     }
 
     /// The max (`is_max`) or min of each consecutive window of `window` wires.
     pub fn assign(&self, ctx: &mut RegionCtx, xs: &[Wire], window: usize, is_max: bool) -> Result<Vec<Wire>, Error> {
-        let first = ctx.take_rows(self.rows(xs.len()));
+        assert!(window > 0 && xs.len().is_multiple_of(window), "the input is whole windows");
+        let first = ctx.take_rows(self.rows(xs.len(), window));
         let stride = self.stride();
         let sign: i128 = if is_max { 1 } else { -1 };
-        let mut out = Vec::with_capacity(xs.len() / window.max(1));
-        for (w, chunk) in xs.chunks(window).enumerate() {
-            let m_value = chunk.iter().fold(Value::known(None::<i128>), |acc, x| {
-                acc.zip(x.value).map(|(a, v)| Some(a.map_or(v, |a| if is_max { a.max(v) } else { a.min(v) })))
-            });
-            let m_value = m_value.map(|m| m.expect("windows are not empty"));
-            let mut m_wire: Option<Wire> = None;
-            let mut product = Value::known(Fr::one());
-            let mut last = None;
-            for (i, x) in chunk.iter().enumerate() {
-                let row = first + (w * window + i) * stride;
+        let windows: Vec<&[Wire]> = xs.chunks(window).collect();
+        let mut out = Vec::with_capacity(windows.len());
+        for (g, group) in windows.chunks(self.lanes.len()).enumerate() {
+            let rows: Vec<usize> = (0..window).map(|i| first + (g * window + i) * stride).collect();
+            for (i, &row) in rows.iter().enumerate() {
                 ctx.enable(&self.selector, row)?;
                 ctx.fixed(self.chain, row, (i > 0) as i128);
                 ctx.fixed(self.sign, row, sign);
-                let m = match &m_wire {
-                    None => ctx.assign(self.m, row, m_value),
-                    Some(first_m) => ctx.copy(first_m, self.m, row),
-                };
-                m_wire.get_or_insert(m);
-                ctx.copy(x, self.x, row);
-                let d = m_value.zip(x.value).map(|(m, x)| sign * (m - x));
-                let parts = d.map(|d| self.limbs.split(d));
-                ctx.assign(self.d, row, parts.map(|p| p[0]));
-                if self.limbs.count == 2 {
-                    ctx.assign(self.d_hi.0, row + self.d_hi.1, parts.map(|p| p[1]));
-                }
-                product = product.zip(d).map(|(p, d)| p * fr_from_i128(d));
-                last = Some(ctx.assign_field(self.product, row, product));
             }
-            ctx.constrain_constant(&last.expect("a window has a row"), 0)?;
-            out.push(m_wire.expect("a window has a row"));
+            for (l, lane) in self.lanes.iter().enumerate() {
+                match group.get(l) {
+                    Some(chunk) => out.push(self.assign_window(ctx, lane, &rows, chunk, sign)?),
+                    None => self.assign_idle(ctx, lane, &rows),
+                }
+            }
         }
         Ok(out)
+    }
+
+    /// One window in one lane: `m` once and copied down, each element's difference and the
+    /// running product, the last product pinned to 0. Returns `m`'s wire.
+    fn assign_window(
+        &self,
+        ctx: &mut RegionCtx,
+        lane: &Lane,
+        rows: &[usize],
+        chunk: &[Wire],
+        sign: i128,
+    ) -> Result<Wire, Error> {
+        let m_value = chunk.iter().fold(Value::known(None::<i128>), |acc, x| {
+            acc.zip(x.value).map(|(a, v)| Some(a.map_or(v, |a| if sign > 0 { a.max(v) } else { a.min(v) })))
+        });
+        let m_value = m_value.map(|m| m.expect("windows are not empty"));
+        let mut m_wire: Option<Wire> = None;
+        let mut product = Value::known(Fr::one());
+        let mut last = None;
+        for (x, &row) in chunk.iter().zip(rows) {
+            let m = match &m_wire {
+                None => ctx.assign(lane.m, row, m_value),
+                Some(first_m) => ctx.copy(first_m, lane.m, row),
+            };
+            m_wire.get_or_insert(m);
+            ctx.copy(x, lane.x, row);
+            let d = m_value.zip(x.value).map(|(m, x)| sign * (m - x));
+            self.assign_difference(ctx, lane, row, d);
+            product = product.zip(d).map(|(p, d)| p * fr_from_i128(d));
+            last = Some(ctx.assign_field(lane.product, row, product));
+        }
+        ctx.constrain_constant(&last.expect("a window has a row"), 0)?;
+        Ok(m_wire.expect("a window has a row"))
+    }
+
+    /// A lane with no window in this group (the last group, short of windows): all zeros,
+    /// which satisfy the gate (`d = 0`, product 0) and constrain nothing else.
+    fn assign_idle(&self, ctx: &mut RegionCtx, lane: &Lane, rows: &[usize]) {
+        for &row in rows {
+            for column in [lane.m, lane.x, lane.product] {
+                ctx.assign(column, row, Value::known(0));
+            }
+            self.assign_difference(ctx, lane, row, Value::known(0));
+        }
+    }
+
+    fn assign_difference(&self, ctx: &mut RegionCtx, lane: &Lane, row: usize, d: Value<i128>) {
+        let parts = d.map(|d| self.limbs.split(d));
+        ctx.assign(lane.d, row, parts.map(|p| p[0]));
+        if self.limbs.count == 2 {
+            ctx.assign(lane.d_hi.0, row + lane.d_hi.1, parts.map(|p| p[1]));
+        }
     }
 }

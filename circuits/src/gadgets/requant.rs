@@ -44,7 +44,9 @@ pub struct RequantGadget {
 }
 
 impl RequantGadget {
-    /// `main` provides `x, y`; `lookup` (range-checked columns, three or one) holds `u, p, n`.
+    /// `lanes` requantizations a row group: lane `i` takes `x, y` from `main[2i], main[2i + 1]`
+    /// and `u, p, n` from `lookup[3i..3i + 3]` (range-checked columns; with one, the three stack
+    /// in it and there is one lane).
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         main: &[Column<Advice>],
@@ -52,15 +54,24 @@ impl RequantGadget {
         fixed: &[Column<Fixed>],
         bits: u32,
         limbs: Limbs,
+        lanes: usize,
     ) -> Self {
         let selectors = [meta.selector(), meta.selector()];
         let stride = limbs.count as usize;
-        let checked: [(Column<Advice>, usize); 3] = if lookup.len() >= 3 {
-            [(lookup[0], 0), (lookup[1], 0), (lookup[2], 0)]
+        assert!(lanes >= 1 && main.len() >= 2 * lanes, "a requantization lane needs two main columns");
+        let lanes: Vec<Lane> = if lookup.len() >= 3 {
+            assert!(lookup.len() >= 3 * lanes, "a requantization lane needs three range-checked columns");
+            (0..lanes)
+                .map(|i| {
+                    let checked = [0, 1, 2].map(|j| (lookup[3 * i + j], 0));
+                    Lane { x: main[2 * i], y: main[2 * i + 1], checked }
+                })
+                .collect()
         } else {
-            [(lookup[0], 0), (lookup[0], stride), (lookup[0], 2 * stride)]
+            assert_eq!(lanes, 1, "stacked range checks leave room for one lane");
+            let checked = [(lookup[0], 0), (lookup[0], stride), (lookup[0], 2 * stride)];
+            vec![Lane { x: main[0], y: main[1], checked }]
         };
-        let lanes = vec![Lane { x: main[0], y: main[1], checked }];
         let (half, mult) = (fixed[0], fixed[1]);
         let two_t = Expression::Constant(Fr::from(1u64 << bits));
         meta.create_gate("requant", |m| {

@@ -126,10 +126,9 @@ pub fn node_cost(params: &CircuitParams, model: &QuantizedModel, node: &QNode) -
             NodeCost { rows: len * params.pair_dot_rows(k), lookups: 0 }
         }
         QOp::Extremum { .. } => {
-            let input = model.nodes[node.inputs[0]].len();
-            // a two-limb difference stacked in the one range-checked column takes a second row
-            let stride = if limbs == 2 && params.range_columns == 1 { 2 } else { 1 };
-            NodeCost { rows: input * stride, lookups: input * limbs }
+            let input = &model.nodes[node.inputs[0]];
+            let window = *input.shape.last().unwrap_or(&1);
+            NodeCost { rows: params.extremum_rows(input.len(), window), lookups: input.len() * limbs }
         }
         QOp::Concat { .. } => {
             let (rows, lookups) = concat::cost(params, model, node);

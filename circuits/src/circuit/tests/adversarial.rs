@@ -9,22 +9,22 @@ use crate::lint::Recording;
 use crate::quantize::{QOp, QuantizedModel};
 
 /// Rows where each layer (and each exposed part after them) starts.
-fn layer_start(s: &Setup, name: &str) -> usize {
+pub(super) fn layer_start(s: &Setup, name: &str) -> usize {
     let layers = stats(&s.circuit.model, s.circuit.params).layers;
     let at = layers.iter().position(|l| l.name == name).unwrap_or_else(|| panic!("no layer {name}"));
     FIRST_ROW + layers[..at].iter().map(|l| l.rows).sum::<usize>()
 }
 
 /// The honest witness, cell by cell.
-fn honest(s: &Setup) -> Recording {
+pub(super) fn honest(s: &Setup) -> Recording {
     Recording::run(s.circuit.params.k, &s.circuit, vec![s.instances.clone()]).unwrap()
 }
 
-fn config(s: &Setup) -> ModelConfig {
+pub(super) fn config(s: &Setup) -> ModelConfig {
     ModelConfig::configure(&mut ConstraintSystem::<Fr>::default(), s.circuit.params)
 }
 
-fn value(rec: &Recording, cfg: &ModelConfig, col: Col, row: usize) -> Fr {
+pub(super) fn value(rec: &Recording, cfg: &ModelConfig, col: Col, row: usize) -> Fr {
     let column = match col {
         Col::Main(i) => cfg.main[i],
         Col::Lookup(i) => cfg.lookup[i],
@@ -33,7 +33,7 @@ fn value(rec: &Recording, cfg: &ModelConfig, col: Col, row: usize) -> Fr {
 }
 
 /// Instance index of `element` of the model's output number `output` (public, unpacked values).
-fn output_instance(s: &Setup, output: usize, element: usize) -> usize {
+pub(super) fn output_instance(s: &Setup, output: usize, element: usize) -> usize {
     let model = &s.circuit.model;
     let [input_part, ..] = s.circuit.params.public_parts();
     let before: usize = model.outputs[..output].iter().map(|&o| model.nodes[o].len()).sum();
@@ -41,12 +41,12 @@ fn output_instance(s: &Setup, output: usize, element: usize) -> usize {
 }
 
 /// The failures of `cells` written over the honest witness, checked against `instances`.
-fn forge(s: &Setup, cells: Vec<(Col, usize, Fr)>, instances: &[Fr]) -> Vec<VerifyFailure> {
+pub(super) fn forge(s: &Setup, cells: Vec<(Col, usize, Fr)>, instances: &[Fr]) -> Vec<VerifyFailure> {
     let t = Tampered { inner: s.circuit.clone(), cells };
     mock(&t, s.circuit.params, instances).expect_err("a forged witness must not verify")
 }
 
-fn only_gate(failures: &[VerifyFailure], gate: &str) -> bool {
+pub(super) fn only_gate(failures: &[VerifyFailure], gate: &str) -> bool {
     !failures.is_empty() && failures.iter().all(|f| matches!(f, VerifyFailure::ConstraintNotSatisfied { constraint, .. } if format!("{constraint:?}").contains(gate)))
 }
 

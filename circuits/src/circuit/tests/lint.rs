@@ -9,7 +9,7 @@ fn layouts(min_width: usize) -> Vec<Layout> {
     let mut all = Vec::new();
     for width in min_width..=12 {
         for limbs in [1, 2] {
-            for range_columns in [3, 1] {
+            for range_columns in super::super::cost::RANGE_COLUMN_CHOICES {
                 for pack in [false, true] {
                     for fold in [false, true] {
                         all.push(Layout { width, limbs, range_columns, pack, fold, freivalds: false });

@@ -4,6 +4,7 @@
 
 mod adversarial;
 mod freivalds;
+mod lanes;
 mod lint;
 mod verifier_layouts;
 
