@@ -15,8 +15,11 @@ use zkinfer_circuits::{
 use zkinfer_onnx::GraphOutput;
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
-/// Version 2: circuits after the soundness review; version 1 files must be compiled again.
-pub const COMPILED_VERSION: u32 = 2;
+/// Version 3: max/min windows side by side and two requantizations a row (lanes); version 2:
+/// circuits after the soundness review. Older files must be compiled again, and the version is
+/// part of the digest, so their keys are refused too: the same `(model, params)` lays out a
+/// different circuit now.
+pub const COMPILED_VERSION: u32 = 3;
 
 /// The compiled artifact (`.zkc`, JSON): everything `setup` and `prove` need.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -157,9 +160,10 @@ pub struct CompileOptions {
 const MORE_BITS: [u32; 2] = [16, 14];
 
 impl CompiledModel {
-    /// Identifies the circuit (quantized model and layout): keys and proofs carry it.
+    /// Identifies the circuit (format version, quantized model and layout): keys and proofs
+    /// carry it.
     pub fn digest(&self) -> String {
-        let bytes = serde_json::to_vec(&(&self.model, &self.params)).expect("serializable");
+        let bytes = serde_json::to_vec(&(self.version, &self.model, &self.params)).expect("serializable");
         hex::encode(Sha256::digest(bytes))
     }
 

@@ -201,7 +201,8 @@ fn smallest_k(
         model.param_values(visibility.witness_params()).len(),
     );
     let [range_rows, lut_rows] = table_rows(model, &shape);
-    let needed = rows.max(range_rows).max(lut_rows).max(instances) + unusable;
+    let constant_rows = crate::layers::constant_rows_bound(model);
+    let needed = rows.max(range_rows).max(lut_rows).max(instances).max(constant_rows) + unusable;
     let k = needed.next_power_of_two().trailing_zeros().max(4);
     if k > MAX_K {
         return Err(format!("the circuit needs {rows} rows (k = {k}), more than the supported 2^{MAX_K}"));

@@ -104,7 +104,9 @@ impl Circuit<Fr> for ModelCircuit {
                 }
                 // the same count `cost` predicts; a mismatch is a layout bug
                 debug_assert_eq!(ctx.row(), cost::stats(&self.model, self.params).used_rows);
-                if ctx.row() > config.usable_rows {
+                // the floor planner writes the pinned constants when the region closes, and
+                // panics past the usable rows: refuse here instead
+                if ctx.row() > config.usable_rows || ctx.constant_rows() > config.usable_rows {
                     return Err(Error::NotEnoughRowsAvailable { current_k: self.params.k });
                 }
                 Ok(public)

@@ -128,7 +128,11 @@ impl ExtremumGadget {
             for (l, lane) in self.lanes.iter().enumerate() {
                 match group.get(l) {
                     Some(chunk) => out.push(self.assign_window(ctx, lane, &rows, chunk, sign)?),
-                    None => self.assign_idle(ctx, lane, &rows),
+                    // an unused lane repeats the group's first window, so that every cell it
+                    // holds is pinned (copies, gate, the closing zero); its extremum goes nowhere
+                    None => {
+                        self.assign_window(ctx, lane, &rows, group[0], sign)?;
+                    }
                 }
             }
         }
@@ -166,17 +170,6 @@ impl ExtremumGadget {
         }
         ctx.constrain_constant(&last.expect("a window has a row"), 0)?;
         Ok(m_wire.expect("a window has a row"))
-    }
-
-    /// A lane with no window in this group (the last group, short of windows): all zeros,
-    /// which satisfy the gate (`d = 0`, product 0) and constrain nothing else.
-    fn assign_idle(&self, ctx: &mut RegionCtx, lane: &Lane, rows: &[usize]) {
-        for &row in rows {
-            for column in [lane.m, lane.x, lane.product] {
-                ctx.assign(column, row, Value::known(0));
-            }
-            self.assign_difference(ctx, lane, row, Value::known(0));
-        }
     }
 
     fn assign_difference(&self, ctx: &mut RegionCtx, lane: &Lane, row: usize, d: Value<i128>) {

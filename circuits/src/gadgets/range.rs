@@ -2,7 +2,7 @@
 //! lookup columns registered here, so all layers share one table.
 //!
 //! A value below `2^bits` is checked either as one cell against `[0, 2^bits)` or, with two
-//! limbs, as `lo + 2^(bits/2)·hi` with both cells against the smaller table `[0, 2^(bits/2)]`.
+//! limbs, as `lo + 2^(bits/2)·hi` with both cells against the smaller table `[0, 2^(bits/2))`.
 //! Both bound the value to exactly `[0, 2^bits)`, so the gadgets' uniqueness arguments are the
 //! same either way; two limbs trade a second cell per check for a table small enough that it no
 //! longer sets the circuit's size.

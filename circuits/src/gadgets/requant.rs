@@ -120,10 +120,11 @@ impl RequantGadget {
                         let x = ctx.copy(x, lane.x, row);
                         out.push(self.assign_lane(ctx, lane, row, x.value, r));
                     }
-                    // an unused lane still satisfies the gate: it requantizes 0
+                    // an unused lane requantizes a copy of the group's first element, so that
+                    // every cell it holds is pinned; its output goes nowhere
                     None => {
-                        ctx.assign(lane.x, row, Value::known(0));
-                        self.assign_lane(ctx, lane, row, Value::known(0), r);
+                        let x = ctx.copy(&chunk[0], lane.x, row);
+                        self.assign_lane(ctx, lane, row, x.value, r);
                     }
                 }
             }

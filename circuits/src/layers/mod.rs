@@ -101,6 +101,14 @@ pub fn needs_constants(model: &QuantizedModel, visibility: ModelVisibility) -> b
         })
 }
 
+/// At most how many rows of the constants column the layout uses: one per distinct pinned
+/// value (`RegionCtx::constrain_cell_constant`), so at most every constant tensor's values plus
+/// the structural 0 and 1 (padding, a window's closing zero, the random-challenge check's one).
+pub fn constant_rows_bound(model: &QuantizedModel) -> usize {
+    let tensors: usize = model.nodes.iter().filter(|n| matches!(n.op, QOp::Const { .. })).map(|n| n.len()).sum();
+    tensors + 2
+}
+
 /// Rows and range-checked cells one node takes under `params`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NodeCost {
