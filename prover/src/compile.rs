@@ -244,11 +244,20 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         .first()
         .ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
     let graph = zkinfer_onnx::import(onnx, Some(first.len()))?;
-    check_samples(&graph, samples)?;
+    let (samples, origins) = split_concatenated(&graph, samples);
+    let from_its_file = |e: ZkError| match e {
+        ZkError::Sample { index, reason } if index < origins.len() => {
+            let Origin { file, part, parts } = origins[index];
+            let reason = if parts > 1 { format!("its sample {} of {parts}: {reason}", part + 1) } else { reason };
+            ZkError::Sample { index: file, reason }
+        }
+        e => e,
+    };
+    check_samples(&graph, &samples).map_err(from_its_file)?;
     let graph_outputs = zkinfer_onnx::graph_outputs(onnx)?;
-    let (model, params) = quantize_and_lay_out(&graph, samples, opts)?;
+    let (model, params) = quantize_and_lay_out(&graph, &samples, opts)?;
     let names: Vec<String> = graph_outputs.iter().map(|o| o.name.clone()).collect();
-    let accuracy = measure_accuracy(onnx, &graph, &model, samples, &names)?;
+    let accuracy = measure_accuracy(onnx, &graph, &model, &samples, &names).map_err(from_its_file)?;
     let bytes = files::read_bytes(onnx)?;
     Ok(CompiledModel {
         format: COMPILED_FORMAT.into(),
@@ -261,6 +270,37 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         accuracy,
         graph_outputs,
     })
+}
+
+/// Where a calibration sample came from: part `part` of the `parts` samples concatenated in
+/// the `file`-th one given.
+#[derive(Clone, Copy)]
+struct Origin {
+    file: usize,
+    part: usize,
+    parts: usize,
+}
+
+/// The samples with each list of `m` inputs concatenated (EZKL's calibration files hold all
+/// their samples in one flat `input_data` list) split into `m` samples. A list whose length is
+/// not a multiple of the input's is kept whole, for [`check_samples`] to refuse with its size.
+fn split_concatenated(graph: &Graph, samples: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<Origin>) {
+    let len = graph.input_len();
+    let mut split = Vec::new();
+    let mut origins = Vec::new();
+    for (file, sample) in samples.iter().enumerate() {
+        let parts = if len > 0 && sample.len() > len && sample.len() % len == 0 { sample.len() / len } else { 1 };
+        let part_len = sample.len() / parts;
+        for (part, chunk) in sample.chunks(part_len.max(1)).enumerate() {
+            split.push(chunk.to_vec());
+            origins.push(Origin { file, part, parts });
+        }
+        if sample.is_empty() {
+            split.push(Vec::new());
+            origins.push(Origin { file, part: 0, parts: 1 });
+        }
+    }
+    (split, origins)
 }
 
 /// Every calibration sample has the input's size (the first fixed any batch dimension) and only

@@ -508,3 +508,28 @@ fn verify_says_what_private_parameters_do_not_prove() {
     assert_eq!(json["params_pin"]["kind"], "unpinned");
     assert!(json["caveats"][0].as_str().unwrap().contains("not that this model does"));
 }
+
+#[test]
+fn ezkl_calibration_file_with_samples_concatenated_is_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let [a, b] = ["input.json", "input2.json"].map(|f| sample("linear_regression", f));
+    let flat: Vec<f64> = a.iter().chain(&b).chain(&a).copied().collect();
+    let file = write_file(dir.path(), "cal.json", &serde_json::json!({ "input_data": [flat] }).to_string());
+    let out = compile(&onnx("linear_regression"), &[&file], &dir.path().join("m.zkc"));
+    assert_eq!(out["accuracy"]["samples"], 3, "{out}");
+
+    // a list that is not a whole number of inputs is refused, naming the file and the sizes
+    let ragged: Vec<f64> = a.iter().chain(&b[..3]).copied().collect();
+    let file = write_file(dir.path(), "ragged.json", &serde_json::json!({ "input_data": [ragged] }).to_string());
+    let out = zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("r.zkc"))]);
+    fails_with(&out, "ragged.json': it has 13 values, but the model input takes 10");
+    assert!(!dir.path().join("r.zkc").exists());
+
+    // a bad value in the second concatenated sample is named by its place in the file
+    let mut bad = flat.clone();
+    bad[12] = f64::NAN;
+    let text = serde_json::to_string(&bad.iter().map(|v| if v.is_nan() { serde_json::json!("NaN") } else { serde_json::json!(v) }).collect::<Vec<_>>()).unwrap();
+    let file = write_file(dir.path(), "nan.json", &format!(r#"{{"input_data": [{text}]}}"#));
+    let out = zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("n.zkc"))]);
+    fails_with(&out, "nan.json': its sample 2 of 3: value #2 is NaN");
+}

@@ -26,21 +26,27 @@ fn errors_against_reference(model: &str, inputs: &[&str]) -> Vec<(String, f64, f
     for x in &xs {
         let bundle = zkinfer::prove(&compiled, &pk, x).unwrap();
         zkinfer::verify(&vk, &bundle).unwrap();
-        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let reference =
-            zkinfer_onnx::float_reference(&dir.join(model), compiled.graph.input_shape(), &x32).unwrap().outputs;
-        assert_eq!(reference.len(), bundle.outputs.len());
-        for (i, (o, r)) in bundle.outputs.iter().zip(&reference).enumerate() {
-            assert_eq!(o.values.len(), r.len(), "{model}/{}", o.name);
-            let err = o.values.iter().zip(r).fold(0f64, |m, (p, f)| m.max((p - *f as f64).abs()));
-            let range = r.iter().fold(0f64, |m, f| m.max(f.abs() as f64));
-            match errors.get_mut(i) {
-                Some(e) => *e = (e.0.clone(), e.1.max(err), e.2.max(range)),
-                None => errors.push((o.name.clone(), err, range)),
+        for reference in references(&dir.join(model), compiled.graph.input_shape(), x) {
+            assert_eq!(reference.len(), bundle.outputs.len());
+            for (i, (o, r)) in bundle.outputs.iter().zip(&reference).enumerate() {
+                assert_eq!(o.values.len(), r.len(), "{model}/{}", o.name);
+                let err = o.values.iter().zip(r).fold(0f64, |m, (p, f)| m.max((p - *f as f64).abs()));
+                let range = r.iter().fold(0f64, |m, f| m.max(f.abs() as f64));
+                match errors.get_mut(i) {
+                    Some(e) => *e = (e.0.clone(), e.1.max(err), e.2.max(range)),
+                    None => errors.push((o.name.clone(), err, range)),
+                }
             }
         }
     }
     errors
+}
+
+/// The float reference for one input: onnxruntime's outputs where they are recorded beside the
+/// model, else tract's run.
+fn references(model: &Path, shape: &[usize], x: &[f64]) -> Vec<Vec<Vec<f32>>> {
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    vec![zkinfer_onnx::float_reference(model, shape, &x32).unwrap().outputs]
 }
 
 /// Asserts every output is within `tolerance` × max(its largest |value|, 1) of the reference.
@@ -110,8 +116,10 @@ fn comparisons_where_not_argmax_match_tract() {
     }
 }
 
-/// The ai.onnx.ml fixtures, each on two borrowers (both calibrate, both are proved).
-fn ml_fixture(model: &str, tolerance: f64) {
+/// A fixture with two inputs (both calibrate, both are proved): the ai.onnx.ml ones (two
+/// borrowers each) and those in the shapes torch.onnx.export writes, against tract and
+/// onnxruntime's recorded outputs.
+fn on_both_inputs(model: &str, tolerance: f64) {
     let inputs = [format!("{model}.json"), format!("{model}_2.json")];
     let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
     assert_all_within(&format!("{model}.onnx"), &inputs, tolerance);
@@ -120,30 +128,30 @@ fn ml_fixture(model: &str, tolerance: f64) {
 #[test]
 fn random_forest_regressor_matches_onnxruntime() {
     // TreeEnsembleRegressor, AVERAGE over 6 trees: only the leaf weights are rounded
-    ml_fixture("ml_forest_regressor", 0.005);
+    on_both_inputs("ml_forest_regressor", 0.005);
 }
 
 #[test]
 fn random_forest_classifier_matches_onnxruntime() {
     // TreeEnsembleClassifier with three classes, ZipMap; labels exact
-    ml_fixture("ml_forest_multiclass", 0.005);
+    on_both_inputs("ml_forest_multiclass", 0.005);
 }
 
 #[test]
 fn scaler_softmax_logistic_regression_with_normalizer_matches_onnxruntime() {
     // MinMax Scaler, LinearClassifier with SOFTMAX, L1 Normalizer, ZipMap
-    ml_fixture("ml_logistic_multiclass", 0.03);
+    on_both_inputs("ml_logistic_multiclass", 0.03);
 }
 
 #[test]
 fn binary_linear_svc_with_one_score_column_matches_onnxruntime() {
     // LinearClassifier with one coefficient row for two classes, ArrayFeatureExtractor
-    ml_fixture("ml_linear_svc", 0.01);
+    on_both_inputs("ml_linear_svc", 0.01);
 }
 
 #[test]
 fn l2_normalizer_then_linear_regressor_matches_onnxruntime() {
-    ml_fixture("ml_normalizer_regressor", 0.01);
+    on_both_inputs("ml_normalizer_regressor", 0.01);
 }
 
 #[test]
@@ -151,4 +159,44 @@ fn padded_max_and_average_pools_match_tract() {
     // MaxPool ignores the padding (mostly negative inputs would otherwise max to 0);
     // AveragePool divides by the real elements (count_include_pad = 0) or the whole window
     assert_within("ops_pool_padded.onnx", "ops_pool_padded.json", 0.01);
+}
+
+#[test]
+fn mlp_classifier_label_looked_up_by_argmax_matches_onnxruntime() {
+    // skl2onnx's label: ArrayFeatureExtractor(classes = [0, 2, 7], ArgMax(probabilities)), a
+    // lookup by a computed index; labels exact, probabilities within 1%
+    for model in ["ml_mlp_classifier", "ml_mlp_binary"] {
+        let inputs = [format!("{model}.json"), format!("{model}_2.json")];
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        for (name, err, range) in errors_against_reference(&format!("{model}.onnx"), &inputs) {
+            let bound = if name.contains("label") { 0.0 } else { 0.01 * range.max(1.0) };
+            assert!(err <= bound, "{model}/{name}: error {err}");
+        }
+    }
+}
+
+
+#[test]
+fn conv1d_prelu_and_1d_pools_match_onnxruntime() {
+    on_both_inputs("ops_conv1d", 0.01);
+}
+
+#[test]
+fn conv3d_and_3d_pools_match_onnxruntime() {
+    on_both_inputs("ops_conv3d", 0.01);
+}
+
+#[test]
+fn conv_transpose_1d_and_2d_match_onnxruntime() {
+    on_both_inputs("ops_conv_transpose", 0.01);
+}
+
+#[test]
+fn torch_activations_scalar_prelu_and_constant_pad_match_onnxruntime() {
+    on_both_inputs("ops_activations_torch", 0.01);
+}
+
+#[test]
+fn gelu_exact_and_tanh_at_opset_20_match_onnxruntime() {
+    on_both_inputs("ops_gelu", 0.01);
 }

@@ -14,6 +14,8 @@ pub enum Nonlinearity {
     Erf,
     /// `x/2 · (1 + erf(x/√2))`, the exact Gelu.
     Gelu,
+    /// `x/2 · (1 + tanh(√(2/π)·(x + 0.044715·x³)))`, Gelu with `approximate = "tanh"` (GPT-2's).
+    GeluTanh,
     /// Inputs < 0 map to 0.
     Sqrt,
     /// `1/x`; 0 maps to the largest representable magnitude.
@@ -42,6 +44,21 @@ pub enum Nonlinearity {
     Rsqrt {
         eps: f32,
     },
+    /// `gamma · (x if x > 0 else alpha·(eˣ − 1))`.
+    Selu {
+        alpha: f32,
+        gamma: f32,
+    },
+    /// `max(0, x) + min(0, alpha·(e^(x/alpha) − 1))`.
+    Celu {
+        alpha: f32,
+    },
+    /// `x · max(0, min(1, x/6 + 1/2))`.
+    HardSwish,
+    /// `x / (1 + |x|)`.
+    Softsign,
+    /// `x · tanh(softplus(x))`.
+    Mish,
 }
 
 /// Largest magnitude a table output may hold (keeps i64 arithmetic exact downstream).
@@ -67,6 +84,12 @@ impl Nonlinearity {
             Self::Clip { .. } => "Clip",
             Self::Pow { .. } => "Pow",
             Self::Rsqrt { .. } => "Rsqrt",
+            Self::GeluTanh => "Gelu(tanh)",
+            Self::Selu { .. } => "Selu",
+            Self::Celu { .. } => "Celu",
+            Self::HardSwish => "HardSwish",
+            Self::Softsign => "Softsign",
+            Self::Mish => "Mish",
         }
     }
 
@@ -81,7 +104,7 @@ impl Nonlinearity {
             Self::Gelu => 0.5 * x * (1.0 + erf(x / std::f64::consts::SQRT_2)),
             Self::Sqrt => x.max(0.0).sqrt(),
             Self::Reciprocal => 1.0 / x,
-            Self::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
+            Self::Softplus => softplus(x),
             Self::Abs => x.abs(),
             Self::Neg => -x,
             Self::LeakyRelu { alpha } => {
@@ -102,6 +125,18 @@ impl Nonlinearity {
             Self::Clip { min, max } => x.clamp(min as f64, max as f64),
             Self::Pow { exponent } => x.powf(exponent as f64),
             Self::Rsqrt { eps } => 1.0 / (x.max(0.0) + eps as f64).sqrt(),
+            Self::GeluTanh => {
+                let inner = (2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x * x * x);
+                0.5 * x * (1.0 + inner.tanh())
+            }
+            Self::Selu { alpha, gamma } => gamma as f64 * if x > 0.0 { x } else { alpha as f64 * x.exp_m1() },
+            Self::Celu { alpha } => {
+                let alpha = alpha as f64;
+                x.max(0.0) + (alpha * (x / alpha).exp_m1()).min(0.0)
+            }
+            Self::HardSwish => x * (x / 6.0 + 0.5).clamp(0.0, 1.0),
+            Self::Softsign => x / (1.0 + x.abs()),
+            Self::Mish => x * softplus(x).tanh(),
         };
         if y.is_nan() {
             0.0
@@ -109,6 +144,11 @@ impl Nonlinearity {
             y.clamp(-OUTPUT_LIMIT, OUTPUT_LIMIT)
         }
     }
+}
+
+/// `ln(1 + eˣ)` without overflow.
+fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
 /// erf with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), enough for 16-bit tables.
@@ -143,5 +183,13 @@ mod tests {
         assert_eq!(Nonlinearity::Reciprocal.apply(0.0), OUTPUT_LIMIT);
         assert_eq!(Nonlinearity::Clip { min: -1.0, max: 2.0 }.apply(5.0), 2.0);
         assert_eq!(Nonlinearity::Sqrt.apply(-4.0), 0.0);
+        // torch.nn.functional.gelu(1.0, approximate="tanh"), selu(-1.0), hardswish(1.0), mish(1.0)
+        assert!((Nonlinearity::GeluTanh.apply(1.0) - 0.8411920071).abs() < 1e-9);
+        let selu = Nonlinearity::Selu { alpha: 1.673_263_2, gamma: 1.050_701 };
+        assert!((selu.apply(-1.0) + 1.1113307).abs() < 1e-6);
+        assert!((Nonlinearity::HardSwish.apply(1.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert!((Nonlinearity::Mish.apply(1.0) - 0.8650983882).abs() < 1e-9);
+        assert_eq!(Nonlinearity::Softsign.apply(1.0), 0.5);
+        assert!((Nonlinearity::Celu { alpha: 2.0 }.apply(-2.0) - 2.0 * (-1f64).exp_m1()).abs() < 1e-12);
     }
 }

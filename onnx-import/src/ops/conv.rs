@@ -1,217 +1,147 @@
-//! `Conv`, `AveragePool` and `GlobalAveragePool` (2-D, NCHW), lowered to what the circuit already
-//! proves: an im2col `Select` (re-wiring, zero padding), a `Linear` with the kernel as weights,
-//! and a `Select` back to NCHW. Groups become a block-diagonal weight matrix.
+//! `Conv`, `ConvTranspose`, `AveragePool` and `GlobalAveragePool` over 1 to 3 spatial axes,
+//! lowered to what the circuit already proves: an im2col `Select` (re-wiring, zero padding;
+//! `window`), a `Linear` with the kernel as weights, and a `Select` back to `[N, M, spatial…]`.
+//! Groups become a block-diagonal weight matrix. A transposed convolution is the same product over
+//! windows that read the input spread `stride` apart (zeros between), so it needs nothing new.
 
+use super::window::{geometry, patches, spatial_input, transposed_geometry, Axis};
 use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
-use crate::proto::Attrs;
+use crate::proto::{Attrs, ConstTensor};
 use crate::ImportError;
 use zkinfer_circuits::{Op, Tensor};
 
-/// Window geometry along one spatial axis.
-#[derive(Clone, Copy)]
-struct Axis {
-    input: usize,
-    kernel: usize,
-    stride: usize,
-    dilation: usize,
-    pad_begin: usize,
-    output: usize,
+/// A kernel `[A, B, k…]` with as many spatial axes as the input, and its `Πk`.
+fn kernel<'a>(ctx: &'a OpCtx, spatial: usize) -> Result<(&'a ConstTensor, usize), ImportError> {
+    let kernel = ctx.opt_const(1)?.ok_or_else(|| ctx.error("the weight input is missing"))?;
+    if kernel.shape.len() != spatial + 2 {
+        return Err(ctx.error(format!(
+            "the weight has shape {:?}, but a {spatial}-D input needs a weight of rank {}",
+            kernel.shape,
+            spatial + 2
+        )));
+    }
+    Ok((kernel, kernel.shape[2..].iter().product()))
 }
 
-impl Axis {
-    /// The input coordinate a window position reads, None in the padding.
-    fn source(&self, out: usize, k: usize) -> Option<usize> {
-        let i = (out * self.stride + k * self.dilation) as isize - self.pad_begin as isize;
-        (0..self.input as isize).contains(&i).then_some(i as usize)
+/// The group count, checked to divide both channel counts.
+fn groups(ctx: &OpCtx, channels: usize, filters: usize) -> Result<usize, ImportError> {
+    let groups = Attrs(ctx.node).int("group", 1).max(1) as usize;
+    if channels % groups != 0 || filters % groups != 0 {
+        return Err(ctx.error(format!("{groups} groups do not divide {channels} input channels and {filters} filters")));
     }
-}
-
-/// Geometry of the two spatial axes from the ONNX attributes (ONNX defaults when omitted).
-fn geometry(ctx: &OpCtx, input: &[usize], kernel: [usize; 2]) -> Result<[Axis; 2], ImportError> {
-    let attrs = Attrs(ctx.node);
-    let list = |name: &str, default: usize, len: usize| -> Result<Vec<usize>, ImportError> {
-        match attrs.ints(name) {
-            None => Ok(vec![default; len]),
-            Some(v) if v.len() == len && v.iter().all(|&x| x >= 0) => Ok(v.iter().map(|&x| x as usize).collect()),
-            Some(v) => Err(ctx.error(format!("attribute {name} = {v:?} is not {len} non-negative values"))),
-        }
-    };
-    let strides = list("strides", 1, 2)?;
-    let dilations = list("dilations", 1, 2)?;
-    if strides.contains(&0) || dilations.contains(&0) {
-        return Err(ctx.error("strides and dilations must be positive"));
-    }
-    let auto_pad = ctx
-        .node
-        .attribute
-        .iter()
-        .find(|a| a.name == "auto_pad")
-        .map(|a| String::from_utf8_lossy(&a.s).into_owned())
-        .unwrap_or_else(|| "NOTSET".into());
-    let mut pads = list("pads", 0, 4)?;
-    if Attrs(ctx.node).int("ceil_mode", 0) != 0 {
-        return Err(ImportError::unsupported(ctx.op(), ctx.name, "ceil_mode = 1"));
-    }
-    let mut axes = [0, 1].map(|a| Axis {
-        input: input[2 + a],
-        kernel: kernel[a],
-        stride: strides[a],
-        dilation: dilations[a],
-        pad_begin: 0,
-        output: 0,
-    });
-    for (a, axis) in axes.iter_mut().enumerate() {
-        let span = (axis.kernel - 1) * axis.dilation + 1;
-        match auto_pad.as_str() {
-            "NOTSET" => {}
-            "VALID" => (pads[a], pads[a + 2]) = (0, 0),
-            "SAME_UPPER" | "SAME_LOWER" => {
-                let total = ((axis.input.div_ceil(axis.stride) - 1) * axis.stride + span).saturating_sub(axis.input);
-                let small = total / 2;
-                (pads[a], pads[a + 2]) =
-                    if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
-            }
-            other => return Err(ctx.error(format!("unknown auto_pad {other}"))),
-        }
-        let padded = axis.input + pads[a] + pads[a + 2];
-        if padded < span {
-            return Err(ctx.error(format!("the kernel ({span}) is larger than the padded input ({padded})")));
-        }
-        axis.pad_begin = pads[a];
-        axis.output = (padded - span) / axis.stride + 1;
-    }
-    Ok(axes)
-}
-
-fn input_4d(b: &Builder, ctx: &OpCtx) -> Result<(usize, [usize; 4]), ImportError> {
-    let Value::Node(x) = ctx.arg(0)? else {
-        return Err(ImportError::unsupported(ctx.op(), ctx.name, "the input must be computed from the model input"));
-    };
-    match b.nodes[*x].shape.as_slice() {
-        &[n, c, h, w] => Ok((*x, [n, c, h, w])),
-        s => Err(ImportError::unsupported(
-            ctx.op(),
-            ctx.name,
-            format!("only 2-D (NCHW) inputs are supported, the input has shape {s:?}"),
-        )),
-    }
-}
-
-/// im2col: `[N, OH, OW, C·KH·KW]` (channel-major inside a patch) or, per channel,
-/// `[N, C, OH, OW, KH·KW]`.
-fn patches(
-    b: &mut Builder,
-    name: &str,
-    x: usize,
-    [n, c, h, w]: [usize; 4],
-    axes: [Axis; 2],
-    per_channel: bool,
-) -> usize {
-    let [ay, ax] = axes;
-    let mut sources = Vec::with_capacity(n * c * ay.output * ax.output * ay.kernel * ax.kernel);
-    let source = |ni: usize, ci: usize, oy: usize, ox: usize, ky: usize, kx: usize| {
-        Some(((ni * c + ci) * h + ay.source(oy, ky)?) * w + ax.source(ox, kx)?).map(|i| i as u32)
-    };
-    for ni in 0..n {
-        if per_channel {
-            for ci in 0..c {
-                for oy in 0..ay.output {
-                    for ox in 0..ax.output {
-                        (0..ay.kernel)
-                            .flat_map(|ky| (0..ax.kernel).map(move |kx| (ky, kx)))
-                            .for_each(|(ky, kx)| sources.push(source(ni, ci, oy, ox, ky, kx)));
-                    }
-                }
-            }
-        } else {
-            for oy in 0..ay.output {
-                for ox in 0..ax.output {
-                    for ci in 0..c {
-                        (0..ay.kernel)
-                            .flat_map(|ky| (0..ax.kernel).map(move |kx| (ky, kx)))
-                            .for_each(|(ky, kx)| sources.push(source(ni, ci, oy, ox, ky, kx)));
-                    }
-                }
-            }
-        }
-    }
-    let shape = if per_channel {
-        vec![n, c, ay.output, ax.output, ay.kernel * ax.kernel]
-    } else {
-        vec![n, ay.output, ax.output, c * ay.kernel * ax.kernel]
-    };
-    b.push(&format!("{name}/patches"), Op::Select { sources }, vec![x], shape)
+    Ok(groups)
 }
 
 pub fn conv(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
-    let (x, [n, c, h, w]) = input_4d(b, ctx)?;
-    let kernel = ctx.opt_const(1)?.ok_or_else(|| ctx.error("the weight input is missing"))?.clone();
-    let &[m, c_per_group, kh, kw] = kernel.shape.as_slice() else {
-        return Err(ImportError::unsupported(
-            "Conv",
-            ctx.name,
-            format!("only 2-D kernels are supported, the weight has shape {:?}", kernel.shape),
-        ));
-    };
-    let groups = Attrs(ctx.node).int("group", 1).max(1) as usize;
-    if c_per_group * groups != c || m % groups != 0 {
-        return Err(ctx.error(format!(
-            "{groups} groups do not divide {c} input channels into {c_per_group} and {m} filters evenly"
-        )));
+    let (x, shape) = spatial_input(b, ctx)?;
+    let (kernel, window) = kernel(ctx, shape.len() - 2)?;
+    let (c, m, c_per_group) = (shape[1], kernel.shape[0], kernel.shape[1]);
+    let groups = groups(ctx, c, m)?;
+    if c_per_group * groups != c {
+        return Err(ctx.error(format!("{groups} groups of {c_per_group} channels do not make {c} input channels")));
     }
-    let axes = geometry(ctx, &[n, c, h, w], [kh, kw])?;
-    let cols = patches(b, ctx.name, x, [n, c, h, w], axes, false);
-    // weight [C·KH·KW, M]: zero outside each filter's group
-    let k = c * kh * kw;
-    let mut weight = vec![0f32; k * m];
+    let axes = geometry(ctx, &shape, &kernel.shape[2..])?;
+    // weight [C·Πk, M]: filter mi reads its group's channels
+    let weight = block_weight(c, m, window, groups, |mi, cl, k| kernel.data[(mi * c_per_group + cl) * window + k]);
+    windows_times_weight(b, ctx, x, &shape, &axes, weight)
+}
+
+/// `ConvTranspose`: the weight is `[C, M/groups, k…]`; output channel `g·M/groups + ml` of group
+/// `g` reads that group's input channels through `W[ci, ml]`.
+pub fn conv_transpose(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let (x, shape) = spatial_input(b, ctx)?;
+    let (kernel, window) = kernel(ctx, shape.len() - 2)?;
+    let c = shape[1];
+    if kernel.shape[0] != c {
+        return Err(ctx.error(format!("the weight has {} input channels, the input {c}", kernel.shape[0])));
+    }
+    let m = kernel.shape[1] * Attrs(ctx.node).int("group", 1).max(1) as usize;
+    let groups = groups(ctx, c, m)?;
+    let (c_per_group, m_per_group) = (c / groups, m / groups);
+    let axes = transposed_geometry(ctx, &shape, &kernel.shape[2..])?;
+    // window offset k holds the input that output o meets through kernel offset k
+    // (`Axis::source`: o = i·stride + k·dilation − pad), so it is weighted by W[.., k]
+    let weight = block_weight(c, m, window, groups, |mi, cl, k| {
+        let (group, ml) = (mi / m_per_group, mi % m_per_group);
+        kernel.data[((group * c_per_group + cl) * m_per_group + ml) * window + k]
+    });
+    windows_times_weight(b, ctx, x, &shape, &axes, weight)
+}
+
+/// The `[C·window, M]` weight of a grouped convolution: zero outside each filter's group;
+/// `at(filter, channel within its group, window offset)` is the kernel's value.
+fn block_weight(c: usize, m: usize, window: usize, groups: usize, at: impl Fn(usize, usize, usize) -> f64) -> Tensor {
+    let (c_per_group, m_per_group) = (c / groups, m / groups);
+    let mut weight = vec![0f32; c * window * m];
     for mi in 0..m {
-        let group = mi / (m / groups);
+        let group = mi / m_per_group;
         for cl in 0..c_per_group {
             let ci = group * c_per_group + cl;
-            for (ky, kx) in (0..kh).flat_map(|ky| (0..kw).map(move |kx| (ky, kx))) {
-                weight[((ci * kh + ky) * kw + kx) * m + mi] =
-                    kernel.data[((mi * c_per_group + cl) * kh + ky) * kw + kx] as f32;
+            for k in 0..window {
+                weight[(ci * window + k) * m + mi] = at(mi, cl, k) as f32;
             }
         }
     }
-    let bias = ctx.opt_const(2)?.map(|t| Tensor::new(vec![m], t.data.iter().map(|&v| v as f32).collect()));
-    let (oh, ow) = (axes[0].output, axes[1].output);
-    let lin = b.push(
-        &format!("{}/matmul", ctx.name),
-        Op::Linear { weight: Tensor::new(vec![k, m], weight), bias },
-        vec![cols],
-        vec![n, oh, ow, m],
-    );
-    // [N, OH, OW, M] -> [N, M, OH, OW]
-    let sources = (0..n)
-        .flat_map(|ni| (0..m).flat_map(move |mi| (0..oh * ow).map(move |p| Some(((ni * oh * ow + p) * m + mi) as u32))))
-        .collect();
-    Ok(Value::Node(b.push(ctx.name, Op::Select { sources }, vec![lin], vec![n, m, oh, ow])))
+    Tensor::new(vec![c * window, m], weight)
 }
 
-/// Per-channel pooling windows `[N, C, OH, OW, KH·KW]`, `[N, C, OH, OW]`, the window size, and
+/// im2col, the product with `weight` (plus the bias input), and the result back to
+/// `[N, M, out…]`.
+fn windows_times_weight(
+    b: &mut Builder,
+    ctx: &OpCtx,
+    x: usize,
+    shape: &[usize],
+    axes: &[Axis],
+    weight: Tensor,
+) -> Result<Value, ImportError> {
+    let (n, m) = (shape[0], weight.shape[1]);
+    let bias = match ctx.opt_const(2)? {
+        Some(t) if t.data.len() == m => Some(Tensor::new(vec![m], t.data.iter().map(|&v| v as f32).collect())),
+        Some(t) => return Err(ctx.error(format!("the bias has {} values for {m} filters", t.data.len()))),
+        None => None,
+    };
+    let cols = patches(b, ctx.name, x, shape, axes, false);
+    let out: Vec<usize> = axes.iter().map(|a| a.output).collect();
+    let positions: usize = out.iter().product();
+    let lin_shape: Vec<usize> = [n].into_iter().chain(out.iter().copied()).chain([m]).collect();
+    let lin = b.push(&format!("{}/matmul", ctx.name), Op::Linear { weight, bias }, vec![cols], lin_shape);
+    // [N, out…, M] -> [N, M, out…]
+    let sources = (0..n)
+        .flat_map(|ni| {
+            (0..m).flat_map(move |mi| (0..positions).map(move |p| Some(((ni * positions + p) * m + mi) as u32)))
+        })
+        .collect();
+    let shape: Vec<usize> = [n, m].into_iter().chain(out).collect();
+    Ok(Value::Node(b.push(ctx.name, Op::Select { sources }, vec![lin], shape)))
+}
+
+/// Per-channel pooling windows `[N, C, out…, Πkernel]`, `[N, C, out…]`, the window size, and
 /// each window's count of real (not padding) elements. A max never sees the padding: a padded
 /// position repeats an element of its own window (ONNX pads a max with −∞; a repeat leaves the
 /// max unchanged too). An average sees zeros there.
 pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, usize, Vec<usize>), ImportError> {
-    let (x, [n, c, h, w]) = input_4d(b, ctx)?;
-    let global = ctx.op() == "GlobalAveragePool";
-    let kernel = if global {
-        [h, w]
+    let (x, shape) = spatial_input(b, ctx)?;
+    let spatial = &shape[2..];
+    let axes = if ctx.op() == "GlobalAveragePool" {
+        spatial.iter().map(|&d| Axis::whole(d)).collect()
     } else {
-        match Attrs(ctx.node).ints("kernel_shape").as_deref() {
-            Some(&[kh, kw]) if kh > 0 && kw > 0 => [kh as usize, kw as usize],
-            other => return Err(ctx.error(format!("kernel_shape must be two positive values, got {other:?}"))),
-        }
+        let kernel = match Attrs(ctx.node).ints("kernel_shape") {
+            Some(k) if k.len() == spatial.len() && k.iter().all(|&v| v > 0) => {
+                k.iter().map(|&v| v as usize).collect::<Vec<_>>()
+            }
+            other => {
+                return Err(ctx.error(format!(
+                    "kernel_shape must be {} positive values, got {other:?}",
+                    spatial.len()
+                )))
+            }
+        };
+        geometry(ctx, &shape, &kernel)?
     };
-    let axes = if global {
-        [h, w].map(|d| Axis { input: d, kernel: d, stride: 1, dilation: 1, pad_begin: 0, output: 1 })
-    } else {
-        geometry(ctx, &[n, c, h, w], kernel)?
-    };
-    let cols = patches(b, ctx.name, x, [n, c, h, w], axes, true);
-    let window = kernel[0] * kernel[1];
+    let cols = patches(b, ctx.name, x, &shape, &axes, true);
+    let window: usize = axes.iter().map(|a| a.kernel).product();
     let Op::Select { sources } = &mut b.nodes[cols].op else { unreachable!("patches are a Select") };
     let counts: Vec<usize> = sources.chunks(window).map(|w| w.iter().flatten().count()).collect();
     if counts.contains(&0) {
@@ -223,7 +153,8 @@ pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, 
             win.iter_mut().filter(|s| s.is_none()).for_each(|s| *s = first);
         }
     }
-    Ok((cols, vec![n, c, axes[0].output, axes[1].output], window, counts))
+    let out = shape[..2].iter().copied().chain(axes.iter().map(|a| a.output)).collect();
+    Ok((cols, out, window, counts))
 }
 
 /// `AveragePool` and `GlobalAveragePool`: per-channel window sums times `1/window`, or times
@@ -240,6 +171,6 @@ pub fn average_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> 
     if uniform {
         return Ok(pooled);
     }
-    let inverse = crate::proto::ConstTensor { shape: out, data: counts.iter().map(|&k| 1.0 / k as f64).collect() };
+    let inverse = ConstTensor { shape: out, data: counts.iter().map(|&k| 1.0 / k as f64).collect() };
     super::elementwise::binary(b, ctx, zkinfer_circuits::ir::BinaryKind::Mul, &pooled, &Value::Const(inverse))
 }

@@ -11,7 +11,9 @@ mod reduce;
 mod relu;
 mod select;
 mod shape;
+mod table_gather;
 mod unary;
+mod window;
 
 use crate::graph_builder::Builder;
 use crate::proto::ConstTensor;
@@ -89,9 +91,13 @@ pub fn lower(
         "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,
         "Relu" => relu::lower(b, &ctx)?,
         "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg"
-        | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" => unary::lower(b, &ctx)?,
+        | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" | "Selu" | "Celu" | "HardSwish" | "Softsign" | "Mish" => {
+            unary::lower(b, &ctx)?
+        }
+        "PRelu" => relu::prelu(b, &ctx)?,
         "Div" => unary::div(b, &ctx)?,
         "Conv" => conv::conv(b, &ctx)?,
+        "ConvTranspose" => conv::conv_transpose(b, &ctx)?,
         "AveragePool" | "GlobalAveragePool" => conv::average_pool(b, &ctx)?,
         "BatchNormalization" => elementwise::batch_norm(b, &ctx)?,
         "Transpose" => select::transpose(b, &ctx)?,

@@ -1,4 +1,5 @@
-//! Ops that only move values: `Transpose`, `Slice`, `Gather` (constant indices), `Expand`,
+//! Ops that only move values: `Transpose`, `Slice`, `Gather` (constant indices; a computed index
+//! into a constant table is `table_gather`'s), `Expand`,
 //! `Tile`, `Pad`, `Split`. Each is a map from output coordinates to input coordinates; one helper
 //! turns it into a `Select` node (or applies it to a constant).
 
@@ -145,6 +146,9 @@ pub fn gather(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let x = ctx.arg(0)?;
     let shape = b.shape(x);
     let a = axis(ctx, Attrs(ctx.node).int("axis", 0), shape.len())?;
+    if let (Value::Const(table), Value::Node(index)) = (x, ctx.arg(1)?) {
+        return super::table_gather::gather(b, ctx, table, a, *index);
+    }
     let indices = ctx.opt_const(1)?.ok_or_else(|| ctx.error("indices are missing"))?.clone();
     let idx: Vec<usize> = indices
         .as_i64()
@@ -209,13 +213,6 @@ pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         .find(|a| a.name == "mode")
         .map(|a| String::from_utf8_lossy(&a.s).into_owned())
         .unwrap_or_else(|| "constant".into());
-    if mode == "constant" && value != 0.0 && matches!(x, Value::Node(_)) {
-        return Err(ImportError::unsupported(
-            "Pad",
-            ctx.name,
-            format!("constant padding with {value} (only 0 is supported)"),
-        ));
-    }
     let out_shape: Vec<usize> = (0..rank).map(|a| shape[a] + (pads[a] + pads[a + rank]) as usize).collect();
     let map = |v: i64, d: i64| -> Option<i64> {
         match mode.as_str() {
@@ -228,22 +225,18 @@ pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     if !["constant", "reflect", "edge"].contains(&mode.as_str()) {
         return Err(ImportError::unsupported("Pad", ctx.name, format!("mode {mode}")));
     }
-    let result = rewire(b, ctx.name, x, out_shape, |c| {
-        c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect()
-    });
-    Ok(match result {
-        Value::Const(mut t) if value != 0.0 => {
-            let picks = sources(&shape, &t.shape, |c| {
-                c.iter()
-                    .enumerate()
-                    .map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize))
-                    .collect()
-            });
-            picks.iter().zip(t.data.iter_mut()).filter(|(p, _)| p.is_none()).for_each(|(_, v)| *v = value);
-            Value::Const(t)
-        }
-        other => other,
-    })
+    let source =
+        |c: &[usize]| c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect();
+    let padded = rewire(b, ctx.name, x, out_shape.clone(), source);
+    if value == 0.0 || mode != "constant" {
+        return Ok(padded);
+    }
+    // a non-zero constant: the re-wired tensor (0 in the padding) plus `value` in the padding
+    let filler = ConstTensor {
+        data: sources(&shape, &out_shape, source).iter().map(|p| if p.is_none() { value } else { 0.0 }).collect(),
+        shape: out_shape,
+    };
+    super::elementwise::binary(b, ctx, zkinfer_circuits::ir::BinaryKind::Add, &padded, &Value::Const(filler))
 }
 
 /// `Split`: one output per part along the axis.

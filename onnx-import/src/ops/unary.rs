@@ -1,5 +1,5 @@
-//! Element-wise functions of one variable (`Sigmoid`, `Tanh`, `Exp`, `Log`, `Erf`, `Gelu`,
-//! `Sqrt`, `Reciprocal`, `Softplus`, `Abs`, `Neg`, `LeakyRelu`, `Elu`, `HardSigmoid`, `Clip`,
+//! Element-wise functions of one variable (`Sigmoid`, `Tanh`, `Exp`, `Log`, `Erf`, `Gelu` (exact
+//! or tanh), `Selu`, `Celu`, `HardSwish`, `Softsign`, `Mish`, `Sqrt`, `Reciprocal`, `Softplus`, `Abs`, `Neg`, `LeakyRelu`, `Elu`, `HardSigmoid`, `Clip`,
 //! `Pow` with a constant exponent) and `Div` (by a constant: a multiplication; by a computed
 //! tensor: `Reciprocal` then `Mul`). Folded when the input is constant.
 
@@ -19,16 +19,19 @@ fn nonlinearity(ctx: &OpCtx) -> Result<Nonlinearity, ImportError> {
         "Exp" => Nonlinearity::Exp,
         "Log" => Nonlinearity::Log,
         "Erf" => Nonlinearity::Erf,
-        "Gelu" => match Attrs(ctx.node).0.attribute.iter().find(|a| a.name == "approximate") {
-            Some(a) if a.s.as_slice() == b"tanh" => {
-                return Err(ImportError::unsupported(
-                    "Gelu",
-                    ctx.name,
-                    "approximate = \"tanh\" is not supported; export the exact Gelu",
-                ))
-            }
-            _ => Nonlinearity::Gelu,
+        "Gelu" => match attrs.string("approximate").as_deref() {
+            None | Some("none") => Nonlinearity::Gelu,
+            Some("tanh") => Nonlinearity::GeluTanh,
+            Some(other) => return Err(ctx.error(format!("unknown approximate = {other:?}"))),
         },
+        "Selu" => Nonlinearity::Selu {
+            alpha: attrs.float("alpha", 1.673_263_2),
+            gamma: attrs.float("gamma", 1.050_701),
+        },
+        "Celu" => Nonlinearity::Celu { alpha: attrs.float("alpha", 1.0) },
+        "HardSwish" => Nonlinearity::HardSwish,
+        "Softsign" => Nonlinearity::Softsign,
+        "Mish" => Nonlinearity::Mish,
         "Sqrt" => Nonlinearity::Sqrt,
         "Reciprocal" => Nonlinearity::Reciprocal,
         "Softplus" => Nonlinearity::Softplus,

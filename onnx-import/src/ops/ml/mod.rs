@@ -12,6 +12,7 @@ mod tree_ensemble;
 use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
 use crate::ImportError;
+use zkinfer_circuits::Op;
 
 pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Vec<Value>, ImportError> {
     match ctx.op() {
@@ -27,23 +28,50 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Vec<Value>, ImportError> {
     }
 }
 
-/// `X[..., indices]` with constant indices (a scalar index keeps a last axis of 1).
+/// `X[..., indices]` along the last axis, the indices flattened; as onnxruntime, a 1-D `X` gives
+/// `[1, indices]`. Constant indices re-wire; computed ones (skl2onnx's label: the class list
+/// indexed by an `ArgMax`) look up a constant `X` (`table_gather`).
 fn array_feature_extractor(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let x = ctx.arg(0)?;
     let shape = b.shape(x);
-    let indices = ctx.opt_const(1)?.ok_or_else(|| ctx.error("the indices are missing"))?.as_i64();
     let last = *shape.last().ok_or_else(|| ctx.error("a scalar input"))?;
+    let mut out_shape = if shape.len() == 1 { vec![1, last] } else { shape.clone() };
+    let rank = out_shape.len();
+    if let Value::Node(index) = ctx.arg(1)? {
+        let Value::Const(table) = x else {
+            return Err(ImportError::unsupported(ctx.op(), ctx.name, "a computed index into a computed tensor"));
+        };
+        let m = b.nodes[*index].len();
+        let flat = b.push(&format!("{}/flat_index", ctx.name), Op::Reshape, vec![*index], vec![m]);
+        let gathered = super::table_gather::gather(b, ctx, table, shape.len() - 1, flat)?;
+        out_shape[rank - 1] = m;
+        let gathered = b.node_of(&gathered, ctx.name);
+        return Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![gathered], out_shape)));
+    }
+    let indices = ctx.opt_const(1)?.ok_or_else(|| ctx.error("the indices are missing"))?.as_i64();
     if let Some(bad) = indices.iter().find(|&&i| i < 0 || i as usize >= last) {
         return Err(ctx.error(format!("index {bad} is out of range for a last axis of {last}")));
     }
-    let mut out_shape = shape.clone();
-    *out_shape.last_mut().expect("checked") = indices.len();
-    let rank = shape.len();
-    Ok(super::select::rewire(b, ctx.name, x, out_shape, |c| {
+    out_shape[rank - 1] = indices.len();
+    let unflat = x_with_rank(b, ctx, x, rank);
+    Ok(super::select::rewire(b, ctx.name, &unflat, out_shape, |c| {
         let mut src = c.to_vec();
         src[rank - 1] = indices[c[rank - 1]] as usize;
         Some(src)
     }))
+}
+
+/// `x` reshaped to rank `rank` by leading ones (a 1-D feature row as `[1, F]`).
+fn x_with_rank(b: &mut Builder, ctx: &OpCtx, x: &Value, rank: usize) -> Value {
+    let shape = b.shape(x);
+    if shape.len() == rank {
+        return x.clone();
+    }
+    let shape: Vec<usize> = std::iter::repeat_n(1, rank - shape.len()).chain(shape).collect();
+    match x {
+        Value::Const(t) => Value::Const(crate::proto::ConstTensor { shape, data: t.data.clone() }),
+        Value::Node(id) => Value::Node(b.push(&format!("{}/rank", ctx.name), Op::Reshape, vec![*id], shape)),
+    }
 }
 
 /// The model input of an `ai.onnx.ml` op as a computed `[N, F]` tensor.

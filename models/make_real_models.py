@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Models as users export them, for the real-models issue: scikit-learn classifiers whose label is
+`ArrayFeatureExtractor(classes, ArgMax(...))` (skl2onnx's MLPClassifier), written as fixtures
+with onnxruntime's outputs recorded beside them, like `make_sklearn_models.py` (whose borrowers
+and writer this reuses). The fixtures already there are not rewritten.
+
+Requires: numpy, onnx, onnxruntime, scikit-learn, skl2onnx.
+
+    python3 models/make_real_models.py
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from make_sklearn_models import borrowers, fixture
+
+# --- op fixtures in the shapes torch.onnx.export writes them --------------------------------
+# Written with onnx.helper (no torch needed), each recorded with onnxruntime like the models above.
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+op_rng = np.random.default_rng(20261202)
+
+
+def weight(name, *shape, scale=0.5):
+    return numpy_helper.from_array(op_rng.normal(scale=scale, size=shape).astype(np.float32), name)
+
+
+def node(op, ins, out, **attrs):
+    return helper.make_node(op, ins, [out], name=out, **attrs)
+
+
+def op_fixture(name, nodes, input_shape, outputs, inits, opset, samples=2):
+    """A checked model with two random inputs, and onnxruntime's outputs on them (which also
+    give the declared output shapes)."""
+    def model(output_shapes):
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, input_shape)],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, s) for o, s in zip(outputs, output_shapes)],
+            inits,
+        )
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="zkinfer-models")
+        m.ir_version = 8
+        return m
+
+    xs = [np.round(op_rng.uniform(-2, 2, size=input_shape), 4).astype(np.float32) for _ in range(samples)]
+    draft = ort.InferenceSession(model([None] * len(outputs)).SerializeToString(), providers=["CPUExecutionProvider"])
+    shapes = [list(o.shape) for o in draft.run(None, {"input": xs[0]})]
+    final = model(shapes)
+    onnx.checker.check_model(final, full_check=True)
+    path = os.path.join(FIXTURES, name + ".onnx")
+    onnx.save(final, path)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    cases = []
+    for i, x in enumerate(xs):
+        suffix = "" if i == 0 else f"_{i + 1}"
+        with open(os.path.join(FIXTURES, f"{name}{suffix}.json"), "w") as f:
+            json.dump({"input_data": [[float(v) for v in x.ravel()]]}, f)
+            f.write("\n")
+        outs = sess.run(None, {"input": x})
+        cases.append({"input": [float(v) for v in x.ravel()], "outputs": [[float(v) for v in o.ravel()] for o in outs]})
+    with open(os.path.join(FIXTURES, name + ".reference.json"), "w") as f:
+        json.dump({"producer": f"onnxruntime {ort.__version__}", "cases": cases}, f, indent=1)
+        f.write("\n")
+
+
+def torch_op_fixtures():
+    # Conv1d, per-channel PRelu ([C, 1], as torch exports nn.PReLU(C) for 1-D), MaxPool1d,
+    # AveragePool1d with padding left out of the count, GlobalAveragePool over one axis
+    op_fixture("ops_conv1d", [
+        node("Conv", ["input", "w1", "b1"], "conv1", pads=[1, 1]),
+        node("PRelu", ["conv1", "slope"], "prelu"),
+        node("MaxPool", ["prelu"], "maxpool1d", kernel_shape=[2], strides=[2]),
+        node("Conv", ["prelu", "w2"], "conv_strided", strides=[2], dilations=[2]),
+        node("AveragePool", ["conv_strided"], "avgpool1d", kernel_shape=[3], pads=[1, 1], count_include_pad=0),
+        node("GlobalAveragePool", ["prelu"], "global1d"),
+    ], [2, 4, 10], ["maxpool1d", "avgpool1d", "global1d"],
+        [weight("w1", 3, 4, 3), weight("b1", 3, scale=0.1), weight("w2", 2, 3, 2),
+         numpy_helper.from_array(np.array([[0.25], [-0.1], [0.6]], dtype=np.float32), "slope")], 17)
+    # Conv3d with padding, MaxPool3d, GlobalAveragePool over three axes
+    op_fixture("ops_conv3d", [
+        node("Conv", ["input", "w", "b"], "conv3d", pads=[0, 1, 1, 0, 1, 1]),
+        node("Relu", ["conv3d"], "relu"),
+        node("MaxPool", ["relu"], "maxpool3d", kernel_shape=[1, 2, 2], strides=[1, 2, 2]),
+        node("GlobalAveragePool", ["relu"], "global3d"),
+    ], [1, 2, 4, 5, 5], ["maxpool3d", "global3d"], [weight("w", 3, 2, 2, 3, 3, scale=0.3), weight("b", 3, scale=0.1)], 17)
+    # ConvTranspose 2-D (stride, padding, output_padding, bias) and 1-D (groups)
+    op_fixture("ops_conv_transpose", [
+        node("ConvTranspose", ["input", "w2d", "b2d"], "deconv2d", strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1]),
+        node("Reshape", ["input", "shape1d"], "as1d"),
+        node("ConvTranspose", ["as1d", "w1d"], "deconv1d", strides=[2], pads=[1, 1], group=2),
+    ], [1, 2, 4, 4], ["deconv2d", "deconv1d"],
+        [weight("w2d", 2, 3, 3, 3, scale=0.4), weight("b2d", 3, scale=0.1), weight("w1d", 2, 1, 4, scale=0.5),
+         numpy_helper.from_array(np.array([1, 2, 16], dtype=np.int64), "shape1d")], 17)
+    # the activations torch exports as single ops (opset 18: Mish), a scalar PRelu, and Pad
+    # with a non-zero constant
+    op_fixture("ops_activations_torch", [
+        node("Selu", ["input"], "selu"),
+        node("Celu", ["input"], "celu", alpha=1.5),
+        node("HardSwish", ["input"], "hardswish"),
+        node("Softsign", ["input"], "softsign"),
+        node("Mish", ["input"], "mish"),
+        node("PRelu", ["input", "slope"], "prelu_scalar"),
+        node("Pad", ["input", "pads", "pad_value"], "pad_constant", mode="constant"),
+    ], [1, 3, 4, 4], ["selu", "celu", "hardswish", "softsign", "mish", "prelu_scalar", "pad_constant"],
+        [numpy_helper.from_array(np.array([0.2], dtype=np.float32), "slope"),
+         numpy_helper.from_array(np.array([0, 0, 1, 2, 0, 0, 1, 0], dtype=np.int64), "pads"),
+         numpy_helper.from_array(np.array(0.5, dtype=np.float32), "pad_value")], 18)
+    # Gelu as an op (opset 20), exact and with approximate = "tanh" (GPT-2's)
+    op_fixture("ops_gelu", [
+        node("Gelu", ["input"], "gelu_exact"),
+        node("Gelu", ["input"], "gelu_tanh", approximate="tanh"),
+    ], [1, 16], ["gelu_exact", "gelu_tanh"], [], 20)
+
+
+if __name__ == "__main__":
+    X, y = borrowers(4000)
+    samples = X[-2:]
+    # three risk grades labelled 0, 2 and 7: the label is a lookup of the class list by the
+    # ArgMax of the probabilities, not an evenly spaced integer
+    grade = np.array([0, 2, 7])[np.digitize(X[:, 3], [35, 65])]
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=400, random_state=0)
+    fixture("ml_mlp_classifier", make_pipeline(StandardScaler(), mlp), X, grade, samples)
+    mlp = MLPClassifier(hidden_layer_sizes=(12, 8), max_iter=400, random_state=0)
+    fixture("ml_mlp_binary", make_pipeline(StandardScaler(), mlp), X, y, samples)
+    torch_op_fixtures()
