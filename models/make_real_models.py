@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Models as users export them, for the real-models issue: scikit-learn classifiers whose label is
-`ArrayFeatureExtractor(classes, ArgMax(...))` (skl2onnx's MLPClassifier), written as fixtures
-with onnxruntime's outputs recorded beside them, like `make_sklearn_models.py` (whose borrowers
-and writer this reuses). The fixtures already there are not rewritten.
+`ArrayFeatureExtractor(classes, ArgMax(...))` (skl2onnx's MLPClassifier), XGBoost and LightGBM
+classifiers on features in their natural units (onnxmltools), and op fixtures in the shapes
+torch.onnx.export writes; each with onnxruntime's outputs recorded beside it, like
+`make_sklearn_models.py` (whose borrowers and writer this reuses). The fixtures already there
+are not rewritten.
 
-Requires: numpy, onnx, onnxruntime, scikit-learn, skl2onnx.
+Requires: numpy, onnx, onnxruntime, scikit-learn, skl2onnx, xgboost, lightgbm, onnxmltools.
 
     python3 models/make_real_models.py
 """
@@ -19,7 +21,51 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from make_sklearn_models import borrowers, fixture
+from make_sklearn_models import borrowers, fixture, onnxruntime_outputs
+
+# --- gradient-boosted trees on features in their natural units --------------------------------
+
+
+def natural_units(n):
+    """Borrowers as a lending protocol's oracle reports them: dollars beside ratios in [0, 1]."""
+    X, y = borrowers(n)
+    age, income_k, dti_pct, util_pct, history, accounts, delinquencies, loan_k = X.T
+    X = np.stack([age, income_k * 1000, dti_pct / 100, util_pct / 100, history, accounts, delinquencies,
+                  loan_k * 1000], axis=1).astype(np.float32)
+    return X, y
+
+
+def boosted_fixture(name, onx, X, samples):
+    path = os.path.join(FIXTURES, name + ".onnx")
+    with open(path, "wb") as f:
+        f.write(onx.SerializeToString())
+    cases = []
+    for i, x in enumerate(samples):
+        suffix = "" if i == 0 else f"_{i + 1}"
+        with open(os.path.join(FIXTURES, f"{name}{suffix}.json"), "w") as f:
+            json.dump({"input_data": [[float(v) for v in x]]}, f)
+            f.write("\n")
+        cases.append({"input": [float(v) for v in x], "outputs": onnxruntime_outputs(path, x)})
+    with open(os.path.join(FIXTURES, name + ".reference.json"), "w") as f:
+        json.dump({"producer": f"onnxruntime {ort.__version__}", "cases": cases}, f, indent=1)
+        f.write("\n")
+
+
+def boosted_tree_fixtures():
+    import lightgbm
+    import xgboost
+    from onnxmltools import convert_lightgbm, convert_xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    X, y = natural_units(4000)
+    # eight calibration borrowers: the tests assert every decision agrees with onnxruntime
+    samples = X[-8:]
+    types = [("input", FloatTensorType([None, X.shape[1]]))]
+    xgb = xgboost.XGBClassifier(n_estimators=50, max_depth=4, learning_rate=0.1, random_state=0).fit(X[:-8], y[:-8])
+    boosted_fixture("ml_xgboost_natural_units", convert_xgboost(xgb, initial_types=types, target_opset=13), X, samples)
+    lgbm = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=15, random_state=0, verbose=-1).fit(X[:-8], y[:-8])
+    boosted_fixture("ml_lightgbm_natural_units", convert_lightgbm(lgbm, initial_types=types, target_opset=13, zipmap=False), X, samples)
+
 
 # --- op fixtures in the shapes torch.onnx.export writes them --------------------------------
 # Written with onnx.helper (no torch needed), each recorded with onnxruntime like the models above.
@@ -131,4 +177,5 @@ if __name__ == "__main__":
     fixture("ml_mlp_classifier", make_pipeline(StandardScaler(), mlp), X, grade, samples)
     mlp = MLPClassifier(hidden_layer_sizes=(12, 8), max_iter=400, random_state=0)
     fixture("ml_mlp_binary", make_pipeline(StandardScaler(), mlp), X, y, samples)
+    boosted_tree_fixtures()
     torch_op_fixtures()

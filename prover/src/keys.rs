@@ -50,6 +50,17 @@ pub struct TensorInfo {
     /// `None` when the ops give none. A public value outside it is refused, so that the values a
     /// proof file states are exactly its instances.
     pub max_abs: Option<u128>,
+    /// The input's per-element scales where its features have their own (then `scale` is the
+    /// smallest); empty when every element is at `scale`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub element_scales: Vec<i32>,
+}
+
+impl TensorInfo {
+    /// The scale of flat element `i`.
+    pub fn scale_of(&self, i: usize) -> i32 {
+        self.element_scales.get(i).copied().unwrap_or(self.scale)
+    }
 }
 
 /// The element type of tensors recorded before element types were.
@@ -82,6 +93,7 @@ impl KeyInfo {
             dtype,
             scale: m.nodes[id].scale,
             max_abs: bounds[id],
+            element_scales: if id == m.input && !m.input_exponents.is_empty() { m.input_scales() } else { vec![] },
         };
         let params = compiled.params;
         let witness = if params.visibility.witness_params() { m.param_values(true) } else { vec![] };

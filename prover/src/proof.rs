@@ -313,7 +313,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
     let proof = transcript.finalize();
 
     let outputs = outputs_from_instances(&key.info, &instances).expect("instances built from this model");
-    let scale = model.input_node().scale;
+    let scales = model.input_scales();
     let vis = compiled.params.visibility;
     let [input_commitment, output_commitment, params_commitment] = commitments_from_instances(&key.info, &instances);
     Ok(ProofBundle {
@@ -324,7 +324,7 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         instances: instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
         input: if vis.input == Visibility::Public {
-            q_input.iter().map(|&q| dequantize(q, scale)).collect()
+            q_input.iter().zip(&scales).map(|(&q, &scale)| dequantize(q, scale)).collect()
         } else {
             vec![]
         },

@@ -87,7 +87,8 @@ fn check_claims(key: &VerifyingKeyFile, bundle: &ProofBundle, instances: &[Fr]) 
         return Err(ZkError::Rejected("the outputs written in the proof file differ from its public instances".into()));
     }
     let input = input_from_instances(&key.info, instances).ok_or_else(|| ZkError::Rejected("an input instance is not a value the circuit accepts (outside the quantized input range, or not a valid packing)".into()))?;
-    let stated: Option<Vec<i128>> = bundle.input.iter().map(|&x| requantize_exactly(x, key.info.input.scale)).collect();
+    let stated: Option<Vec<i128>> =
+        bundle.input.iter().enumerate().map(|(i, &x)| requantize_exactly(x, key.info.input.scale_of(i))).collect();
     if stated.as_deref() != Some(input.as_slice()) {
         return Err(ZkError::Rejected("the input written in the proof file differs from its public instances".into()));
     }

@@ -521,15 +521,22 @@ fn ezkl_calibration_file_with_samples_concatenated_is_split() {
     // a list that is not a whole number of inputs is refused, naming the file and the sizes
     let ragged: Vec<f64> = a.iter().chain(&b[..3]).copied().collect();
     let file = write_file(dir.path(), "ragged.json", &serde_json::json!({ "input_data": [ragged] }).to_string());
-    let out = zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("r.zkc"))]);
+    let out =
+        zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("r.zkc"))]);
     fails_with(&out, "ragged.json': it has 13 values, but the model input takes 10");
     assert!(!dir.path().join("r.zkc").exists());
 
     // a bad value in the second concatenated sample is named by its place in the file
     let mut bad = flat.clone();
     bad[12] = f64::NAN;
-    let text = serde_json::to_string(&bad.iter().map(|v| if v.is_nan() { serde_json::json!("NaN") } else { serde_json::json!(v) }).collect::<Vec<_>>()).unwrap();
+    let text = serde_json::to_string(
+        &bad.iter()
+            .map(|v| if v.is_nan() { serde_json::json!("NaN") } else { serde_json::json!(v) })
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     let file = write_file(dir.path(), "nan.json", &format!(r#"{{"input_data": [{text}]}}"#));
-    let out = zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("n.zkc"))]);
+    let out =
+        zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("n.zkc"))]);
     fails_with(&out, "nan.json': its sample 2 of 3: value #2 is NaN");
 }

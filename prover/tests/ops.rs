@@ -175,7 +175,6 @@ fn mlp_classifier_label_looked_up_by_argmax_matches_onnxruntime() {
     }
 }
 
-
 #[test]
 fn conv1d_prelu_and_1d_pools_match_onnxruntime() {
     on_both_inputs("ops_conv1d", 0.01);
@@ -199,4 +198,50 @@ fn torch_activations_scalar_prelu_and_constant_pad_match_onnxruntime() {
 #[test]
 fn gelu_exact_and_tanh_at_opset_20_match_onnxruntime() {
     on_both_inputs("ops_gelu", 0.01);
+}
+
+/// The eight calibration borrowers of a natural-units fixture.
+fn natural_unit_inputs(model: &str) -> Vec<String> {
+    (1..=8).map(|i| if i == 1 { format!("{model}.json") } else { format!("{model}_{i}.json") }).collect()
+}
+
+#[test]
+fn boosted_trees_on_natural_unit_features_decide_as_onnxruntime() {
+    // incomes and loans in dollars beside ratios in [0, 1]: per-feature input scales, every label
+    // identical to onnxruntime's on the calibration set, probabilities within 1%
+    for model in ["ml_xgboost_natural_units", "ml_lightgbm_natural_units"] {
+        let inputs = natural_unit_inputs(model);
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        for (name, err, range) in errors_against_reference(&format!("{model}.onnx"), &inputs) {
+            let bound = if name.contains("label") { 0.0 } else { 0.01 * range.max(1.0) };
+            assert!(err <= bound, "{model}/{name}: error {err}");
+        }
+    }
+}
+
+#[test]
+fn per_feature_input_scales_are_used_stated_and_checked() {
+    let dir = models_dir().join("fixtures");
+    let model = "ml_xgboost_natural_units";
+    let xs: Vec<Vec<f64>> = natural_unit_inputs(model).iter().map(|i| read_input(&dir.join(i)).unwrap()).collect();
+    let compiled = zkinfer::compile(&dir.join(format!("{model}.onnx")), &xs, &Default::default()).unwrap();
+    let exponents = &compiled.model.input_exponents;
+    // the income in dollars keeps the input's scale; the ratios get 17 and 18 more bits
+    assert_eq!(exponents.len(), 8);
+    assert_eq!(exponents[1], 0, "{exponents:?}");
+    assert!(exponents[2] >= 16 && exponents[3] >= 16, "{exponents:?}");
+    let srs = zkinfer::srs::generate_insecure(compiled.params.k, 5).unwrap();
+    let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
+    let bundle = zkinfer::prove(&compiled, &pk, &xs[0]).unwrap();
+    zkinfer::verify(&vk, &bundle).unwrap();
+    // the proof file states each feature at its own scale: the ratio to half a step of 2^-15,
+    // where one scale for all would round it to a multiple of 8
+    let step = 2f64.powi(-vk.info.input.scale_of(2));
+    assert!(step <= 2f64.powi(-12), "{step}");
+    assert!((bundle.input[2] - xs[0][2]).abs() <= step / 2.0, "{} for {}", bundle.input[2], xs[0][2]);
+    // one step at the ratio's scale, stated in the file, no longer matches the instances
+    let mut moved = bundle.clone();
+    moved.input[2] += 2f64.powi(-vk.info.input.scale_of(2));
+    let err = zkinfer::verify(&vk, &moved).unwrap_err().to_string();
+    assert!(err.contains("input written in the proof file differs"), "{err}");
 }

@@ -2,7 +2,7 @@
 //! largest observed magnitude stays below half of the quantized range (one bit of headroom for
 //! inputs the samples did not cover), and derive weight scales and rescale shifts from them.
 
-use super::{BinaryCoeffs, LutSpec, QNode, QOp, QuantizedModel, Requant};
+use super::{input_scales, BinaryCoeffs, LutSpec, QNode, QOp, QuantizedModel, Requant};
 use crate::ir::{BinaryKind, Graph, Op};
 use crate::quantize::fixed::to_fixed;
 
@@ -43,6 +43,17 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
     if !(4..=24).contains(&opts.bits) {
         return Err(format!("--bits must be between 4 and 24, got {}", opts.bits));
     }
+    // features of very different magnitudes: the graph reads them rescaled to one size
+    let scaling = opts.fixed_scale.is_none().then(|| input_scales::plan(graph, samples)).flatten();
+    let scaled_samples: Vec<Vec<f64>>;
+    let (graph, samples) = match &scaling {
+        Some(s) => {
+            scaled_samples =
+                samples.iter().map(|x| x.iter().zip(&s.exponents).map(|(v, &e)| v * 2f64.powi(e)).collect()).collect();
+            (&s.graph, scaled_samples.as_slice())
+        }
+        None => (graph, samples),
+    };
     let max_abs = observed_max_abs(graph, samples)?;
     let fused_into = relu_fusions(graph);
     let bits = opts.bits as i32;
@@ -134,7 +145,16 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
             scale,
         });
     }
-    Ok(QuantizedModel { nodes, input: graph.input, outputs: graph.outputs.clone(), bits: opts.bits, luts, lut_bits })
+    let input_exponents = scaling.as_ref().map(|s| s.exponents.clone()).unwrap_or_default();
+    Ok(QuantizedModel {
+        nodes,
+        input: graph.input,
+        outputs: graph.outputs.clone(),
+        bits: opts.bits,
+        luts,
+        lut_bits,
+        input_exponents,
+    })
 }
 
 /// Per node, the largest absolute value seen over all samples.

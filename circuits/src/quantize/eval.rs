@@ -15,7 +15,7 @@ pub struct Witness {
 }
 
 impl QuantizedModel {
-    /// Quantizes a flat float input at the input node's scale, rejecting NaN/inf and values the
+    /// Quantizes a flat float input at its elements' scales, rejecting NaN/inf and values the
     /// range cannot hold.
     pub fn quantize_input(&self, input: &[f64]) -> Result<Vec<i128>, QuantError> {
         let node = self.input_node();
@@ -25,18 +25,13 @@ impl QuantizedModel {
         let limit = 1i128 << self.bits;
         input
             .iter()
+            .zip(self.input_scales())
             .enumerate()
-            .map(|(index, &value)| {
-                let q = to_fixed(value, node.scale).ok_or(QuantError::NonFinite { index, value })?;
+            .map(|(index, (&value, scale))| {
+                let q = to_fixed(value, scale).ok_or(QuantError::NonFinite { index, value })?;
                 if q.abs() >= limit {
-                    let limit = from_fixed(limit, node.scale);
-                    return Err(QuantError::InputOutOfRange {
-                        index,
-                        value,
-                        limit,
-                        scale: node.scale,
-                        bits: self.bits,
-                    });
+                    let limit = from_fixed(limit, scale);
+                    return Err(QuantError::InputOutOfRange { index, value, limit, scale, bits: self.bits });
                 }
                 Ok(q)
             })

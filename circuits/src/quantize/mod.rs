@@ -6,6 +6,7 @@ mod bounds;
 mod calibrate;
 mod eval;
 pub mod fixed;
+pub mod input_scales;
 
 pub use calibrate::{quantize, QuantizeOptions};
 pub use eval::Witness;
@@ -132,6 +133,10 @@ pub struct QuantizedModel {
     /// the other activations may use more.
     #[serde(default)]
     pub lut_bits: u32,
+    /// Per flat input element, how many bits above the input node's scale it is quantized at
+    /// (`input_scales`: features of very different magnitudes); empty when all share one scale.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_exponents: Vec<i32>,
 }
 
 /// One lookup table: `q_out = round(f(q_in / 2^in_scale) * 2^out_scale)` for every
@@ -167,6 +172,12 @@ impl QuantizedModel {
 
     pub fn input_node(&self) -> &QNode {
         &self.nodes[self.input]
+    }
+
+    /// The scale of each flat input element: the input node's, plus its feature's exponent.
+    pub fn input_scales(&self) -> Vec<i32> {
+        let node = self.input_node();
+        (0..node.len()).map(|i| node.scale + self.input_exponents.get(i).copied().unwrap_or(0)).collect()
     }
 
     /// Every parameter value, in layout order: each constant tensor, and (when `with_linear`,

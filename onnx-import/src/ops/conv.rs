@@ -27,7 +27,7 @@ fn kernel<'a>(ctx: &'a OpCtx, spatial: usize) -> Result<(&'a ConstTensor, usize)
 /// The group count, checked to divide both channel counts.
 fn groups(ctx: &OpCtx, channels: usize, filters: usize) -> Result<usize, ImportError> {
     let groups = Attrs(ctx.node).int("group", 1).max(1) as usize;
-    if channels % groups != 0 || filters % groups != 0 {
+    if !channels.is_multiple_of(groups) || !filters.is_multiple_of(groups) {
         return Err(ctx.error(format!("{groups} groups do not divide {channels} input channels and {filters} filters")));
     }
     Ok(groups)
@@ -132,10 +132,7 @@ pub fn pool_windows(b: &mut Builder, ctx: &OpCtx) -> Result<(usize, Vec<usize>, 
                 k.iter().map(|&v| v as usize).collect::<Vec<_>>()
             }
             other => {
-                return Err(ctx.error(format!(
-                    "kernel_shape must be {} positive values, got {other:?}",
-                    spatial.len()
-                )))
+                return Err(ctx.error(format!("kernel_shape must be {} positive values, got {other:?}", spatial.len())))
             }
         };
         geometry(ctx, &shape, &kernel)?

@@ -91,9 +91,8 @@ pub fn lower(
         "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,
         "Relu" => relu::lower(b, &ctx)?,
         "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg"
-        | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" | "Selu" | "Celu" | "HardSwish" | "Softsign" | "Mish" => {
-            unary::lower(b, &ctx)?
-        }
+        | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" | "Selu" | "Celu" | "HardSwish" | "Softsign"
+        | "Mish" => unary::lower(b, &ctx)?,
         "PRelu" => relu::prelu(b, &ctx)?,
         "Div" => unary::div(b, &ctx)?,
         "Conv" => conv::conv(b, &ctx)?,

@@ -225,8 +225,9 @@ pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     if !["constant", "reflect", "edge"].contains(&mode.as_str()) {
         return Err(ImportError::unsupported("Pad", ctx.name, format!("mode {mode}")));
     }
-    let source =
-        |c: &[usize]| c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect();
+    let source = |c: &[usize]| {
+        c.iter().enumerate().map(|(a, &v)| map(v as i64 - pads[a], shape[a] as i64).map(|i| i as usize)).collect()
+    };
     let padded = rewire(b, ctx.name, x, out_shape.clone(), source);
     if value == 0.0 || mode != "constant" {
         return Ok(padded);

@@ -24,10 +24,9 @@ fn nonlinearity(ctx: &OpCtx) -> Result<Nonlinearity, ImportError> {
             Some("tanh") => Nonlinearity::GeluTanh,
             Some(other) => return Err(ctx.error(format!("unknown approximate = {other:?}"))),
         },
-        "Selu" => Nonlinearity::Selu {
-            alpha: attrs.float("alpha", 1.673_263_2),
-            gamma: attrs.float("gamma", 1.050_701),
-        },
+        "Selu" => {
+            Nonlinearity::Selu { alpha: attrs.float("alpha", 1.673_263_2), gamma: attrs.float("gamma", 1.050_701) }
+        }
         "Celu" => Nonlinearity::Celu { alpha: attrs.float("alpha", 1.0) },
         "HardSwish" => Nonlinearity::HardSwish,
         "Softsign" => Nonlinearity::Softsign,

@@ -199,7 +199,10 @@ pub fn patches(b: &mut Builder, name: &str, x: usize, shape: &[usize], axes: &[A
     let plane: usize = spatial.iter().product();
     // the flat offset inside one channel's plane that output `o` reads through kernel offset `k`
     let read = |o: &[usize], k: &[usize]| -> Option<usize> {
-        axes.iter().zip(spatial).enumerate().try_fold(0, |acc, (a, (axis, &dim))| Some(acc * dim + axis.source(o[a], k[a])?))
+        axes.iter()
+            .zip(spatial)
+            .enumerate()
+            .try_fold(0, |acc, (a, (axis, &dim))| Some(acc * dim + axis.source(o[a], k[a])?))
     };
     let reads: Vec<Vec<Option<usize>>> = outputs.iter().map(|o| offsets.iter().map(|k| read(o, k)).collect()).collect();
     let mut sources = Vec::with_capacity(n * c * outputs.len() * offsets.len());
