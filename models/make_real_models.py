@@ -79,6 +79,10 @@ def weight(name, *shape, scale=0.5):
     return numpy_helper.from_array(op_rng.normal(scale=scale, size=shape).astype(np.float32), name)
 
 
+def const(name, array, dtype=np.float32):
+    return numpy_helper.from_array(np.array(array, dtype=dtype), name)
+
+
 def node(op, ins, out, **attrs):
     return helper.make_node(op, ins, [out], name=out, **attrs)
 
@@ -165,6 +169,40 @@ def torch_op_fixtures():
         node("Gelu", ["input"], "gelu_exact"),
         node("Gelu", ["input"], "gelu_tanh", approximate="tanh"),
     ], [1, 16], ["gelu_exact", "gelu_tanh"], [], 20)
+    # causal self-attention as torch exports it: an additive mask of -1e4 above the diagonal, and
+    # masked_fill's Where(mask, -1e9, scores), each before a Softmax over the last axis
+    seq, d = 8, 16
+    upper = np.triu(np.ones((seq, seq), dtype=bool), 1)
+    op_fixture("ops_masked_attention", [
+        node("MatMul", ["input", "wq"], "q"),
+        node("MatMul", ["input", "wk"], "k"),
+        node("MatMul", ["input", "wv"], "v"),
+        node("Transpose", ["k"], "kt", perm=[0, 2, 1]),
+        node("MatMul", ["q", "kt"], "qk"),
+        node("Mul", ["qk", "inv_sqrt_d"], "scores"),
+        node("Add", ["scores", "additive_mask"], "masked_scores"),
+        node("Softmax", ["masked_scores"], "attention", axis=-1),
+        node("MatMul", ["attention", "v"], "context"),
+        node("Where", ["fill_mask", "fill", "scores"], "filled_scores"),
+        node("Softmax", ["filled_scores"], "filled_attention", axis=-1),
+    ], [1, seq, d], ["context", "filled_attention"],
+        [weight("wq", d, d, scale=0.3), weight("wk", d, d, scale=0.3), weight("wv", d, d, scale=0.3),
+         const("inv_sqrt_d", 1 / np.sqrt(d)), const("additive_mask", np.where(upper, -1e4, 0.0)),
+         const("fill_mask", upper, bool), const("fill", -1e9)], 17)
+    # the constant subgraphs a transformer export builds its masks from: Trilu (of a constant and
+    # of a computed tensor), Range, ConstantOfShape, and a Where whose condition is constant
+    op_fixture("ops_mask_constants", [
+        node("ConstantOfShape", ["mask_shape"], "ones", value=helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0])),
+        node("Trilu", ["ones"], "causal", upper=0),
+        node("Cast", ["causal"], "causal_bool", to=TensorProto.BOOL),
+        node("Mul", ["input", "half"], "halved"),
+        node("Where", ["causal_bool", "input", "halved"], "where_masked"),
+        node("Trilu", ["input", "diagonal"], "upper_from_1"),
+        node("Range", ["start", "limit", "delta"], "positions"),
+        node("Add", ["input", "positions"], "plus_positions"),
+    ], [1, 4, 4], ["where_masked", "upper_from_1", "plus_positions"],
+        [const("mask_shape", [4, 4], np.int64), const("half", 0.5), const("diagonal", 1, np.int64),
+         const("start", 0.0), const("limit", 1.0), const("delta", 0.25)], 17)
 
 
 if __name__ == "__main__":

@@ -168,3 +168,31 @@ fn batch_norm_after_a_conv_folds_into_its_weights_and_matches_tract() {
         graph.nodes.iter().filter(|n| matches!(n.op, Op::Binary(_))).map(|n| n.name.as_str()).collect();
     assert!(binary.is_empty(), "element-wise ops left after folding: {binary:?}");
 }
+
+#[test]
+fn a_masked_softmax_keeps_no_mask_constant_and_pins_masked_outputs_to_zero() {
+    let path = models_dir().join("fixtures/ops_masked_attention.onnx");
+    let graph = import(&path, None).unwrap();
+    // neither −1e4 nor −1e9 survives into the graph: no tensor is calibrated to them
+    for node in &graph.nodes {
+        if let Op::Const(t) = &node.op {
+            assert!(t.data.iter().all(|v| v.abs() < 1e3), "'{}' still holds a mask value", node.name);
+        }
+    }
+    // the second output (the filled mask's probabilities, [1, 8, 8]): each row i has i + 1 open
+    // positions, the rest are pinned zeros (a Select with no source)
+    let exps: Vec<&zkinfer_circuits::Node> = graph.nodes.iter().filter(|n| n.name.ends_with("/open_exp")).collect();
+    assert_eq!(exps.len(), 2);
+    for node in exps {
+        let Op::Select { sources } = &node.op else { panic!("{} is a Select", node.name) };
+        let open = sources.iter().filter(|s| s.is_some()).count();
+        assert_eq!(open, (1..=8).sum::<usize>(), "{}", node.name);
+        assert!(sources[1].is_none() && sources[8].is_some() && sources[9].is_some(), "{}", node.name);
+    }
+    // and the graph still computes onnxruntime's probabilities there: exactly 0 where masked
+    let x = vec![0.5; graph.input_len()];
+    let values = graph.eval_f64(&x);
+    let probabilities = &values[graph.outputs[1]];
+    assert!((0..8).all(|i| (i + 1..8).all(|j| probabilities[i * 8 + j] == 0.0)));
+    assert!((0..8).all(|i| ((0..=i).map(|j| probabilities[i * 8 + j]).sum::<f64>() - 1.0).abs() < 1e-9));
+}

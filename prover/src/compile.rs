@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use zkinfer_circuits::circuit::visibility::ModelVisibility;
-use zkinfer_circuits::quantize::quantize;
+use zkinfer_circuits::quantize::{quantize, QOp};
 use zkinfer_circuits::{
     circuit::cost::{choose_params, estimated_cost, Objective},
     CircuitParams, Graph, QuantizeOptions, QuantizedModel,
@@ -55,6 +55,10 @@ pub struct Accuracy {
     /// graph, which measures the quantization error only.
     #[serde(default = "default_reference")]
     pub reference: String,
+    /// What calibration could not vouch for: a single sample, or requantized tensors whose
+    /// calibrated values come within 10% of the range check's limit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn default_reference() -> String {
@@ -399,9 +403,13 @@ fn measure_accuracy(
         })
         .collect();
     let mut references = Vec::new();
+    let mut peak = vec![0i128; model.nodes.len()];
     for (index, sample) in samples.iter().enumerate() {
         let evaluated = model.quantize_input(sample).and_then(|x| model.evaluate(&x));
         let witness = evaluated.map_err(|e| ZkError::Sample { index, reason: e.to_string() })?;
+        for (p, values) in peak.iter_mut().zip(&witness.out) {
+            *p = values.iter().fold(*p, |m, v| m.max(v.abs()));
+        }
         let quantized = model.dequantized_outputs(&witness);
         let reference = float_reference(Some(onnx), graph, sample);
         for ((acc, q), f) in outputs.iter_mut().zip(&quantized).zip(&reference.outputs) {
@@ -415,5 +423,54 @@ fn measure_accuracy(
     for o in &mut outputs {
         o.max_rel_error = o.max_abs_error / o.max_abs_reference.max(f64::MIN_POSITIVE);
     }
-    Ok(Accuracy { samples: samples.len(), outputs, reference: summarize(&references) })
+    let warnings = calibration_warnings(model, samples.len(), &peak);
+    Ok(Accuracy { samples: samples.len(), outputs, reference: summarize(&references), warnings })
+}
+
+/// A single calibration sample, and each range-checked tensor (the input, every requantized
+/// result) whose largest calibrated `|q|` is above 90% of `2^bits`: an input a little beyond the
+/// calibration set would not prove.
+fn calibration_warnings(model: &QuantizedModel, samples: usize, peak: &[i128]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if samples == 1 {
+        warnings.push("calibrated on a single sample: inputs unlike it may fall outside the calibrated ranges; pass more --input samples".to_string());
+    }
+    let limit = 1i128 << model.bits;
+    for (node, &p) in model.nodes.iter().zip(peak) {
+        let checked = matches!(node.op, QOp::Input) || node.op.requant().is_some();
+        if checked && p * 10 > limit * 9 {
+            warnings.push(format!(
+                "node '{}' ({}): calibrated values reach {:.0}% of the {}-bit range, less than 10% headroom; pass samples that cover the inputs you will prove, or more --bits",
+                node.name,
+                node.op_name,
+                100.0 * p as f64 / limit as f64,
+                model.bits
+            ));
+        }
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_warns_of_one_sample_and_of_a_range_nearly_full() {
+        let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/linear_regression/model.onnx");
+        let graph = zkinfer_onnx::import(&onnx, None).unwrap();
+        let sample: Vec<f64> = (0..graph.input_len()).map(|i| i as f64 / 10.0).collect();
+        let model = quantize(&graph, &[sample.clone(), sample], &QuantizeOptions::default()).unwrap();
+        let limit = 1i128 << model.bits;
+        let mut peak = vec![0; model.nodes.len()];
+        assert!(calibration_warnings(&model, 2, &peak).is_empty());
+        assert!(calibration_warnings(&model, 1, &peak)[0].contains("single sample"));
+        // the input at 95% of its range: less than 10% headroom; at 85%, enough
+        peak[model.input] = limit * 95 / 100;
+        let warnings = calibration_warnings(&model, 2, &peak);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("reach 95% of the 12-bit range"), "{warnings:?}");
+        peak[model.input] = limit * 85 / 100;
+        assert!(calibration_warnings(&model, 2, &peak).is_empty());
+    }
 }

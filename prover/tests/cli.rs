@@ -517,6 +517,13 @@ fn ezkl_calibration_file_with_samples_concatenated_is_split() {
     let file = write_file(dir.path(), "cal.json", &serde_json::json!({ "input_data": [flat] }).to_string());
     let out = compile(&onnx("linear_regression"), &[&file], &dir.path().join("m.zkc"));
     assert_eq!(out["accuracy"]["samples"], 3, "{out}");
+    assert!(out["accuracy"].get("warnings").is_none(), "three samples: {out}");
+    // one sample is calibrated, with a warning
+    let one = write_file(dir.path(), "one.json", &serde_json::json!({ "input_data": [a] }).to_string());
+    let (model, output) = (onnx("linear_regression"), dir.path().join("1.zkc"));
+    let out = zkinfer(&["compile", s(&model), "--input", s(&one), "-o", s(&output)]);
+    succeeds(&out);
+    assert!(stderr(&out).contains("warning: calibrated on a single sample"), "{}", stderr(&out));
 
     // a list that is not a whole number of inputs is refused, naming the file and the sizes
     let ragged: Vec<f64> = a.iter().chain(&b[..3]).copied().collect();

@@ -161,17 +161,22 @@ fn padded_max_and_average_pools_match_tract() {
     assert_within("ops_pool_padded.onnx", "ops_pool_padded.json", 0.01);
 }
 
+/// A classifier fixture's labels equal the reference's on every input; its probabilities are
+/// within 1%.
+fn labels_exact(model: &str, inputs: &[String]) {
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    for (name, err, range) in errors_against_reference(&format!("{model}.onnx"), &inputs) {
+        let bound = if name.contains("label") { 0.0 } else { 0.01 * range.max(1.0) };
+        assert!(err <= bound, "{model}/{name}: error {err}");
+    }
+}
+
 #[test]
 fn mlp_classifier_label_looked_up_by_argmax_matches_onnxruntime() {
     // skl2onnx's label: ArrayFeatureExtractor(classes = [0, 2, 7], ArgMax(probabilities)), a
     // lookup by a computed index; labels exact, probabilities within 1%
     for model in ["ml_mlp_classifier", "ml_mlp_binary"] {
-        let inputs = [format!("{model}.json"), format!("{model}_2.json")];
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        for (name, err, range) in errors_against_reference(&format!("{model}.onnx"), &inputs) {
-            let bound = if name.contains("label") { 0.0 } else { 0.01 * range.max(1.0) };
-            assert!(err <= bound, "{model}/{name}: error {err}");
-        }
+        labels_exact(model, &[format!("{model}.json"), format!("{model}_2.json")]);
     }
 }
 
@@ -210,12 +215,7 @@ fn boosted_trees_on_natural_unit_features_decide_as_onnxruntime() {
     // incomes and loans in dollars beside ratios in [0, 1]: per-feature input scales, every label
     // identical to onnxruntime's on the calibration set, probabilities within 1%
     for model in ["ml_xgboost_natural_units", "ml_lightgbm_natural_units"] {
-        let inputs = natural_unit_inputs(model);
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        for (name, err, range) in errors_against_reference(&format!("{model}.onnx"), &inputs) {
-            let bound = if name.contains("label") { 0.0 } else { 0.01 * range.max(1.0) };
-            assert!(err <= bound, "{model}/{name}: error {err}");
-        }
+        labels_exact(model, &natural_unit_inputs(model));
     }
 }
 
@@ -244,4 +244,18 @@ fn per_feature_input_scales_are_used_stated_and_checked() {
     moved.input[2] += 2f64.powi(-vk.info.input.scale_of(2));
     let err = zkinfer::verify(&vk, &moved).unwrap_err().to_string();
     assert!(err.contains("input written in the proof file differs"), "{err}");
+}
+
+#[test]
+fn mask_constant_subgraphs_trilu_range_where_match_onnxruntime() {
+    // ConstantOfShape → Trilu → Cast as a Where's constant condition, Trilu of a computed tensor,
+    // Range added as positions
+    on_both_inputs("ops_mask_constants", 0.01);
+}
+
+#[test]
+fn causal_attention_with_additive_and_filled_masks_matches_onnxruntime() {
+    // Softmax(scores + mask of −1e4) and Softmax(Where(mask, −1e9, scores)): the masked positions
+    // are left out of the max and the sum, so the mask does not set the scores' scale
+    on_both_inputs("ops_masked_attention", 0.01);
 }

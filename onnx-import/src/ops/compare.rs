@@ -62,6 +62,9 @@ pub fn not(b: &mut Builder, ctx: &OpCtx, c: &Value) -> Result<Value, ImportError
 
 /// `Where(c, x, y) = y + c · (x − y)`.
 fn select_where(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -> Result<Value, ImportError> {
+    if let Some(mask) = fill_mask(b, ctx, c, x, y) {
+        return mask;
+    }
     if let Value::Node(id) = c {
         if !is_boolean(b, *id) {
             return Err(ImportError::unsupported("Where", ctx.name, "the condition must come from a comparison"));
@@ -70,6 +73,32 @@ fn select_where(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -
     let diff = binary(b, ctx, BinaryKind::Sub, x, y)?;
     let picked = binary(b, ctx, BinaryKind::Mul, c, &diff)?;
     binary(b, ctx, BinaryKind::Add, y, &picked)
+}
+
+/// Entries this low fill masked positions (`masked_fill(mask, −1e9)`, `−1e4`, `−∞`).
+const MASK_FILL: f64 = -1e3;
+
+/// `Where(mask, fill, s)` (or `Where(mask, s, fill)`) with a constant mask and a constant fill of
+/// very negative values, as `s + M` with `M` the fill where it is chosen and 0 elsewhere: the
+/// form a masked softmax recognises (`masked_softmax`). At the filled positions the result is
+/// `s + fill` instead of `fill`, the same to a relative 10⁻³ or better, and exactly the same
+/// after a softmax, where both give 0.
+fn fill_mask(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -> Option<Result<Value, ImportError>> {
+    let Value::Const(cond) = c else { return None };
+    let (fill, scores, fill_when) = match (x, y) {
+        (Value::Const(f), Value::Node(_)) => (f, y, 1.0),
+        (Value::Node(_), Value::Const(f)) => (f, x, 0.0),
+        _ => return None,
+    };
+    let shape = broadcast_shapes(&broadcast_shapes(&cond.shape, &fill.shape)?, &b.shape(scores))?;
+    let (ic, i_fill) = (broadcast_source_indices(&cond.shape, &shape), broadcast_source_indices(&fill.shape, &shape));
+    let filled = |e: usize| (cond.data[ic[e]] != 0.0) == (fill_when == 1.0);
+    let all_low = (0..ic.len()).filter(|&e| filled(e)).all(|e| fill.data[i_fill[e]] <= MASK_FILL);
+    if !all_low || !(0..ic.len()).any(filled) {
+        return None;
+    }
+    let data = (0..ic.len()).map(|e| if filled(e) { fill.data[i_fill[e]] } else { 0.0 }).collect();
+    Some(binary(b, ctx, BinaryKind::Add, scores, &Value::Const(ConstTensor { shape, data })))
 }
 
 /// Whether a node's values are 0 or 1 by construction.

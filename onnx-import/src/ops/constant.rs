@@ -16,3 +16,36 @@ pub fn lower(ctx: &OpCtx) -> Result<Value, ImportError> {
         None => Err(ctx.error("only tensor, float and int constants are supported")),
     }
 }
+
+/// `ConstantOfShape`: a constant shape filled with the `value` attribute's scalar (0 without it).
+pub fn of_shape(ctx: &OpCtx) -> Result<Value, ImportError> {
+    let shape = ctx.opt_const(0)?.ok_or_else(|| ctx.error("the shape is missing"))?.as_i64();
+    if shape.iter().any(|&d| d < 0) {
+        return Err(ctx.error(format!("shape {shape:?} has a negative dimension")));
+    }
+    let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+    let value = match Attrs(ctx.node).tensor("value") {
+        Some(t) => load_tensor(t, ctx.path)?.data.first().copied().unwrap_or(0.0),
+        None => 0.0,
+    };
+    Ok(Value::Const(ConstTensor { data: vec![value; shape.iter().product()], shape }))
+}
+
+/// `Range(start, limit, delta)` of constants: `start + i·delta` while below `limit` (above, for a
+/// negative `delta`).
+pub fn range(ctx: &OpCtx) -> Result<Value, ImportError> {
+    let scalar = |i: usize, what: &str| -> Result<f64, ImportError> {
+        let t = ctx.opt_const(i)?.ok_or_else(|| ctx.error(format!("the {what} is missing")))?;
+        t.data.first().copied().ok_or_else(|| ctx.error(format!("the {what} is empty")))
+    };
+    let (start, limit, delta) = (scalar(0, "start")?, scalar(1, "limit")?, scalar(2, "delta")?);
+    if delta == 0.0 || !(start.is_finite() && limit.is_finite() && delta.is_finite()) {
+        return Err(ctx.error(format!("Range({start}, {limit}, {delta}) is not a finite sequence")));
+    }
+    let count = ((limit - start) / delta).ceil().max(0.0) as usize;
+    if count > 1 << 24 {
+        return Err(ctx.error(format!("Range({start}, {limit}, {delta}) has {count} values")));
+    }
+    let data: Vec<f64> = (0..count).map(|i| start + i as f64 * delta).collect();
+    Ok(Value::Const(ConstTensor { shape: vec![count], data }))
+}

@@ -6,6 +6,7 @@ mod constant;
 mod conv;
 mod elementwise;
 mod linear;
+mod masked_softmax;
 mod ml;
 mod reduce;
 mod relu;
@@ -86,6 +87,9 @@ pub fn lower(
     }
     let out = match node.op_type.as_str() {
         "Constant" => constant::lower(&ctx)?,
+        "ConstantOfShape" => constant::of_shape(&ctx)?,
+        "Range" => constant::range(&ctx)?,
+        "Trilu" => select::trilu(b, &ctx)?,
         "Gemm" => linear::gemm(b, &ctx)?,
         "MatMul" => linear::matmul(b, &ctx)?,
         "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,

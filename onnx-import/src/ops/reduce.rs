@@ -11,7 +11,7 @@ use zkinfer_circuits::ir::broadcast_shapes;
 use zkinfer_circuits::{Op, Tensor};
 
 /// `[kept..., reduced...]` re-wiring of `x`, reshaped to `[kept..., K]`; returns it and `K`.
-fn reduced_last(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize]) -> (Value, Vec<usize>, usize) {
+pub(super) fn reduced_last(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize]) -> (Value, Vec<usize>, usize) {
     let shape = b.shape(x);
     let kept: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
     let order: Vec<usize> = kept.iter().chain(axes).copied().collect();
@@ -47,7 +47,7 @@ impl Reduction {
 }
 
 /// Reduces the last axis (of size `k`) of `x` (whose other axes are `kept`).
-fn reduce_last(
+pub(super) fn reduce_last(
     b: &mut Builder,
     ctx: &OpCtx,
     x: Value,
@@ -203,7 +203,13 @@ pub fn softmax(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     } else {
         (axis(ctx, Attrs(ctx.node).int("axis", 1), rank)?..rank).collect()
     };
-    softmax_over(b, ctx, &x, &axes, ctx.op() == "LogSoftmax")
+    let log = ctx.op() == "LogSoftmax";
+    if let ([axis], false) = (axes.as_slice(), log) {
+        if let Some(masked) = super::masked_softmax::lower(b, ctx, &x, *axis)? {
+            return Ok(masked);
+        }
+    }
+    softmax_over(b, ctx, &x, &axes, log)
 }
 
 /// Softmax (or its log) of `x` normalized over `axes`.

@@ -240,6 +240,27 @@ pub fn pad(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     super::elementwise::binary(b, ctx, zkinfer_circuits::ir::BinaryKind::Add, &padded, &Value::Const(filler))
 }
 
+/// `Trilu`: the upper (`upper = 1`, the default) or lower triangle of the last two axes from
+/// diagonal `k`, zeros elsewhere (a causal mask, or a computed tensor re-wired with zeros).
+pub fn trilu(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let x = ctx.arg(0)?;
+    let shape = b.shape(x);
+    let rank = shape.len();
+    if rank < 2 {
+        return Err(ctx.error(format!("the input has rank {rank}; Trilu needs two axes")));
+    }
+    let k = match ctx.opt_const(1)? {
+        Some(t) => t.data.first().copied().unwrap_or(0.0) as i64,
+        None => 0,
+    };
+    let upper = Attrs(ctx.node).int("upper", 1) != 0;
+    Ok(rewire(b, ctx.name, x, shape.clone(), |c| {
+        let (i, j) = (c[rank - 2] as i64, c[rank - 1] as i64);
+        let kept = if upper { j - i >= k } else { j - i <= k };
+        kept.then(|| c.to_vec())
+    }))
+}
+
 /// `Split`: one output per part along the axis.
 pub fn split(b: &mut Builder, ctx: &OpCtx) -> Result<Vec<Value>, ImportError> {
     let x = ctx.arg(0)?;

@@ -105,6 +105,9 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
             100.0 * o.max_rel_error
         );
     }
+    for w in &compiled.accuracy.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok(())
 }
 

@@ -20,6 +20,8 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
             "verified": true, "model": key.info.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
             "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
             "params_pin": key.info.params_pin, "caveats": key.info.caveats(),
+            // public input instances are q / 2^scale, per element where features have their own
+            "input_scale": key.info.input.scale, "input_element_scales": key.info.input.element_scales,
         }));
     } else {
         println!("verified: the proof is valid for model '{}' ({:.3}s)", key.info.model_name, time.as_secs_f64());
