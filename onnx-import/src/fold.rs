@@ -166,7 +166,7 @@ mod tests {
             nodes.push(node("other", Op::Relu, vec![2], vec![1, 3]));
             outputs.push(7);
         }
-        Graph { nodes, input: 0, outputs }
+        Graph { guards: Vec::new(), nodes, input: 0, outputs }
     }
 
     #[test]

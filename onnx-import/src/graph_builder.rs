@@ -6,16 +6,27 @@ use crate::proto::load_tensor;
 use crate::ImportError;
 use std::collections::HashMap;
 use std::path::Path;
-use tract_onnx::pb::{type_proto, ModelProto, ValueInfoProto};
+use tract_onnx::pb::{type_proto, ModelProto, NodeProto, ValueInfoProto};
+use zkinfer_circuits::ir::{Guard, GuardKind};
 use zkinfer_circuits::{Graph, Node, Op};
 
 /// The IR graph under construction.
 #[derive(Default)]
 pub struct Builder {
     pub nodes: Vec<Node>,
+    /// What the lowerings rely on about node values, for the quantizer to check.
+    pub guards: Vec<Guard>,
+    /// The value range a lowering knows its node to stay in for every input the circuit accepts
+    /// (an `ArgMax` index is in `[0, K)`), where the ops alone would give a wider one.
+    pub ranges: HashMap<usize, (f64, f64)>,
 }
 
 impl Builder {
+    /// Records that a lowering needs `kind` of node `node`'s values (see [`Guard`]).
+    pub fn guard(&mut self, node: usize, kind: GuardKind, why: String) {
+        self.guards.push(Guard { node, kind, why });
+    }
+
     pub fn push(&mut self, name: &str, op: Op, inputs: Vec<usize>, shape: Vec<usize>) -> usize {
         self.nodes.push(Node { name: name.to_string(), op, inputs, shape });
         self.nodes.len() - 1
@@ -79,6 +90,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
+        refuse_empty_inputs(&b, node, &name, &args)?;
         let outputs = ops::lower(&mut b, node, &name, args, path, opset)?;
         for (out_name, v) in node.output.iter().zip(outputs) {
             values.insert(out_name.clone(), v);
@@ -93,7 +105,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
             .clone();
         outputs.push(b.node_of(&v, &o.name));
     }
-    let graph = Graph { nodes: b.nodes, input: input_id, outputs };
+    let graph = Graph { nodes: b.nodes, input: input_id, outputs, guards: b.guards };
     let graph = prune(crate::fold::sink_relu_into_linear(crate::fold::fold_affine_into_linear(graph)));
     graph.validate().map_err(ImportError::Malformed)?;
     Ok(graph)
@@ -134,6 +146,26 @@ fn input_shape(input: &ValueInfoProto, input_len: Option<usize>) -> Result<Vec<u
     Ok(known.iter().map(|d| d.unwrap_or(fill)).collect())
 }
 
+/// A computed tensor with no elements (a slice to nothing, a zero-length axis) has no values to
+/// prove, and the ops' shape arithmetic assumes at least one: say so instead of lowering it.
+fn refuse_empty_inputs(b: &Builder, node: &NodeProto, name: &str, args: &[Option<Value>]) -> Result<(), ImportError> {
+    for (arg, input) in args.iter().zip(&node.input) {
+        if let Some(Value::Node(id)) = arg {
+            if b.nodes[*id].is_empty() {
+                return Err(ImportError::BadNode {
+                    op: node.op_type.clone(),
+                    node: name.to_string(),
+                    reason: format!(
+                        "input '{input}' has no elements (shape {:?}); zkinfer proves no empty tensors",
+                        b.nodes[*id].shape
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Drops nodes that no output depends on and renumbers the rest (the input always stays).
 fn prune(graph: Graph) -> Graph {
     let mut live = vec![false; graph.nodes.len()];
@@ -153,5 +185,8 @@ fn prune(graph: Graph) -> Graph {
             nodes.push(node);
         }
     }
-    Graph { nodes, input: new_id[graph.input], outputs: graph.outputs.iter().map(|&o| new_id[o]).collect() }
+    // a guard on a pruned node guards nothing the proof shows
+    let guards =
+        graph.guards.into_iter().filter(|g| live[g.node]).map(|g| Guard { node: new_id[g.node], ..g }).collect();
+    Graph { nodes, input: new_id[graph.input], outputs: graph.outputs.iter().map(|&o| new_id[o]).collect(), guards }
 }

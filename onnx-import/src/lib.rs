@@ -7,6 +7,8 @@
 //! folded into the Linear before them, symbolic dimensions are fixed from the input's size, and
 //! nodes no output depends on are dropped.
 
+#[cfg(test)]
+mod audit_tests;
 mod error;
 mod fold;
 mod graph_builder;

@@ -8,11 +8,11 @@ use std::path::Path;
 use tract_onnx::pb::{self, tensor_shape_proto::dimension, type_proto};
 use zkinfer_circuits::quantize::{quantize, QuantizeOptions};
 
-const FLOAT: i32 = 1;
-const INT64: i32 = 7;
-const BOOL: i32 = 9;
+pub(crate) const FLOAT: i32 = 1;
+pub(crate) const INT64: i32 = 7;
+pub(crate) const BOOL: i32 = 9;
 
-fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
+pub(crate) fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
     let dim = dims
         .iter()
         .map(|&d| pb::tensor_shape_proto::Dimension {
@@ -28,11 +28,11 @@ fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
     }
 }
 
-fn float_init(name: &str, v: f32) -> pb::TensorProto {
+pub(crate) fn float_init(name: &str, v: f32) -> pb::TensorProto {
     pb::TensorProto { name: name.into(), dims: vec![1], data_type: FLOAT, float_data: vec![v], ..Default::default() }
 }
 
-fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
+pub(crate) fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
     pb::NodeProto {
         op_type: op.into(),
         name: output.into(),
@@ -52,7 +52,7 @@ fn cast_to(to: i32) -> Vec<pb::AttributeProto> {
     }]
 }
 
-fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::TensorProto>) -> pb::ModelProto {
+pub(crate) fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::TensorProto>) -> pb::ModelProto {
     let graph = pb::GraphProto {
         node: nodes,
         initializer,
@@ -60,6 +60,11 @@ fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::Tensor
         output: vec![value_info("y", BOOL, &[1, 1])],
         ..Default::default()
     };
+    opset_13(graph)
+}
+
+/// A model of `graph` at opset 13.
+pub(crate) fn opset_13(graph: pb::GraphProto) -> pb::ModelProto {
     pb::ModelProto {
         ir_version: 8,
         opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
@@ -69,7 +74,7 @@ fn model(input_type: i32, nodes: Vec<pb::NodeProto>, initializer: Vec<pb::Tensor
 }
 
 /// The proved (quantized) decision for input `x`, calibrated on `x` at 12 bits.
-fn proved(m: &pb::ModelProto, x: f64) -> i128 {
+pub(crate) fn proved(m: &pb::ModelProto, x: f64) -> i128 {
     let graph = build(m, Path::new("."), None).unwrap();
     let q = quantize(&graph, &[vec![x]], &QuantizeOptions::default()).unwrap();
     let input = q.quantize_input(&[x]).unwrap();

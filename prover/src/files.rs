@@ -114,10 +114,12 @@ impl Header {
     }
 }
 
-/// Version 2: the circuits after the soundness review (range-checked input, pinned pair-dot
-/// slots, parameter pins and bounds in the key info); version 1 keys are refused.
-pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 2, kind: "zkinfer proving key" };
-pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 2, kind: "zkinfer verifying key" };
+/// Version 3: the key info states the input's per-element scales (`element_scales`), which a
+/// version-2 reader would drop and check claims at one scale. Version 2: the circuits after the
+/// soundness review (range-checked input, pinned pair-dot slots, parameter pins and bounds in the
+/// key info); older keys are refused.
+pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 3, kind: "zkinfer proving key" };
+pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 3, kind: "zkinfer verifying key" };
 /// A downsized SRS kept beside its source SRS file (see `srs::cache`).
 pub const SRS_CACHE: Header = Header { magic: b"ZKINFER-SRSK", version: 1, kind: "zkinfer downsized-SRS cache" };
 const KNOWN: [&Header; 3] = [&PROVING_KEY, &VERIFYING_KEY, &SRS_CACHE];

@@ -25,7 +25,9 @@ use zkinfer_circuits::circuit::visibility::Visibility;
 use zkinfer_circuits::ModelCircuit;
 
 pub const PROOF_FORMAT: &str = "zkinfer-proof";
-pub const PROOF_VERSION: u32 = 2;
+/// Version 3: `input` is dequantized element by element, each at its feature's scale; a
+/// version-2 reader would take the values at one scale and check them against another input.
+pub const PROOF_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProofBundle {

@@ -459,21 +459,26 @@ fn hashed_input_through_the_cli_matches_zkinfer_commit() {
 
 #[test]
 fn files_from_before_the_soundness_review_are_refused_with_a_remedy() {
-    // version 1 compiled models and keys came from circuits with known holes: refuse, say why
+    // version 1 compiled models and keys came from circuits with known holes, and a version 2 or 3
+    // reader would drop per-element input scales: refuse, say why
     let w = work();
     let dir = tempfile::tempdir().unwrap();
     let mut zkc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("lr.zkc")).unwrap()).unwrap();
-    zkc["version"] = 1.into();
-    let old = write_file(dir.path(), "old.zkc", &zkc.to_string());
-    fails_with(&zkinfer(&["inspect", s(&old)]), "made by an older zkinfer");
-    let mut vk = std::fs::read(w.path("vk.bin")).unwrap();
-    vk[12..16].copy_from_slice(&1u32.to_le_bytes());
-    let old_vk = dir.path().join("old-vk.bin");
-    std::fs::write(&old_vk, vk).unwrap();
-    fails_with(
-        &zkinfer(&["verify", "--vk", s(&old_vk), "--proof", s(&w.path("proof.json"))]),
-        "make it again (compile, setup, prove)",
-    );
+    for version in [1u32, 3] {
+        zkc["version"] = version.into();
+        let old = write_file(dir.path(), "old.zkc", &zkc.to_string());
+        fails_with(&zkinfer(&["inspect", s(&old)]), "made by an older zkinfer");
+    }
+    for version in [1u32, 2] {
+        let mut vk = std::fs::read(w.path("vk.bin")).unwrap();
+        vk[12..16].copy_from_slice(&version.to_le_bytes());
+        let old_vk = dir.path().join("old-vk.bin");
+        std::fs::write(&old_vk, vk).unwrap();
+        fails_with(
+            &zkinfer(&["verify", "--vk", s(&old_vk), "--proof", s(&w.path("proof.json"))]),
+            "make it again (compile, setup, prove)",
+        );
+    }
 }
 
 #[test]

@@ -126,11 +126,35 @@ impl Node {
 }
 
 /// A model as a DAG of nodes in topological order, with one input and one or more outputs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Graph {
     pub nodes: Vec<Node>,
     pub input: NodeId,
     pub outputs: Vec<NodeId>,
+    /// What the lowerings rely on about some nodes' values, checked by the quantizer once the
+    /// scales are known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<Guard>,
+}
+
+/// A property of a node's values that a lowering needs for every input the circuit accepts, not
+/// only the calibration samples (the masked softmax needs the scores small beside the mask's
+/// gap; a table lookup needs its index exact). The quantizer proves it from the static bounds
+/// and scales, or refuses the model with `why`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    pub node: NodeId,
+    pub kind: GuardKind,
+    /// What breaks when the property fails, for the error.
+    pub why: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum GuardKind {
+    /// `|value| ≤ limit` (real units) for every accepted input.
+    MaxMagnitude(f64),
+    /// Integer values are represented exactly: every element's scale is at least 0.
+    ExactIntegers,
 }
 
 /// For every element of `A [.., M, K] @ B [.., K, N]`: the flat indices of its `K` pairs.

@@ -2,7 +2,7 @@
 //! largest observed magnitude stays below half of the quantized range (one bit of headroom for
 //! inputs the samples did not cover), and derive weight scales and rescale shifts from them.
 
-use super::{input_scales, BinaryCoeffs, LutSpec, QNode, QOp, QuantizedModel, Requant};
+use super::{guards, input_scales, BinaryCoeffs, LutSpec, QNode, QOp, QuantizedModel, Requant};
 use crate::ir::{BinaryKind, Graph, Op};
 use crate::quantize::fixed::to_fixed;
 
@@ -146,7 +146,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         });
     }
     let input_exponents = scaling.as_ref().map(|s| s.exponents.clone()).unwrap_or_default();
-    Ok(QuantizedModel {
+    let model = QuantizedModel {
         nodes,
         input: graph.input,
         outputs: graph.outputs.clone(),
@@ -154,7 +154,9 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         luts,
         lut_bits,
         input_exponents,
-    })
+    };
+    guards::check(&graph.guards, &model)?;
+    Ok(model)
 }
 
 /// Per node, the largest absolute value seen over all samples.
@@ -369,6 +371,7 @@ mod tests {
         let node = |name: &str, op: Op, inputs: Vec<usize>| Node { name: name.into(), op, inputs, shape: vec![1, 2] };
         let w = Tensor::new(vec![2, 2], vec![0.5, -0.25, 1.0, 0.75]);
         let graph = Graph {
+            guards: Vec::new(),
             nodes: vec![
                 node("x", Op::Input, vec![]),
                 node("fc", Op::Linear { weight: w.clone(), bias: None }, vec![0]),

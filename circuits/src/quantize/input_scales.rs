@@ -84,6 +84,9 @@ fn fold_factors(graph: &Graph, factors: Vec<f64>) -> Option<Graph> {
             Op::Linear { mut weight, bias } => {
                 let f = factor_of(0, &pending)?;
                 let k = weight.shape[0];
+                if k == 0 {
+                    return None;
+                }
                 let row = &f[..k];
                 if f.chunks(k).any(|r| r != row) {
                     return None;

@@ -6,6 +6,7 @@ mod bounds;
 mod calibrate;
 mod eval;
 pub mod fixed;
+mod guards;
 pub mod input_scales;
 
 pub use calibrate::{quantize, QuantizeOptions};

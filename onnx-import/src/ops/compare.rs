@@ -79,10 +79,11 @@ fn select_where(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -
 const MASK_FILL: f64 = -1e3;
 
 /// `Where(mask, fill, s)` (or `Where(mask, s, fill)`) with a constant mask and a constant fill of
-/// very negative values, as `s + M` with `M` the fill where it is chosen and 0 elsewhere: the
-/// form a masked softmax recognises (`masked_softmax`). At the filled positions the result is
-/// `s + fill` instead of `fill`, the same to a relative 10⁻³ or better, and exactly the same
-/// after a softmax, where both give 0.
+/// very negative values, as `s' + M`: `s'` is `s` with a pinned 0 at the filled positions (a
+/// `Select` with no source there) and `M` the fill there and 0 elsewhere. The result is exactly
+/// `fill` where it is chosen and `s` elsewhere, whatever reads it (an `ArgMax` of masked logits
+/// never picks a filled position), and it has the form a masked softmax recognises
+/// (`masked_softmax`).
 fn fill_mask(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -> Option<Result<Value, ImportError>> {
     let Value::Const(cond) = c else { return None };
     let (fill, scores, fill_when) = match (x, y) {
@@ -98,7 +99,11 @@ fn fill_mask(b: &mut Builder, ctx: &OpCtx, c: &Value, x: &Value, y: &Value) -> O
         return None;
     }
     let data = (0..ic.len()).map(|e| if filled(e) { fill.data[i_fill[e]] } else { 0.0 }).collect();
-    Some(binary(b, ctx, BinaryKind::Add, scores, &Value::Const(ConstTensor { shape, data })))
+    let Value::Node(id) = scores else { unreachable!("matched as a node") };
+    let from = broadcast_source_indices(&b.shape(scores), &shape);
+    let sources = (0..ic.len()).map(|e| (!filled(e)).then_some(from[e] as u32)).collect();
+    let open = b.push(&format!("{}/open", ctx.name), Op::Select { sources }, vec![*id], shape.clone());
+    Some(binary(b, ctx, BinaryKind::Add, &Value::Node(open), &Value::Const(ConstTensor { shape, data })))
 }
 
 /// Whether a node's values are 0 or 1 by construction.
@@ -197,6 +202,8 @@ pub fn arg_index(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize, how: ArgOpt
         vec![before],
         with_one,
     );
+    // the extremum is one of the entries, so some e_j is 1 and fewer than K prefix sums are 0
+    b.ranges.insert(index, (0.0, (k - 1) as f64));
     Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![index], out_shape)))
 }
 

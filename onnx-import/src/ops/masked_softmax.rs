@@ -3,9 +3,13 @@
 //!
 //! Lowered as it is written, the mask's −1e4 would set the calibrated scale of `s + M` and round
 //! the scores to nothing. But `M` is a constant, so which positions it masks is known when
-//! compiling: an entry more than `MASK_GAP` below its row's largest is masked, its exp is 0 in any
-//! float runtime (`e^−50` ≈ 2·10⁻²² of the row's largest term). So the softmax is taken over the
-//! unmasked positions only, with the exact ONNX result there, and the masked outputs are the
+//! compiling: an entry at least `MASK_GAP` below its row's largest is masked. Its exp is 0 in any
+//! float runtime only if the scores cannot close the gap: with `|s| ≤ B` for every accepted
+//! input, a masked logit is at least `gap − 2B` below the row's max, so the importer records a
+//! guard `B ≤ (gap − 50)/2` that the quantizer checks against the scores' static bound (their
+//! range-checked magnitude at their scale), refusing the model otherwise; then every masked term
+//! is below `e^−50` ≈ 2·10⁻²² of the row's largest. So the softmax is taken over the unmasked
+//! positions only, with the ONNX result there to that margin, and the masked outputs are the
 //! constant 0:
 //!
 //! - the row max reads each masked position as a repeat of an unmasked one of its row (as
@@ -15,8 +19,8 @@
 //!   exp's scale), then replaced by a pinned 0 at masked positions before the sum (a `Select`
 //!   with no source), so it adds nothing, and the product with `1/sum` is 0 there.
 //!
-//! The unmasked entries of `M` (usually 0; relative position biases otherwise) are added as they
-//! are, less their row's largest, which softmax does not see. Nothing here is assumed of the
+//! The unmasked entries of `M` (usually 0; relative position biases, which stay far below the
+//! gap, otherwise) are added as they are, less their row's largest, which softmax does not see. Nothing here is assumed of the
 //! witness: the masked positions are constants of the circuit, the rest are the usual layers.
 
 use super::elementwise::binary;
@@ -26,11 +30,14 @@ use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
 use crate::proto::ConstTensor;
 use crate::ImportError;
-use zkinfer_circuits::ir::{broadcast_source_indices, BinaryKind, Nonlinearity};
+use zkinfer_circuits::ir::{broadcast_source_indices, BinaryKind, GuardKind, Nonlinearity};
 use zkinfer_circuits::Op;
 
-/// A mask entry this far below its row's largest entry is a masked position.
-pub const MASK_GAP: f64 = 50.0;
+/// A mask entry at least this far below its row's largest entry is a masked position (−1e4,
+/// −1e9 and −∞ masks are; a learned bias tens below its row's largest is a bias).
+pub const MASK_GAP: f64 = 1e3;
+/// How far below the row's max a masked logit must stay: `e^−50` ≈ 2·10⁻²².
+const MASKED_MARGIN: f64 = 50.0;
 
 /// The softmax of `x` over `axis` when `x` is a score plus a constant mask with masked
 /// positions; None when it is not (the plain lowering applies).
@@ -38,6 +45,9 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Opt
     let Some((scores, mask)) = additive_mask(b, x) else { return Ok(None) };
     let shape = b.shape(x);
     let (k, inner) = (shape[axis], shape[axis + 1..].iter().product::<usize>());
+    if k == 0 || inner == 0 {
+        return Ok(None);
+    }
     let rows = mask.len() / k;
     // row r = (outer o, inner i); its element j sits at (o·k + j)·inner + i
     let at = |r: usize, j: usize| ((r / inner) * k + j) * inner + r % inner;
@@ -47,13 +57,16 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Opt
     for (r, &top) in row_max.iter().enumerate() {
         for j in 0..k {
             let m = mask[at(r, j)];
-            masked[at(r, j)] = m < top - MASK_GAP;
+            masked[at(r, j)] = m <= top - MASK_GAP;
             bias[at(r, j)] = if masked[at(r, j)] { 0.0 } else { m - top };
         }
     }
     if !masked.contains(&true) {
         return Ok(None);
     }
+    let gap =
+        (0..mask.len()).filter(|&e| masked[e]).map(|e| row_max[e_row(e, k, inner)] - mask[e]).fold(f64::MAX, f64::min);
+    guard_scores(b, &scores, gap);
     let biased = if bias.iter().all(|&v| v == 0.0) {
         scores
     } else {
@@ -103,6 +116,26 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Opt
     ));
     let probabilities = binary(b, ctx, BinaryKind::Mul, &exp, &inverse)?;
     Ok(Some(axis_back(b, ctx, &probabilities, &shape, axis)))
+}
+
+/// The row (outer, inner) of flat element `e` of a tensor whose softmax axis has `k` entries
+/// and `inner` elements after it.
+fn e_row(e: usize, k: usize, inner: usize) -> usize {
+    (e / (k * inner)) * inner + e % inner
+}
+
+/// Records that the scores must stay within `(gap − 50)/2`, so that no input lifts a masked
+/// logit to within `e^−50` of its row's max.
+fn guard_scores(b: &mut Builder, scores: &Value, gap: f64) {
+    let Value::Node(id) = scores else { return };
+    let limit = (gap - MASKED_MARGIN) / 2.0;
+    if limit.is_finite() {
+        let why = format!(
+            "that the masked softmax allows: its mask hides positions {gap} below their row's largest, and scores beyond \
+             ±{limit} could lift a hidden logit to the row's max (make the mask more negative, e.g. −1e9)"
+        );
+        b.guard(*id, GuardKind::MaxMagnitude(limit), why);
+    }
 }
 
 /// `x` read as `s + M`: the computed `s` and the constant `M` at `x`'s shape.

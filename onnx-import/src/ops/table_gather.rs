@@ -2,16 +2,21 @@
 //! looked up by the `ArgMax` of the probabilities (skl2onnx's classifiers), an embedding row by a
 //! token id.
 //!
-//! With `n` rows `T_0 … T_{n−1}` and `c_j = [j ≤ i]` for `j = 1 … n−1` (one comparison each),
-//! `T[i] = T_0 + Σ_j c_j · (T_j − T_{j−1})`: a `Linear` over the comparisons, with the row
-//! differences as weights and `T_0` as bias. For an integer `i ∈ [0, n)` exactly the steps
-//! `j ≤ i` are taken, so the sum telescopes to `T_i`. The comparisons are the compare gadget's,
-//! exact on the integer grid, and the sum is a `Linear`, so the lookup needs no constraint of its
-//! own. An index below 0 gives `T_0` and one above `n − 1` gives `T_{n−1}`; a fractional one
-//! (possible only for a model input) gives the row of its floor.
+//! The index `i` takes integer values in a range `[lo, hi]` known when compiling: `[0, K)` for an
+//! `ArgMax` over `K` entries, what the ops give for a count, `[−n, n)` for the model input (ONNX
+//! reads a negative index from the end, `T[i + n]`). With rows `R_i = T[i mod n]` over that range
+//! and `c_j = [j ≤ i]` for `j = lo + 1 … hi` (one comparison each),
+//! `T[i] = R_lo + Σ_j c_j · (R_j − R_{j−1})`: a `Linear` over the comparisons, with the row
+//! differences as weights and `R_lo` as bias. For an integer `i ∈ [lo, hi]` exactly the steps
+//! `j ≤ i` are taken, so the sum telescopes to `R_i`. The comparisons are the compare gadget's,
+//! exact on the integer grid as long as the index is quantized at a scale ≥ 0 (a guard the
+//! quantizer checks), and the sum is a `Linear`, so the lookup needs no constraint of its own.
+//! An index whose range leaves `[−n, n)` is refused; a model input outside it (which ONNX
+//! refuses) gives `R_lo` or `R_hi`, and a fractional one the row of its floor.
 //!
-//! Cost: `n − 1` comparisons per index and a `Linear` of `n − 1` terms per output element, which
-//! suits class lists and small vocabularies.
+//! Cost: `hi − lo` comparisons per index (`n − 1` for an `ArgMax` over the table, `2n − 1` for an
+//! input) and a `Linear` of as many terms per output element, which suits class lists and small
+//! vocabularies.
 
 use super::compare::{is_integral, less};
 use super::select::rewire;
@@ -19,6 +24,8 @@ use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
 use crate::proto::ConstTensor;
 use crate::ImportError;
+use std::collections::HashMap;
+use zkinfer_circuits::ir::{BinaryKind, GuardKind};
 use zkinfer_circuits::{Op, Tensor};
 
 /// `table` gathered along `axis` by the computed `index` (ONNX `Gather`'s output shape:
@@ -36,10 +43,14 @@ pub fn gather(
     if n == 0 {
         return Err(ctx.error("the table to gather from is empty"));
     }
+    let (lo, hi) = index_domain(b, ctx, index, n)?;
     let out_shape: Vec<usize> =
         table.shape[..axis].iter().chain(&index_shape).chain(&table.shape[axis + 1..]).copied().collect();
-    // row j: every element with coordinate j on the axis, in (before, after) order
-    let row = |j: usize| (0..pre * post).map(move |e| table.data[((e / post) * n + j) * post + e % post]);
+    // row R_i = T[i mod n]: every element with that coordinate on the axis, in (before, after) order
+    let row = |i: i64| {
+        let j = i.rem_euclid(n as i64) as usize;
+        (0..pre * post).map(move |e| table.data[((e / post) * n + j) * post + e % post])
+    };
     let per_index = index_shape.len();
     let source = |c: &[usize]| {
         let flat_index = flat(&c[axis..axis + per_index], &index_shape);
@@ -47,26 +58,105 @@ pub fn gather(
         let after = flat(&c[axis + per_index..], &table.shape[axis + 1..]);
         Some(vec![flat_index, before * post + after])
     };
-    if n == 1 {
-        let only: Vec<f64> = row(0).collect();
+    if lo == hi {
+        let only: Vec<f64> = row(lo).collect();
         let rows = ConstTensor { shape: vec![1, only.len()], data: only };
         return Ok(rewire(b, ctx.name, &Value::Const(rows), out_shape, |c| source(c).map(|s| vec![0, s[1]])));
     }
     let m: usize = index_shape.iter().product();
     let column = b.push(&format!("{}/index_column", ctx.name), Op::Reshape, vec![index], vec![m, 1]);
-    let thresholds = ConstTensor { shape: vec![n - 1], data: (1..n).map(|j| j as f64).collect() };
+    b.guard(
+        column,
+        GuardKind::ExactIntegers,
+        format!("the index of '{}' would be rounded to a neighbouring row", ctx.name),
+    );
+    let thresholds = ConstTensor { shape: vec![(hi - lo) as usize], data: (lo + 1..=hi).map(|j| j as f64).collect() };
     let steps = less(b, ctx, &Value::Const(thresholds), &Value::Node(column), false)?;
     let steps = b.node_of(&steps, ctx.name);
-    let weight: Vec<f32> = (1..n).flat_map(|j| row(j).zip(row(j - 1)).map(|(t, prev)| (t - prev) as f32)).collect();
-    let bias: Vec<f32> = row(0).map(|v| v as f32).collect();
+    let weight: Vec<f32> =
+        (lo + 1..=hi).flat_map(|j| row(j).zip(row(j - 1)).map(|(t, prev)| (t - prev) as f32)).collect();
+    let bias: Vec<f32> = row(lo).map(|v| v as f32).collect();
     let d = pre * post;
     let rows = b.push(
         &format!("{}/rows", ctx.name),
-        Op::Linear { weight: Tensor::new(vec![n - 1, d], weight), bias: Some(Tensor::new(vec![d], bias)) },
+        Op::Linear { weight: Tensor::new(vec![(hi - lo) as usize, d], weight), bias: Some(Tensor::new(vec![d], bias)) },
         vec![steps],
         vec![m, d],
     );
     Ok(rewire(b, ctx.name, &Value::Node(rows), out_shape, source))
+}
+
+/// The integer range `[lo, hi]` the index spans: what the ops guarantee when they bound it (which
+/// must lie in ONNX's `[−n, n)`), the whole of `[−n, n)` for the model input.
+fn index_domain(b: &Builder, ctx: &OpCtx, index: usize, n: usize) -> Result<(i64, i64), ImportError> {
+    let n = n as i64;
+    let Some((lo, hi)) = value_range(b, index, &mut HashMap::new()) else { return Ok((-n, n - 1)) };
+    let (lo, hi) = (lo.floor() as i64, hi.floor() as i64);
+    if lo < -n || hi >= n {
+        return Err(ctx.error(format!(
+            "the index can take values in [{lo}, {hi}], outside the table's {n} rows (ONNX reads [−{n}, {n}))"
+        )));
+    }
+    Ok((lo, hi))
+}
+
+/// The interval a node's values stay in for every input the circuit accepts: a lowering's known
+/// range, else what the ops give (None where they give none: the model input, a function table).
+pub fn value_range(b: &Builder, id: usize, memo: &mut HashMap<usize, Option<(f64, f64)>>) -> Option<(f64, f64)> {
+    if let Some(&r) = b.ranges.get(&id) {
+        return Some(r);
+    }
+    if let Some(&r) = memo.get(&id) {
+        return r;
+    }
+    let node = &b.nodes[id];
+    let mut arg = |i: usize| value_range(b, node.inputs[i], memo);
+    let range = match &node.op {
+        Op::Compare { .. } => Some((0.0, 1.0)),
+        Op::Const(t) if !t.data.is_empty() => {
+            Some(t.data.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v as f64), hi.max(v as f64))))
+        }
+        Op::Reshape | Op::Extremum { .. } => arg(0),
+        Op::Select { sources } => arg(0).map(|(lo, hi)| match sources.contains(&None) {
+            true => (lo.min(0.0), hi.max(0.0)),
+            false => (lo, hi),
+        }),
+        Op::Relu => arg(0).map(|(lo, hi)| (lo.max(0.0), hi.max(0.0))),
+        Op::Binary(kind) => arg(0).zip(arg(1)).map(|(p, q)| combine(*kind, p, q)),
+        Op::Linear { weight, bias } => arg(0).map(|x| linear_range(weight, bias.as_ref(), x)),
+        Op::Concat { .. } => (0..node.inputs.len())
+            .map(arg)
+            .collect::<Option<Vec<_>>>()
+            .map(|r| r.into_iter().fold((f64::MAX, f64::MIN), |(lo, hi), (l, h)| (lo.min(l), hi.max(h)))),
+        _ => None,
+    };
+    memo.insert(id, range);
+    range
+}
+
+/// The interval of `p ∘ q` for intervals `p` and `q`.
+fn combine(kind: BinaryKind, p: (f64, f64), q: (f64, f64)) -> (f64, f64) {
+    match kind {
+        BinaryKind::Add => (p.0 + q.0, p.1 + q.1),
+        BinaryKind::Sub => (p.0 - q.1, p.1 - q.0),
+        BinaryKind::Mul => {
+            let corners = [p.0 * q.0, p.0 * q.1, p.1 * q.0, p.1 * q.1];
+            corners.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &c| (lo.min(c), hi.max(c)))
+        }
+    }
+}
+
+/// The interval of every output of `x · W + b` with each input in `x`.
+fn linear_range(weight: &Tensor, bias: Option<&Tensor>, x: (f64, f64)) -> (f64, f64) {
+    let (k, n) = (weight.shape[0], weight.shape[1]);
+    (0..n).fold((f64::MAX, f64::MIN), |(lo, hi), j| {
+        let b = bias.map_or(0.0, |b| b.data[j] as f64);
+        let (l, h) = (0..k).fold((b, b), |(l, h), i| {
+            let w = weight.data[i * n + j] as f64;
+            (l + (w * x.0).min(w * x.1), h + (w * x.0).max(w * x.1))
+        });
+        (lo.min(l), hi.max(h))
+    })
 }
 
 /// Only an integer index telescopes to one row: one computed as an integer (an `ArgMax`, a

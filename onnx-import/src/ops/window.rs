@@ -86,6 +86,9 @@ fn common(ctx: &OpCtx, input: &[usize], kernel: &[usize], transposed: bool) -> R
     if strides.contains(&0) || dilations.contains(&0) || kernel.contains(&0) {
         return Err(ctx.error("kernel sizes, strides and dilations must be positive"));
     }
+    if input[2..].contains(&0) {
+        return Err(ctx.error(format!("the input {input:?} has an empty spatial axis")));
+    }
     if Attrs(ctx.node).int("ceil_mode", 0) != 0 {
         return Err(ImportError::unsupported(ctx.op(), ctx.name, "ceil_mode = 1"));
     }

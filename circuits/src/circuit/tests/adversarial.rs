@@ -59,7 +59,7 @@ fn only_copies(failures: &[VerifyFailure]) -> bool {
 }
 
 fn graph(nodes: Vec<Node>, outputs: Vec<usize>) -> Graph {
-    Graph { nodes, input: 0, outputs }
+    Graph { guards: Vec::new(), nodes, input: 0, outputs }
 }
 
 /// x[1,3] → Linear(3→1) → out: a raw-scale output, so the sum is the public instance.

@@ -25,6 +25,7 @@ fn batched_graph() -> Graph {
     let w1: Vec<f32> = (0..48).map(|i| ((i * 37 % 23) as f32 - 11.0) / 16.0).collect();
     let w2: Vec<f32> = (0..18).map(|i| ((i * 29 % 17) as f32 - 8.0) / 8.0).collect();
     Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![64, 8]),
             node(

@@ -34,6 +34,7 @@ fn test_graph() -> Graph {
     let w2 = Tensor::new(vec![3, 2], vec![1.5, -0.5, 0.25, 0.75, -1.0, 0.4]);
     let c = Tensor::new(vec![4], vec![0.5, -1.5, 2.0, 0.25]);
     Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 4]),
             node("fc1", Op::Linear { weight: w1, bias: Some(b1) }, vec![0], vec![1, 3]),

@@ -10,6 +10,7 @@ use super::*;
 fn linear_only() -> Setup {
     let w = Tensor::new(vec![5, 2], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6]);
     let graph = Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 5]),
             node(
@@ -163,6 +164,7 @@ fn narrow(layout: Layout) -> Setup {
     let w1 = Tensor::new(vec![4, 3], vec![0.5, -0.25, 1.0, -0.75, 0.3, 0.2, 0.1, 0.9, -0.4, 0.6, -0.1, 0.05]);
     let w2 = Tensor::new(vec![3, 2], vec![1.5, -0.5, 0.25, 0.75, -1.0, 0.4]);
     let graph = Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 4]),
             node(

@@ -30,6 +30,7 @@ fn assert_same_outputs(original: &Graph, scaling: &InputScaling, x: &[f64]) {
 /// `[x_income ≤ 50000, x_ratio < 0.5]` after a `Select` of those features: a tree's branches.
 fn branches() -> Graph {
     Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 3]),
             node("features", Op::Select { sources: vec![Some(0), Some(1)] }, vec![0], vec![2]),
@@ -61,6 +62,7 @@ fn spread_features_get_their_own_exponents_and_trees_keep_their_decisions() {
 fn scaler_then_linear_folds_into_the_constants_and_weights() {
     // (x − offset) · scale, then a linear score: skl2onnx's StandardScaler + LogisticRegression
     let graph = Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 3]),
             constant("offset", vec![3], vec![60_000.0, 0.5, 1.0]),
@@ -89,6 +91,7 @@ fn scaler_then_linear_folds_into_the_constants_and_weights() {
 fn a_linear_reading_the_input_scales_its_weight_rows() {
     let weight = Tensor::new(vec![3, 2], vec![1e-5, 2e-5, 3.0, -1.0, 0.25, 0.5]);
     let graph = Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 3]),
             node("y", Op::Linear { weight, bias: None }, vec![0], vec![1, 2]),
@@ -106,6 +109,7 @@ fn a_linear_reading_the_input_scales_its_weight_rows() {
 fn no_per_feature_scales_where_a_factor_cannot_be_absorbed_or_features_are_alike() {
     // a table reads the input: it needs true values
     let table = Graph {
+        guards: Vec::new(),
         nodes: vec![
             node("x", Op::Input, vec![], vec![1, 3]),
             node("t", Op::Unary(crate::ir::Nonlinearity::Tanh), vec![0], vec![1, 3]),
@@ -115,7 +119,8 @@ fn no_per_feature_scales_where_a_factor_cannot_be_absorbed_or_features_are_alike
     };
     assert!(plan(&table, &samples()).is_none());
     // the input itself is an output
-    let identity = Graph { nodes: vec![node("x", Op::Input, vec![], vec![1, 3])], input: 0, outputs: vec![0] };
+    let identity =
+        Graph { guards: Vec::new(), nodes: vec![node("x", Op::Input, vec![], vec![1, 3])], input: 0, outputs: vec![0] };
     assert!(plan(&identity, &samples()).is_none());
     // a threshold shared by two comparisons cannot be rewritten for one of them
     let mut shared = branches();
