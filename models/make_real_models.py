@@ -90,10 +90,20 @@ def node(op, ins, out, **attrs):
 def op_fixture(name, nodes, input_shape, outputs, inits, opset, samples=2):
     """A checked model with two random inputs, and onnxruntime's outputs on them (which also
     give the declared output shapes)."""
+    xs = [np.round(op_rng.uniform(-2, 2, size=input_shape), 4).astype(np.float32) for _ in range(samples)]
+    graph_fixture(name, nodes, ("input", TensorProto.FLOAT, input_shape), outputs, inits, opset, xs)
+
+
+def graph_fixture(name, nodes, graph_input, outputs, inits, opset, xs):
+    """Writes the model of `nodes` reading `graph_input` (name, element type, shape), checked,
+    with each of `xs` as an input file and onnxruntime's outputs on them beside it (they also
+    give the declared output shapes)."""
+    input_name, input_type, input_shape = graph_input
+
     def model(output_shapes):
         graph = helper.make_graph(
             nodes, name,
-            [helper.make_tensor_value_info("input", TensorProto.FLOAT, input_shape)],
+            [helper.make_tensor_value_info(input_name, input_type, input_shape)],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, s) for o, s in zip(outputs, output_shapes)],
             inits,
         )
@@ -101,9 +111,8 @@ def op_fixture(name, nodes, input_shape, outputs, inits, opset, samples=2):
         m.ir_version = 8
         return m
 
-    xs = [np.round(op_rng.uniform(-2, 2, size=input_shape), 4).astype(np.float32) for _ in range(samples)]
     draft = ort.InferenceSession(model([None] * len(outputs)).SerializeToString(), providers=["CPUExecutionProvider"])
-    shapes = [list(o.shape) for o in draft.run(None, {"input": xs[0]})]
+    shapes = [list(o.shape) for o in draft.run(None, {input_name: xs[0]})]
     final = model(shapes)
     onnx.checker.check_model(final, full_check=True)
     path = os.path.join(FIXTURES, name + ".onnx")
@@ -115,7 +124,7 @@ def op_fixture(name, nodes, input_shape, outputs, inits, opset, samples=2):
         with open(os.path.join(FIXTURES, f"{name}{suffix}.json"), "w") as f:
             json.dump({"input_data": [[float(v) for v in x.ravel()]]}, f)
             f.write("\n")
-        outs = sess.run(None, {"input": x})
+        outs = sess.run(None, {input_name: x})
         cases.append({"input": [float(v) for v in x.ravel()], "outputs": [[float(v) for v in o.ravel()] for o in outs]})
     with open(os.path.join(FIXTURES, name + ".reference.json"), "w") as f:
         json.dump({"producer": f"onnxruntime {ort.__version__}", "cases": cases}, f, indent=1)

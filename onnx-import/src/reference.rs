@@ -39,10 +39,11 @@ impl std::fmt::Display for Unavailable {
 /// Recorded onnxruntime outputs for exactly this input, else tract's outputs, else why neither.
 pub fn float_reference(path: &Path, shape: &[usize], input: &[f32]) -> Result<Reference, Unavailable> {
     let tract = run_tract(path, shape, input);
+    let file = recorded_path(path);
     // onnxruntime's outputs, where they are recorded for this input, win: tract can be wrong
     // (its Celu with alpha = 1.5 is 0.36 off onnxruntime's on an op fixture), onnxruntime is the
     // runtime the model was exported for
-    let recorded = match recorded_reference(path, input) {
+    let recorded = match recorded_reference(&file, input) {
         Ok(Some(found)) => return Ok(Reference { tract_failure: tract.err().map(|e| short_reason(&e)), ..found }),
         Ok(None) => None,
         Err(e) => Some(e.to_string()),
@@ -51,7 +52,6 @@ pub fn float_reference(path: &Path, shape: &[usize], input: &[f32]) -> Result<Re
         Ok(outputs) => return Ok(Reference { outputs, source: "tract".into(), tract_failure: None }),
         Err(e) => short_reason(&e),
     };
-    let file = recorded_path(path);
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let recorded = recorded.or_else(|| file.exists().then(|| format!("no outputs recorded for that input in {name}")));
     Err(Unavailable { tract_failure, recorded })
@@ -134,10 +134,10 @@ pub fn recorded_path(path: &Path) -> PathBuf {
     path.with_extension("reference.json")
 }
 
-/// The recorded outputs for this exact input (compared as f32), if the file has them.
-pub fn recorded_reference(path: &Path, input: &[f32]) -> Result<Option<Reference>, ImportError> {
-    let file = recorded_path(path);
-    let Ok(text) = std::fs::read_to_string(&file) else { return Ok(None) };
+/// The outputs recorded in `file` for this exact input (compared as f32), if it has them; none
+/// when there is no such file.
+pub fn recorded_reference(file: &Path, input: &[f32]) -> Result<Option<Reference>, ImportError> {
+    let Ok(text) = std::fs::read_to_string(file) else { return Ok(None) };
     let recorded: RecordedFile = serde_json::from_str(&text)
         .map_err(|e| ImportError::Reference(format!("cannot read the recorded outputs {}: {e}", file.display())))?;
     let source = format!("{} (recorded)", recorded.producer);

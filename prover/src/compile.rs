@@ -5,7 +5,7 @@ use crate::error::{Result, ZkError};
 use crate::files;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use zkinfer_circuits::circuit::visibility::ModelVisibility;
 use zkinfer_circuits::quantize::{quantize, QOp};
 use zkinfer_circuits::{
@@ -115,6 +115,29 @@ pub fn float_reference(onnx: Option<&Path>, graph: &Graph, input: &[f64]) -> Flo
     FloatReference { outputs, source: "the imported graph in f64".into(), reasons }
 }
 
+/// The outputs recorded for `input` in the user's `--reference` file: refused when the file
+/// cannot be read, lacks this input, or records other outputs than the model has.
+fn user_reference(file: &Path, graph: &Graph, input: &[f64]) -> Result<FloatReference> {
+    let x32: Vec<f32> = input.iter().map(|&v| v as f32).collect();
+    let bad = |reason: String| ZkError::bad_file(file, "reference file", reason);
+    let found = zkinfer_onnx::recorded_reference(file, &x32).map_err(|e| bad(e.to_string()))?;
+    let found = match found {
+        Some(found) => found,
+        None => return Err(bad("it records no outputs for this input (inputs are compared as f32)".into())),
+    };
+    let lens: Vec<usize> = graph.outputs.iter().map(|&o| graph.nodes[o].len()).collect();
+    let recorded: Vec<usize> = found.outputs.iter().map(Vec::len).collect();
+    if recorded != lens {
+        return Err(bad(format!("it records outputs of {recorded:?} values for this input, the model has {lens:?}")));
+    }
+    let outputs = found.outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect();
+    Ok(FloatReference {
+        outputs,
+        source: found.source,
+        reasons: vec![format!("given by --reference {}", file.display())],
+    })
+}
+
 /// The float references of several samples in one line: each source with how many samples it
 /// served when there are several, then every distinct reason once.
 fn summarize(references: &[FloatReference]) -> String {
@@ -159,6 +182,10 @@ pub struct CompileOptions {
     pub visibility: ModelVisibility,
     /// What the layout minimises: proving work (default) or the on-chain verifier.
     pub objective: Objective,
+    /// Outputs recorded by onnxruntime (`{"producer", "cases": [{"input", "outputs"}]}`) to
+    /// measure the accuracy against, instead of tract's run or `<model>.reference.json`: tract
+    /// can be wrong. Every calibration input must be among its cases.
+    pub reference: Option<PathBuf>,
 }
 
 /// Bit counts tried above the requested one when the choice is left to `compile`.
@@ -259,10 +286,17 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         e => e,
     };
     check_samples(&graph, &samples).map_err(from_its_file)?;
+    if let Some(file) = &opts.reference {
+        files::read_bytes(file)?;
+    }
     let graph_outputs = zkinfer_onnx::graph_outputs(onnx)?;
     let (model, params) = quantize_and_lay_out(&graph, &samples, opts)?;
     let names: Vec<String> = graph_outputs.iter().map(|o| o.name.clone()).collect();
-    let accuracy = measure_accuracy(onnx, &graph, &model, &samples, &names).map_err(from_its_file)?;
+    let reference = |sample: &[f64]| match &opts.reference {
+        Some(file) => user_reference(file, &graph, sample),
+        None => Ok(float_reference(Some(onnx), &graph, sample)),
+    };
+    let accuracy = measure_accuracy(&reference, &model, &samples, &names).map_err(from_its_file)?;
     let bytes = files::read_bytes(onnx)?;
     Ok(CompiledModel {
         format: COMPILED_FORMAT.into(),
@@ -386,8 +420,7 @@ fn model_name(onnx: &Path) -> String {
 /// The quantized model's error on every sample against the float reference; `names` are the
 /// outputs' (the nodes' when empty).
 fn measure_accuracy(
-    onnx: &Path,
-    graph: &Graph,
+    reference: &dyn Fn(&[f64]) -> Result<FloatReference>,
     model: &QuantizedModel,
     samples: &[Vec<f64>],
     names: &[String],
@@ -412,7 +445,7 @@ fn measure_accuracy(
             *p = values.iter().fold(*p, |m, v| m.max(v.abs()));
         }
         let quantized = model.dequantized_outputs(&witness);
-        let reference = float_reference(Some(onnx), graph, sample);
+        let reference = reference(sample).map_err(|e| ZkError::Sample { index, reason: e.to_string() })?;
         for ((acc, q), f) in outputs.iter_mut().zip(&quantized).zip(&reference.outputs) {
             for (a, b) in q.iter().zip(f) {
                 acc.max_abs_error = acc.max_abs_error.max((a - b).abs());

@@ -195,3 +195,38 @@ fn files_from_before_output_names_and_types_still_work() {
     let verified = succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json")), "--json"]));
     assert_eq!(verified["verified"], true);
 }
+
+/// `--reference FILE`: onnxruntime's outputs kept anywhere measure the accuracy; a file without
+/// the calibration input, or with other outputs, is refused with what is wrong, and nothing is
+/// written.
+#[test]
+fn compile_measures_against_the_reference_file_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    // the model alone in a folder: no recorded outputs beside it, and tract cannot run Scaler
+    let model = dir.path().join("credit.onnx");
+    std::fs::copy(onnx("credit_logistic"), &model).unwrap();
+    let recorded = models_dir().join("credit_logistic/model.reference.json");
+    let input = input_path("credit_logistic", "input.json");
+    let out = dir.path().join("m.zkc");
+    let args = ["compile", s(&model), "--input", s(&input), "-o", s(&out), "--json"];
+    let given = succeeds(&zkinfer(&[&args[..], &["--reference", s(&recorded)]].concat()));
+    let reference = given["accuracy"]["reference"].as_str().unwrap();
+    assert!(reference.starts_with("onnxruntime 1.32.0 (recorded)"), "{reference}");
+    assert!(reference.contains("given by --reference"), "{reference}");
+    // without it, the same compile falls back to the imported graph
+    std::fs::remove_file(&out).unwrap();
+    let fallback = succeeds(&zkinfer(&args));
+    assert!(fallback["accuracy"]["reference"].as_str().unwrap().starts_with("the imported graph in f64"));
+    std::fs::remove_file(&out).unwrap();
+    // a file without this input, one recording another model's outputs, and a missing file
+    let other = write_file(dir.path(), "other.json", &format!(r#"{{"input_data": [{UNRECORDED}]}}"#));
+    let other_args = ["compile", s(&model), "--input", s(&other), "-o", s(&out), "--reference", s(&recorded)];
+    fails_with(&zkinfer(&other_args), "records no outputs for this input");
+    let x: Vec<f64> = sample("credit_logistic", "input.json");
+    let wrong = format!(r#"{{"producer": "onnxruntime", "cases": [{{"input": {x:?}, "outputs": [[1.0]]}}]}}"#);
+    let wrong = write_file(dir.path(), "wrong.json", &wrong);
+    fails_with(&zkinfer(&[&args[..6], &["--reference", s(&wrong)]].concat()), "records outputs of [1] values");
+    let missing = dir.path().join("missing.json");
+    fails_with(&zkinfer(&[&args[..6], &["--reference", s(&missing)]].concat()), "cannot read");
+    assert!(!out.exists(), "a refused compile writes nothing");
+}

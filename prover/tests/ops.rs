@@ -17,13 +17,19 @@ use zkinfer::input::read_input;
 /// output the largest |proved - reference| and the largest |reference| value. The reference is
 /// tract's run, or onnxruntime's recorded outputs where tract cannot run the model.
 fn errors_against_reference(model: &str, inputs: &[&str]) -> Vec<(String, f64, f64)> {
+    errors_on_the_first(model, inputs, inputs.len())
+}
+
+/// As [`errors_against_reference`], proving only the first `proved` inputs (the big fixtures,
+/// whose proofs take most of a test's time).
+fn errors_on_the_first(model: &str, inputs: &[&str], proved: usize) -> Vec<(String, f64, f64)> {
     let dir = models_dir().join("fixtures");
     let xs: Vec<Vec<f64>> = inputs.iter().map(|i| read_input(&dir.join(i)).unwrap()).collect();
     let compiled = zkinfer::compile(&dir.join(model), &xs, &Default::default()).unwrap();
     let srs = zkinfer::srs::generate_insecure(compiled.params.k, 5).unwrap();
     let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
     let mut errors: Vec<(String, f64, f64)> = Vec::new();
-    for x in &xs {
+    for x in &xs[..proved] {
         let bundle = zkinfer::prove(&compiled, &pk, x).unwrap();
         zkinfer::verify(&vk, &bundle).unwrap();
         for reference in references(&dir.join(model), compiled.graph.input_shape(), x) {
@@ -55,7 +61,11 @@ fn assert_within(model: &str, input: &str, tolerance: f64) {
 }
 
 fn assert_all_within(model: &str, inputs: &[&str], tolerance: f64) {
-    for (name, err, range) in errors_against_reference(model, inputs) {
+    assert_bounded(model, errors_against_reference(model, inputs), tolerance);
+}
+
+fn assert_bounded(model: &str, errors: Vec<(String, f64, f64)>, tolerance: f64) {
+    for (name, err, range) in errors {
         assert!(err <= tolerance * range.max(1.0), "{model}/{name}: max error {err} for outputs up to {range}");
     }
 }
@@ -258,4 +268,30 @@ fn causal_attention_with_additive_and_filled_masks_matches_onnxruntime() {
     // Softmax(scores + mask of −1e4) and Softmax(Where(mask, −1e9, scores)): the masked positions
     // are left out of the max and the sum, so the mask does not set the scores' scale
     on_both_inputs("ops_masked_attention", 0.01);
+}
+
+/// Calibrated on both inputs beside the fixture, proved on the first.
+fn proved_on_the_first(model: &str, tolerance: f64) {
+    let inputs = [format!("{model}.json"), format!("{model}_2.json")];
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    assert_bounded(model, errors_on_the_first(&format!("{model}.onnx"), &inputs, 1), tolerance);
+}
+
+#[test]
+fn a_two_layer_causal_decoder_as_torch_exports_it_matches_onnxruntime() {
+    // seq 16, d 32, 2 heads: LayerNorm as ReduceMean/Sub/Pow/Sqrt/Div, heads split by Reshape and
+    // Transpose, scores / √d_head + a causal mask of −1e4, Softmax, Erf-GELU written out
+    proved_on_the_first("decoder_2layer", 0.01);
+}
+
+#[test]
+fn a_gpt2_block_with_tanh_gelu_matches_onnxruntime() {
+    // GPT-2's gelu_new written out: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·Pow(x, 3))))
+    proved_on_the_first("gpt2_block", 0.01);
+}
+
+#[test]
+fn token_ids_read_through_an_embedding_gather_match_onnxruntime() {
+    // INT64 token ids as the model input: Gather(wte, ids) + positions, then a decoder block
+    proved_on_the_first("decoder_token_ids", 0.01);
 }

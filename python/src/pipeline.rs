@@ -45,6 +45,7 @@ pub fn compile(
         exact_bits: bits.is_some(),
         visibility,
         objective,
+        reference: None,
     };
     run(py, || {
         check_outputs(&[("output", &output)], &[("the ONNX model", &model)])?;

@@ -31,6 +31,11 @@ pub struct Args {
     /// commitments: cheaper on-chain verification and a smaller Solidity verifier).
     #[arg(long, default_value = "prover")]
     optimize: Objective,
+    /// onnxruntime's outputs on the calibration inputs, `{"producer": ..., "cases": [{"input":
+    /// [...], "outputs": [[...]]}]}`: the accuracy is measured against them instead of tract's
+    /// run (which can be wrong). Default: `<model>.reference.json` beside the model, if present.
+    #[arg(long, value_name = "FILE")]
+    reference: Option<PathBuf>,
 }
 
 /// What the verifier sees of each tensor kind (also taken by `bench`).
@@ -58,6 +63,7 @@ impl VisibilityArgs {
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let inputs: Vec<(&str, &Path)> = std::iter::once(("the ONNX model", a.model.as_path()))
         .chain(a.inputs.iter().map(|p| ("--input", p.as_path())))
+        .chain(a.reference.iter().map(|p| ("--reference", p.as_path())))
         .collect();
     check_outputs(&[("-o/--output", &a.output)], &inputs)?;
     let visibility = a.visibility.get();
@@ -68,6 +74,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         exact_bits: a.bits.is_some(),
         visibility,
         objective: a.optimize,
+        reference: a.reference.clone(),
     };
     let (compiled, time) = step("compiling and calibrating", json, || zkinfer::compile(&a.model, &samples, &opts));
     let compiled = compiled.map_err(|e| name_the_sample(e, &a.inputs))?;
