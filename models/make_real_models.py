@@ -213,6 +213,30 @@ def torch_op_fixtures():
         [const("mask_shape", [4, 4], np.int64), const("half", 0.5), const("diagonal", 1, np.int64),
          const("start", 0.0), const("limit", 1.0), const("delta", 0.25)], 17)
 
+    # Resize as torch exports nn.Upsample: nearest (asymmetric, floor), bilinear
+    # (pytorch_half_pixel), align_corners=True by sizes, and a nearest downscale (half_pixel,
+    # round_prefer_floor); Upsample at opset 9
+    op_fixture("ops_resize", [
+        helper.make_node("Resize", ["input", "", "up2"], ["up_nearest"], name="up_nearest", mode="nearest",
+                         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+        helper.make_node("Resize", ["input", "", "up2"], ["up_bilinear"], name="up_bilinear", mode="linear",
+                         coordinate_transformation_mode="pytorch_half_pixel"),
+        helper.make_node("Resize", ["input", "", "", "sizes"], ["up_align_corners"], name="up_align_corners",
+                         mode="linear", coordinate_transformation_mode="align_corners"),
+        helper.make_node("Resize", ["input", "", "down2"], ["down_nearest"], name="down_nearest", mode="nearest"),
+    ], [1, 2, 4, 4], ["up_nearest", "up_bilinear", "up_align_corners", "down_nearest"],
+        [const("up2", [1, 1, 2, 2]), const("down2", [1, 1, 0.5, 0.5]), const("sizes", [1, 2, 7, 5], np.int64)], 13)
+    op_fixture("ops_upsample_opset9", [
+        node("Upsample", ["input", "scales"], "upsampled", mode="nearest"),
+    ], [1, 2, 3, 3], ["upsampled"], [const("scales", [1, 1, 2, 3])], 9)
+    # InstanceNormalization over 2-D and (after a Reshape) 1-D spatial axes, per-channel scale and B
+    op_fixture("ops_instance_norm", [
+        node("InstanceNormalization", ["input", "in_scale", "in_bias"], "normalized_2d", epsilon=1e-5),
+        node("Reshape", ["input", "flat_shape"], "flat"),
+        node("InstanceNormalization", ["flat", "in_scale", "in_bias"], "normalized_1d", epsilon=1e-3),
+    ], [1, 3, 4, 4], ["normalized_2d", "normalized_1d"],
+        [weight("in_scale", 3), weight("in_bias", 3), const("flat_shape", [1, 3, 16], np.int64)], 13)
+
 
 if __name__ == "__main__":
     X, y = borrowers(4000)

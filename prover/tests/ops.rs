@@ -270,6 +270,19 @@ fn causal_attention_with_additive_and_filled_masks_matches_onnxruntime() {
     on_both_inputs("ops_masked_attention", 0.01);
 }
 
+#[test]
+fn resize_and_upsample_nearest_and_linear_match_onnxruntime() {
+    // nn.Upsample as torch exports it (nearest asymmetric floor, bilinear pytorch_half_pixel,
+    // align_corners by sizes), a nearest downscale, and Upsample at opset 9 (tract cannot run it)
+    on_both_inputs("ops_resize", 0.01);
+    on_both_inputs("ops_upsample_opset9", 0.01);
+}
+
+#[test]
+fn instance_normalization_over_2d_and_1d_spatial_axes_matches_onnxruntime() {
+    on_both_inputs("ops_instance_norm", 0.01);
+}
+
 /// Calibrated on both inputs beside the fixture, proved on the first.
 fn proved_on_the_first(model: &str, tolerance: f64) {
     let inputs = [format!("{model}.json"), format!("{model}_2.json")];

@@ -59,6 +59,19 @@ pub fn batch_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let eps = crate::proto::Attrs(ctx.node).float("epsilon", 1e-5) as f64;
     let a: Vec<f64> = scale.data.iter().zip(&var.data).map(|(s, v)| s / (v + eps).sqrt()).collect();
     let c: Vec<f64> = bias.data.iter().zip(&mean.data).zip(&a).map(|((bi, m), ai)| bi - m * ai).collect();
+    per_channel_affine(b, ctx, x, rank, a, c)
+}
+
+/// `a[c] · x + c[c]` along axis 1 of a rank-`rank` tensor (BatchNormalization folded, or
+/// InstanceNormalization's scale and B).
+pub fn per_channel_affine(
+    b: &mut Builder,
+    ctx: &OpCtx,
+    x: &Value,
+    rank: usize,
+    a: Vec<f64>,
+    c: Vec<f64>,
+) -> Result<Value, ImportError> {
     // shape [C, 1, ...] so the constants broadcast along axis 1
     let shape: Vec<usize> = std::iter::once(a.len()).chain(std::iter::repeat_n(1, rank.saturating_sub(2))).collect();
     let scaled = binary(b, ctx, BinaryKind::Mul, x, &Value::Const(ConstTensor { shape: shape.clone(), data: a }))?;

@@ -10,6 +10,7 @@ mod masked_softmax;
 mod ml;
 mod reduce;
 mod relu;
+mod resize;
 mod select;
 mod shape;
 mod table_gather;
@@ -108,6 +109,8 @@ pub fn lower(
         "Max" | "Min" => reduce::elementwise(b, &ctx)?,
         "MaxPool" => reduce::max_pool(b, &ctx)?,
         "LayerNormalization" => reduce::layer_norm(b, &ctx)?,
+        "InstanceNormalization" => reduce::instance_norm(b, &ctx)?,
+        "Resize" | "Upsample" => resize::lower(b, &ctx)?,
         "Softmax" | "LogSoftmax" => reduce::softmax(b, &ctx)?,
         "Slice" => select::slice(b, &ctx)?,
         "Gather" => select::gather(b, &ctx)?,

@@ -165,24 +165,12 @@ pub fn max_pool(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
 /// built from ReduceMean, Sub, Mul and a table lookup for `1/sqrt(v + ε)`.
 pub fn layer_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     use super::elementwise::binary;
-    use zkinfer_circuits::ir::{BinaryKind, Nonlinearity};
+    use zkinfer_circuits::ir::BinaryKind;
     let x = ctx.arg(0)?.clone();
     let rank = b.shape(&x).len();
     let first = axis(ctx, Attrs(ctx.node).int("axis", -1), rank)?;
     let axes: Vec<usize> = (first..rank).collect();
-    let eps = Attrs(ctx.node).float("epsilon", 1e-5);
-    let mean = reduce_axes(b, ctx, &x, &axes, true, Reduction::Mean)?;
-    let centered = binary(b, ctx, BinaryKind::Sub, &x, &mean)?;
-    let squared = binary(b, ctx, BinaryKind::Mul, &centered, &centered)?;
-    let var = reduce_axes(b, ctx, &squared, &axes, true, Reduction::Mean)?;
-    let Value::Node(var_id) = var else { unreachable!("reductions of computed tensors are nodes") };
-    let inv = Value::Node(b.push(
-        &format!("{}/rsqrt", ctx.name),
-        Op::Unary(Nonlinearity::Rsqrt { eps }),
-        vec![var_id],
-        b.nodes[var_id].shape.clone(),
-    ));
-    let mut y = binary(b, ctx, BinaryKind::Mul, &centered, &inv)?;
+    let mut y = normalized(b, ctx, &x, &axes)?;
     if let Some(scale) = ctx.opt_const(1)? {
         y = binary(b, ctx, BinaryKind::Mul, &y, &Value::Const(scale.clone()))?;
     }
@@ -190,6 +178,50 @@ pub fn layer_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         y = binary(b, ctx, BinaryKind::Add, &y, &Value::Const(bias.clone()))?;
     }
     Ok(y)
+}
+
+/// `InstanceNormalization` of `[N, C, D1, …]`: each `(n, c)` normalized over its spatial axes,
+/// then `scale[c]` and `B[c]` as a per-channel affine map (the shape BatchNormalization folds to).
+pub fn instance_norm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let x = ctx.arg(0)?.clone();
+    let rank = b.shape(&x).len();
+    if rank < 3 {
+        return Err(ctx.error(format!("the input has rank {rank}; InstanceNormalization needs [N, C, D1, ...]")));
+    }
+    let channels = b.shape(&x)[1];
+    let param =
+        |i: usize| ctx.opt_const(i)?.cloned().ok_or_else(|| ctx.error(format!("input #{i} (a constant) is missing")));
+    let (scale, bias) = (param(1)?, param(2)?);
+    if scale.data.len() != channels || bias.data.len() != channels {
+        return Err(ctx.error(format!(
+            "scale and B have {} and {} values for {channels} channels",
+            scale.data.len(),
+            bias.data.len()
+        )));
+    }
+    let axes: Vec<usize> = (2..rank).collect();
+    let y = normalized(b, ctx, &x, &axes)?;
+    super::elementwise::per_channel_affine(b, ctx, &y, rank, scale.data, bias.data)
+}
+
+/// `(x − mean) · rsqrt(var + ε)` over `axes` (ε the node's `epsilon`, default 1e-5): the part
+/// LayerNormalization and InstanceNormalization share.
+fn normalized(b: &mut Builder, ctx: &OpCtx, x: &Value, axes: &[usize]) -> Result<Value, ImportError> {
+    use super::elementwise::binary;
+    use zkinfer_circuits::ir::{BinaryKind, Nonlinearity};
+    let eps = Attrs(ctx.node).float("epsilon", 1e-5);
+    let mean = reduce_axes(b, ctx, x, axes, true, Reduction::Mean)?;
+    let centered = binary(b, ctx, BinaryKind::Sub, x, &mean)?;
+    let squared = binary(b, ctx, BinaryKind::Mul, &centered, &centered)?;
+    let var = reduce_axes(b, ctx, &squared, axes, true, Reduction::Mean)?;
+    let Value::Node(var_id) = var else { unreachable!("reductions of computed tensors are nodes") };
+    let inv = Value::Node(b.push(
+        &format!("{}/rsqrt", ctx.name),
+        Op::Unary(Nonlinearity::Rsqrt { eps }),
+        vec![var_id],
+        b.nodes[var_id].shape.clone(),
+    ));
+    binary(b, ctx, BinaryKind::Mul, &centered, &inv)
 }
 
 /// `Softmax` and `LogSoftmax`, max-subtracted: `e = exp(x − max)`, `S = Σ e`, then `e · (1/S)`
