@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use zkinfer_circuits::circuit::visibility::ModelVisibility;
-use zkinfer_circuits::quantize::{quantize, QOp};
-use zkinfer_circuits::{
-    circuit::cost::{choose_params, estimated_cost, Objective},
-    CircuitParams, Graph, QuantizeOptions, QuantizedModel,
-};
+use zkinfer_circuits::quantize::QOp;
+use zkinfer_circuits::{circuit::cost::Objective, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
 use zkinfer_onnx::GraphOutput;
+
+mod bits;
+pub use bits::CalibrationTarget;
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
 /// Version 4: per-element input scales (`input_exponents`), which a version-3 reader would drop
@@ -182,14 +182,14 @@ pub struct CompileOptions {
     pub visibility: ModelVisibility,
     /// What the layout minimises: proving work (default) or the on-chain verifier.
     pub objective: Objective,
+    /// How `compile` chooses the bits when `exact_bits` is off: the default trade, the most
+    /// bits that compile, or the cheapest circuit that stays accurate.
+    pub target: CalibrationTarget,
     /// Outputs recorded by onnxruntime (`{"producer", "cases": [{"input", "outputs"}]}`) to
     /// measure the accuracy against, instead of tract's run or `<model>.reference.json`: tract
     /// can be wrong. Every calibration input must be among its cases.
     pub reference: Option<PathBuf>,
 }
-
-/// Bit counts tried above the requested one when the choice is left to `compile`.
-const MORE_BITS: [u32; 2] = [16, 14];
 
 impl CompiledModel {
     /// Identifies the circuit (format version, quantized model and layout): keys and proofs
@@ -290,7 +290,7 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         files::read_bytes(file)?;
     }
     let graph_outputs = zkinfer_onnx::graph_outputs(onnx)?;
-    let (model, params) = quantize_and_lay_out(&graph, &samples, opts)?;
+    let (model, params) = bits::quantize_and_lay_out(&graph, &samples, opts)?;
     let names: Vec<String> = graph_outputs.iter().map(|o| o.name.clone()).collect();
     let reference = |sample: &[f64]| match &opts.reference {
         Some(file) => user_reference(file, &graph, sample),
@@ -361,51 +361,6 @@ fn check_samples(graph: &Graph, samples: &[Vec<f64>]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The quantized model and its layout at the requested bits, or at more bits when that raises
-/// the estimated cost by at most 10% and every calibration sample evaluates.
-fn quantize_and_lay_out(
-    graph: &Graph,
-    samples: &[Vec<f64>],
-    opts: &CompileOptions,
-) -> Result<(QuantizedModel, CircuitParams)> {
-    let model = quantize(graph, samples, &opts.quantize).map_err(ZkError::Compile)?;
-    let params = choose_params(&model, opts.width, opts.visibility, opts.objective).map_err(ZkError::Compile)?;
-    if opts.exact_bits {
-        return Ok((model, params));
-    }
-    for bits in MORE_BITS.into_iter().filter(|&b| b > opts.quantize.bits) {
-        let Ok(wider) = quantize(graph, samples, &QuantizeOptions { bits, ..opts.quantize.clone() }) else { continue };
-        let evaluates =
-            samples.iter().all(|s| wider.quantize_input(s).ok().is_some_and(|x| wider.evaluate(&x).is_ok()));
-        match choose_params(&wider, opts.width, opts.visibility, opts.objective) {
-            Ok(p)
-                if evaluates
-                    && within_tolerance(
-                        estimated_cost(&wider, p, opts.objective),
-                        estimated_cost(&model, params, opts.objective),
-                        opts.objective,
-                    ) =>
-            {
-                return Ok((wider, p))
-            }
-            _ => continue,
-        }
-    }
-    Ok((model, params))
-}
-
-/// Whether a layout's cost is close enough to the base's to take the extra bits: the price
-/// `compile` pays by default for precision. For the prover objective, at most 10% more work.
-/// For the verifier objective, a verifier at most 2% dearer (a queried limb or two) and at most
-/// four times the prover's work (two more k) — bits matter to a score a contract acts on.
-fn within_tolerance(wider: (u64, u64), base: (u64, u64), objective: Objective) -> bool {
-    let within = |a: u64, b: u64, factor: f64| a as f64 <= b as f64 * factor;
-    match objective {
-        Objective::Prover => within(wider.0, base.0, 1.10),
-        Objective::Verifier => within(wider.0, base.0, 1.02) && within(wider.1, base.1, 4.0),
-    }
 }
 
 /// The file stem, or the folder's name for files all called `model.onnx`.
@@ -488,6 +443,7 @@ fn calibration_warnings(model: &QuantizedModel, samples: usize, peak: &[i128]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zkinfer_circuits::quantize::quantize;
 
     #[test]
     fn calibration_warns_of_one_sample_and_of_a_range_nearly_full() {

@@ -552,3 +552,32 @@ fn ezkl_calibration_file_with_samples_concatenated_is_split() {
         zkinfer(&["compile", s(&onnx("linear_regression")), "--input", s(&file), "-o", s(&dir.path().join("n.zkc"))]);
     fails_with(&out, "nan.json': its sample 2 of 3: value #2 is NaN");
 }
+
+/// `--calibration-target`: `resources` takes fewer bits for a smaller circuit and stays within 2%
+/// of the float run, `accuracy` takes the most bits; with `--bits` it is refused.
+#[test]
+fn the_calibration_target_trades_circuit_size_for_accuracy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, a, b) =
+        (onnx("mnist_mlp"), input_path("mnist_mlp", "input.json"), input_path("mnist_mlp", "input2.json"));
+    let out = dir.path().join("m.zkc");
+    let compiled = |target: &str| {
+        let args = ["compile", s(&model), "--input", s(&a), "--input", s(&b), "-o", s(&out), "--json"];
+        let json = succeeds(&zkinfer(&[&args[..], &["--calibration-target", target]].concat()));
+        std::fs::remove_file(&out).unwrap();
+        let error =
+            json["accuracy"]["outputs"].as_array().unwrap().iter().map(|o| o["max_rel_error"].as_f64().unwrap());
+        (json["k"].as_u64().unwrap(), json["bits"].as_u64().unwrap(), error.fold(0f64, f64::max))
+    };
+    let (resources, balanced, accuracy) = (compiled("resources"), compiled("balanced"), compiled("accuracy"));
+    assert!(resources.0 < balanced.0 && resources.1 < balanced.1, "{resources:?} vs {balanced:?}");
+    assert!(resources.2 <= 0.02, "{resources:?}");
+    assert!(accuracy.1 == 16 && accuracy.2 < balanced.2, "{accuracy:?} vs {balanced:?}");
+    let both =
+        ["compile", s(&model), "--input", s(&a), "-o", s(&out), "--bits", "12", "--calibration-target", "resources"];
+    fails_with(&zkinfer(&both), "give one of them");
+    let unknown = ["compile", s(&model), "--input", s(&a), "-o", s(&out), "--calibration-target", "speed"];
+    let err = stderr(&zkinfer(&unknown));
+    assert!(err.contains("unknown calibration target 'speed'"), "{err}");
+    assert!(!out.exists());
+}

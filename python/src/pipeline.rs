@@ -45,6 +45,7 @@ pub fn compile(
         exact_bits: bits.is_some(),
         visibility,
         objective,
+        target: Default::default(),
         reference: None,
     };
     run(py, || {

@@ -70,6 +70,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         exact_bits: a.bits.is_some(),
         visibility: a.visibility.get(),
         objective: a.optimize,
+        target: Default::default(),
         reference: None,
     };
 

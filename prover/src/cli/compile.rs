@@ -1,6 +1,11 @@
 use super::{print_json, progress::step};
 use std::path::{Path, PathBuf};
-use zkinfer::{compile::CompileOptions, files::check_outputs, input::read_input, ZkError};
+use zkinfer::{
+    compile::{CalibrationTarget, CompileOptions},
+    files::check_outputs,
+    input::read_input,
+    ZkError,
+};
 use zkinfer_circuits::circuit::cost::Objective;
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::{circuit::cost::stats, QuantizeOptions};
@@ -31,6 +36,12 @@ pub struct Args {
     /// commitments: cheaper on-chain verification and a smaller Solidity verifier).
     #[arg(long, default_value = "prover")]
     optimize: Objective,
+    /// How compile chooses the bits when --bits is not given: `balanced` (12, or 14/16 where
+    /// that costs at most 10% more), `accuracy` (the most bits that compile: 16, 14, 12) or
+    /// `resources` (the cheapest of 8, 10 and 12 bits whose outputs stay within 2% of the
+    /// imported graph's f64 run on every calibration input).
+    #[arg(long, default_value = "balanced", value_name = "TARGET")]
+    calibration_target: CalibrationTarget,
     /// onnxruntime's outputs on the calibration inputs, `{"producer": ..., "cases": [{"input":
     /// [...], "outputs": [[...]]}]}`: the accuracy is measured against them instead of tract's
     /// run (which can be wrong). Default: `<model>.reference.json` beside the model, if present.
@@ -66,6 +77,9 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         .chain(a.reference.iter().map(|p| ("--reference", p.as_path())))
         .collect();
     check_outputs(&[("-o/--output", &a.output)], &inputs)?;
+    if a.bits.is_some() && a.calibration_target != CalibrationTarget::Balanced {
+        anyhow::bail!("--bits fixes the bits that --calibration-target would choose; give one of them");
+    }
     let visibility = a.visibility.get();
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
     let opts = CompileOptions {
@@ -74,6 +88,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         exact_bits: a.bits.is_some(),
         visibility,
         objective: a.optimize,
+        target: a.calibration_target,
         reference: a.reference.clone(),
     };
     let (compiled, time) = step("compiling and calibrating", json, || zkinfer::compile(&a.model, &samples, &opts));
