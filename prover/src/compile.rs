@@ -104,8 +104,11 @@ pub fn float_reference(onnx: Option<&Path>, graph: &Graph, input: &[f64]) -> Flo
     let external = onnx.map(|path| zkinfer_onnx::float_reference(path, graph.input_shape(), &x32));
     let reasons = match external {
         Some(Ok(r)) => {
-            let outputs = r.outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect();
-            return FloatReference { outputs, source: r.source, reasons: r.tract_failure.into_iter().collect() };
+            return FloatReference {
+                outputs: widened(r.outputs),
+                source: r.source,
+                reasons: r.tract_failure.into_iter().collect(),
+            };
         }
         Some(Err(why)) => [Some(why.tract_failure), why.recorded].into_iter().flatten().collect(),
         None => vec![],
@@ -130,12 +133,16 @@ fn user_reference(file: &Path, graph: &Graph, input: &[f64]) -> Result<FloatRefe
     if recorded != lens {
         return Err(bad(format!("it records outputs of {recorded:?} values for this input, the model has {lens:?}")));
     }
-    let outputs = found.outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect();
     Ok(FloatReference {
-        outputs,
+        outputs: widened(found.outputs),
         source: found.source,
         reasons: vec![format!("given by --reference {}", file.display())],
     })
+}
+
+/// Runtime outputs (f32) as the f64 the accuracy is measured in.
+fn widened(outputs: Vec<Vec<f32>>) -> Vec<Vec<f64>> {
+    outputs.into_iter().map(|o| o.into_iter().map(f64::from).collect()).collect()
 }
 
 /// The float references of several samples in one line: each source with how many samples it

@@ -25,7 +25,7 @@
 
 use super::elementwise::binary;
 use super::reduce::{reduce_last, reduced_last, Reduction};
-use super::select::rewire;
+use super::select::axis_back;
 use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
 use crate::proto::ConstTensor;
@@ -151,16 +151,4 @@ fn additive_mask(b: &Builder, x: &Value) -> Option<(Value, Vec<f64>)> {
     let mask =
         broadcast_source_indices(&constant.shape, &node.shape).iter().map(|&i| constant.data[i] as f64).collect();
     Some((Value::Node(scores), mask))
-}
-
-/// The moved `[kept…, K]` tensor back in `shape` with the softmax axis at `axis`.
-fn axis_back(b: &mut Builder, ctx: &OpCtx, moved: &Value, shape: &[usize], axis: usize) -> Value {
-    let rank = shape.len();
-    if axis + 1 == rank {
-        return moved.clone();
-    }
-    let order: Vec<usize> = (0..rank).filter(|&a| a != axis).chain([axis]).collect();
-    rewire(b, &format!("{}/axis_back", ctx.name), moved, shape.to_vec(), |c| {
-        Some(order.iter().map(|&a| c[a]).collect())
-    })
 }

@@ -5,7 +5,7 @@
 //! along that axis, one axis after the other: separable, as ONNX defines it). Indices outside the
 //! input read its edge, as in ONNX's reference.
 
-use super::select::{move_axis_last, rewire};
+use super::select::{axis_back, move_axis_last, rewire};
 use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
 use crate::proto::{Attrs, ConstTensor};
@@ -200,24 +200,13 @@ fn interpolation_matrix(
 fn along_axis(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize, weight: ConstTensor) -> Value {
     let last = move_axis_last(b, ctx, x, axis);
     let id = b.node_of(&last, ctx.name);
-    let mut shape = b.nodes[id].shape.clone();
-    let rank = shape.len();
-    *shape.last_mut().expect("a resized tensor has axes") = weight.shape[1];
+    let mut moved_shape = b.nodes[id].shape.clone();
+    *moved_shape.last_mut().expect("a resized tensor has axes") = weight.shape[1];
+    let mut shape = b.shape(x);
+    shape[axis] = weight.shape[1];
     let name = format!("{}/axis{axis}", ctx.name);
-    let product =
-        Value::Node(b.push(&name, Op::Linear { weight: weight.to_ir(), bias: None }, vec![id], shape.clone()));
-    if axis + 1 == rank {
-        return product;
-    }
-    // back: output axis `axis` is the last one, the others keep their order
-    let mut order: Vec<usize> = (0..rank - 1).collect();
-    order.insert(axis, rank - 1);
-    let out_shape: Vec<usize> = order.iter().map(|&a| shape[a]).collect();
-    rewire(b, &format!("{}/axis{axis}_back", ctx.name), &product, out_shape, |c| {
-        let mut src = vec![0; rank];
-        order.iter().zip(c).for_each(|(&a, &v)| src[a] = v);
-        Some(src)
-    })
+    let product = Value::Node(b.push(&name, Op::Linear { weight: weight.to_ir(), bias: None }, vec![id], moved_shape));
+    axis_back(b, ctx, &product, &shape, axis)
 }
 
 #[cfg(test)]

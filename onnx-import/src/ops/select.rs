@@ -79,6 +79,19 @@ pub(super) fn move_axis_last(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize)
     })
 }
 
+/// The inverse of [`move_axis_last`]: the moved `[kept…, K]` tensor back in `shape`, whose
+/// axis `axis` has the `K` entries.
+pub(super) fn axis_back(b: &mut Builder, ctx: &OpCtx, moved: &Value, shape: &[usize], axis: usize) -> Value {
+    let rank = shape.len();
+    if axis + 1 == rank {
+        return moved.clone();
+    }
+    let order: Vec<usize> = (0..rank).filter(|&a| a != axis).chain([axis]).collect();
+    rewire(b, &format!("{}/axis_back", ctx.name), moved, shape.to_vec(), |c| {
+        Some(order.iter().map(|&a| c[a]).collect())
+    })
+}
+
 pub(super) fn axis(ctx: &OpCtx, a: i64, rank: usize) -> Result<usize, ImportError> {
     let n = if a < 0 { a + rank as i64 } else { a };
     if n < 0 || n as usize >= rank {

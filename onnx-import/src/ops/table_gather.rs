@@ -113,9 +113,7 @@ pub fn value_range(b: &Builder, id: usize, memo: &mut HashMap<usize, Option<(f64
     let mut arg = |i: usize| value_range(b, node.inputs[i], memo);
     let range = match &node.op {
         Op::Compare { .. } => Some((0.0, 1.0)),
-        Op::Const(t) if !t.data.is_empty() => {
-            Some(t.data.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v as f64), hi.max(v as f64))))
-        }
+        Op::Const(t) if !t.data.is_empty() => Some(hull(t.data.iter().map(|&v| (v as f64, v as f64)))),
         Op::Reshape | Op::Extremum { .. } => arg(0),
         Op::Select { sources } => arg(0).map(|(lo, hi)| match sources.contains(&None) {
             true => (lo.min(0.0), hi.max(0.0)),
@@ -124,10 +122,7 @@ pub fn value_range(b: &Builder, id: usize, memo: &mut HashMap<usize, Option<(f64
         Op::Relu => arg(0).map(|(lo, hi)| (lo.max(0.0), hi.max(0.0))),
         Op::Binary(kind) => arg(0).zip(arg(1)).map(|(p, q)| combine(*kind, p, q)),
         Op::Linear { weight, bias } => arg(0).map(|x| linear_range(weight, bias.as_ref(), x)),
-        Op::Concat { .. } => (0..node.inputs.len())
-            .map(arg)
-            .collect::<Option<Vec<_>>>()
-            .map(|r| r.into_iter().fold((f64::MAX, f64::MIN), |(lo, hi), (l, h)| (lo.min(l), hi.max(h)))),
+        Op::Concat { .. } => (0..node.inputs.len()).map(arg).collect::<Option<Vec<_>>>().map(|r| hull(r.into_iter())),
         _ => None,
     };
     memo.insert(id, range);
@@ -139,24 +134,25 @@ fn combine(kind: BinaryKind, p: (f64, f64), q: (f64, f64)) -> (f64, f64) {
     match kind {
         BinaryKind::Add => (p.0 + q.0, p.1 + q.1),
         BinaryKind::Sub => (p.0 - q.1, p.1 - q.0),
-        BinaryKind::Mul => {
-            let corners = [p.0 * q.0, p.0 * q.1, p.1 * q.0, p.1 * q.1];
-            corners.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &c| (lo.min(c), hi.max(c)))
-        }
+        BinaryKind::Mul => hull([p.0 * q.0, p.0 * q.1, p.1 * q.0, p.1 * q.1].into_iter().map(|c| (c, c))),
     }
 }
 
 /// The interval of every output of `x · W + b` with each input in `x`.
 fn linear_range(weight: &Tensor, bias: Option<&Tensor>, x: (f64, f64)) -> (f64, f64) {
     let (k, n) = (weight.shape[0], weight.shape[1]);
-    (0..n).fold((f64::MAX, f64::MIN), |(lo, hi), j| {
+    hull((0..n).map(|j| {
         let b = bias.map_or(0.0, |b| b.data[j] as f64);
-        let (l, h) = (0..k).fold((b, b), |(l, h), i| {
+        (0..k).fold((b, b), |(l, h), i| {
             let w = weight.data[i * n + j] as f64;
             (l + (w * x.0).min(w * x.1), h + (w * x.0).max(w * x.1))
-        });
-        (lo.min(l), hi.max(h))
-    })
+        })
+    }))
+}
+
+/// The smallest interval holding every one of `intervals`.
+fn hull(intervals: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
+    intervals.fold((f64::MAX, f64::MIN), |(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
 }
 
 /// Only an integer index telescopes to one row: one computed as an integer (an `ArgMax`, a

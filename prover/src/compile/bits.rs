@@ -57,12 +57,10 @@ pub fn quantize_and_lay_out(
     let cost = |m: &QuantizedModel, p: CircuitParams| estimated_cost(m, p, opts.objective);
     match opts.target {
         CalibrationTarget::Balanced => {
-            let wider = MORE_BITS.into_iter().filter(|&b| b > base).filter_map(|b| candidate(graph, samples, opts, b));
+            let mut wider =
+                MORE_BITS.into_iter().filter(|&b| b > base).filter_map(|b| candidate(graph, samples, opts, b));
             let base_cost = cost(&model, params);
-            Ok(wider
-                .into_iter()
-                .find(|(m, p)| within_tolerance(cost(m, *p), base_cost, opts.objective))
-                .unwrap_or((model, params)))
+            Ok(wider.find(|(m, p)| within_tolerance(cost(m, *p), base_cost, opts.objective)).unwrap_or((model, params)))
         }
         CalibrationTarget::Accuracy => {
             let mut wider =
