@@ -10,7 +10,7 @@ use tract_onnx::pb;
 use zkinfer_circuits::quantize::{quantize, QuantizeOptions};
 use zkinfer_circuits::Graph;
 
-fn tensor(name: &str, dims: &[i64], data: &[f32]) -> pb::TensorProto {
+pub fn tensor(name: &str, dims: &[i64], data: &[f32]) -> pb::TensorProto {
     pb::TensorProto {
         name: name.into(),
         dims: dims.to_vec(),
@@ -41,13 +41,19 @@ fn model(input: (i32, &[i64]), nodes: Vec<pb::NodeProto>, initializer: Vec<pb::T
     opset_13(graph)
 }
 
-fn graph(m: &pb::ModelProto) -> Graph {
+pub fn graph(m: &pb::ModelProto) -> Graph {
     build(m, Path::new("."), None).unwrap()
 }
 
 /// The proved output for input `x`, calibrated on `calibration` at 12 bits.
 fn proved(m: &pb::ModelProto, calibration: &[f64], x: &[f64]) -> Result<Vec<f64>, String> {
-    let q = quantize(&graph(m), &[calibration.to_vec()], &QuantizeOptions::default())?;
+    proved_at(m, &[calibration.to_vec()], x, 12)
+}
+
+/// The honest proved output (the quantized model's evaluation, which is what the circuit proves)
+/// for input `x`, calibrated on `calibration` at `bits`.
+pub fn proved_at(m: &pb::ModelProto, calibration: &[Vec<f64>], x: &[f64], bits: u32) -> Result<Vec<f64>, String> {
+    let q = quantize(&graph(m), calibration, &QuantizeOptions { bits, fixed_scale: None })?;
     let w = q.evaluate(&q.quantize_input(x).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let out = &q.nodes[q.outputs[0]];
     Ok(w.out[q.outputs[0]].iter().map(|&v| v as f64 / 2f64.powi(out.scale)).collect())
@@ -88,16 +94,20 @@ fn an_argmax_over_more_entries_than_table_rows_is_refused() {
     assert!(err.contains("[0, 3]") && err.contains("3 rows"), "{err}");
 }
 
-/// An index at a negative scale would be rounded to every other row: refused with the remedy.
+/// Token ids are quantized at scale 0, where every id is exact, even when calibration saw ids
+/// large enough to choose a negative scale; ids beyond the bits' range are refused with the
+/// remedy, not rounded to a neighbouring row.
 #[test]
 fn an_index_too_large_for_the_bits_is_refused_not_rounded() {
-    let m = model(
-        (INT64, &[1, 1]),
-        vec![node("Gather", &["t", "x"], "y", vec![])],
-        vec![tensor("t", &[3], &[10.0, 20.0, 30.0])],
-    );
-    let err = proved(&m, &[5000.0], &[1.0]).unwrap_err();
-    assert!(err.contains("neighbouring row") && err.contains("--bits"), "{err}");
+    let table = |n: usize| tensor("t", &[n as i64], &(0..n).map(|i| 10.0 * i as f32).collect::<Vec<f32>>());
+    let gather = |n: usize| model((INT64, &[1, 1]), vec![node("Gather", &["t", "x"], "y", vec![])], vec![table(n)]);
+    // the output is at the scale its 29,990 calibrates to (a step of 16); the row is the id's own
+    for id in [2999.0, 2998.0, 1.0] {
+        let p = proved(&gather(3000), &[2999.0], &[id]).unwrap();
+        assert!((p[0] - 10.0 * id).abs() <= 8.0, "T[{id}] proved as {p:?}");
+    }
+    let err = proved(&gather(5000), &[2.0], &[1.0]).unwrap_err();
+    assert!(err.contains("neighbouring row") && err.contains("--bits") && err.contains("5000"), "{err}");
 }
 
 /// `Where(mask, −1e9, s)` is exactly −1e9 at the masked positions, whatever reads it: with the

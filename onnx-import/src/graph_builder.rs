@@ -103,7 +103,14 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
             .get(&o.name)
             .ok_or_else(|| ImportError::Malformed(format!("graph output '{}' is never computed", o.name)))?
             .clone();
-        outputs.push(b.node_of(&v, &o.name));
+        let id = b.node_of(&v, &o.name);
+        if b.nodes[id].is_empty() {
+            return Err(ImportError::Reference(format!(
+                "graph output '{}' has no elements (shape {:?}); zkinfer proves no empty tensors",
+                o.name, b.nodes[id].shape
+            )));
+        }
+        outputs.push(id);
     }
     let graph = Graph { nodes: b.nodes, input: input_id, outputs, guards: b.guards };
     let graph = prune(crate::fold::sink_relu_into_linear(crate::fold::fold_affine_into_linear(graph)));

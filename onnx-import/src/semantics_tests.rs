@@ -141,3 +141,35 @@ fn constant_arithmetic_folds_in_f32() {
     let graph = build(&m, Path::new("."), None).unwrap();
     assert_eq!(graph.eval_f64(&[1.0])[graph.outputs[0]], vec![0.0]);
 }
+
+/// Opset 6's `PRelu` reads a 1-D slope of `C` entries per channel (axis 1), as PyTorch exports
+/// `nn.PReLU(C)` (the ONNX test data's `test_PReLU_*_multiparam`); from opset 7 on the same slope
+/// broadcasts from the last axis, so a [1, 3, 2] input does not take it.
+#[test]
+fn an_opset_6_prelu_slope_is_per_channel() {
+    let graph = |version: i64| pb::ModelProto {
+        ir_version: 3,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version }],
+        graph: Some(pb::GraphProto {
+            node: vec![node("PRelu", &["x", "a"], "y", vec![])],
+            initializer: vec![pb::TensorProto {
+                name: "a".into(),
+                dims: vec![3],
+                data_type: FLOAT,
+                float_data: vec![0.1, 0.2, 0.3],
+                ..Default::default()
+            }],
+            input: vec![value_info("x", FLOAT, &[1, 3, 2])],
+            output: vec![value_info("y", FLOAT, &[1, 3, 2])],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let g = build(&graph(6), Path::new("."), None).unwrap();
+    let x = [-1.0, 2.0, -1.0, -2.0, 3.0, -1.0];
+    let y = &g.eval_f64(&x)[g.outputs[0]];
+    let want = [-0.1, 2.0, -0.2, -0.4, 3.0, -0.3];
+    assert!(y.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{y:?}");
+    let err = build(&graph(7), Path::new("."), None).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("broadcast"), "{err}");
+}

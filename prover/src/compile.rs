@@ -15,12 +15,13 @@ mod bits;
 pub use bits::CalibrationTarget;
 
 pub const COMPILED_FORMAT: &str = "zkinfer-compiled-model";
-/// Version 4: per-element input scales (`input_exponents`), which a version-3 reader would drop
+/// Version 5: a lowering guard records the magnitude of the integers it keeps exact
+/// (`ExactIntegers(max)`), which a version-4 file cannot state. Version 4: per-element input scales (`input_exponents`), which a version-3 reader would drop
 /// and read every feature at one scale. Version 3: max/min windows side by side and two requantizations a row (lanes); version 2:
 /// circuits after the soundness review. Older files must be compiled again, and the version is
 /// part of the digest, so their keys are refused too: the same `(model, params)` lays out a
 /// different circuit now.
-pub const COMPILED_VERSION: u32 = 4;
+pub const COMPILED_VERSION: u32 = 5;
 
 /// The compiled artifact (`.zkc`, JSON): everything `setup` and `prove` need.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -153,8 +153,10 @@ pub struct Guard {
 pub enum GuardKind {
     /// `|value| ≤ limit` (real units) for every accepted input.
     MaxMagnitude(f64),
-    /// Integer values are represented exactly: every element's scale is at least 0.
-    ExactIntegers,
+    /// Integers of magnitude at most the given bound, represented exactly: every element's scale
+    /// is at least 0 (the quantizer raises a calibrated negative scale to 0) and the bound fits
+    /// the quantized range there.
+    ExactIntegers(f64),
 }
 
 /// For every element of `A [.., M, K] @ B [.., K, N]`: the flat indices of its `K` pairs.

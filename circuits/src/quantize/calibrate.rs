@@ -61,6 +61,7 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
     let feeds_lut = lut_inputs(graph);
     let consumers = graph.consumer_counts();
     let thresholds = compared_constants(graph, &consumers);
+    let exact_integers = guards::exact_integer_nodes(&graph.guards, graph.nodes.len());
 
     let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
     let mut luts: Vec<LutSpec> = Vec::new();
@@ -81,7 +82,9 @@ pub fn quantize(graph: &Graph, samples: &[Vec<f64>], opts: &QuantizeOptions) -> 
         let want = if terminal {
             KEEP_RAW_SCALE
         } else {
-            opts.fixed_scale.unwrap_or_else(|| calibrated_scale(target, scale_bits))
+            let want = opts.fixed_scale.unwrap_or_else(|| calibrated_scale(target, scale_bits));
+            // an index or a count: a negative scale would round it to a neighbouring integer
+            exact_integers[id].map_or(want, |max| guards::integer_scale(want, max, opts.bits))
         };
         let in_scale = |i: usize| nodes[node.inputs[i]].scale;
         let (op, scale) = match &node.op {

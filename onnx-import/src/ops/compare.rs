@@ -14,7 +14,7 @@ use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
 use crate::proto::{Attrs, ConstTensor};
 use crate::ImportError;
-use zkinfer_circuits::ir::{broadcast_shapes, broadcast_source_indices, BinaryKind};
+use zkinfer_circuits::ir::{broadcast_shapes, broadcast_source_indices, BinaryKind, GuardKind};
 use zkinfer_circuits::{Op, Tensor};
 
 pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
@@ -192,6 +192,10 @@ pub fn arg_index(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize, how: ArgOpt
         vec![hit],
         b.nodes[hit].shape.clone(),
     );
+    // the sums and the index are integers up to K: a negative scale (an axis of more than
+    // 2^(bits−1) entries, or calibration inputs with many tied maxima) would round them
+    let rounded = format!("the running sums of '{}' would be rounded and pick another index", ctx.name);
+    b.guard(sums, GuardKind::ExactIntegers(k as f64), rounded);
     let before = less(b, ctx, &Value::Node(sums), &Value::Const(ConstTensor::scalar(0.0)), false)?;
     let Value::Node(before) = before else { unreachable!() };
     // first: index = Σ before; last: index = K − 1 − Σ after
@@ -204,6 +208,8 @@ pub fn arg_index(b: &mut Builder, ctx: &OpCtx, x: &Value, ax: usize, how: ArgOpt
     );
     // the extremum is one of the entries, so some e_j is 1 and fewer than K prefix sums are 0
     b.ranges.insert(index, (0.0, (k - 1) as f64));
+    let rounded = format!("the index of '{}' would be rounded to a neighbouring one", ctx.name);
+    b.guard(index, GuardKind::ExactIntegers((k - 1) as f64), rounded);
     Ok(Value::Node(b.push(ctx.name, Op::Reshape, vec![index], out_shape)))
 }
 

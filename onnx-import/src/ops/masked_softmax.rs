@@ -40,8 +40,10 @@ pub const MASK_GAP: f64 = 1e3;
 const MASKED_MARGIN: f64 = 50.0;
 
 /// The softmax of `x` over `axis` when `x` is a score plus a constant mask with masked
-/// positions; None when it is not (the plain lowering applies).
-pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Option<Value>, ImportError> {
+/// positions; None when it is not (the plain lowering applies). A `LogSoftmax` (`log`) over
+/// masked positions is refused: ONNX gives them about `M − log Σ`, values of −1e4 to −∞ that no
+/// scale holds beside the open ones.
+pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize, log: bool) -> Result<Option<Value>, ImportError> {
     let Some((scores, mask)) = additive_mask(b, x) else { return Ok(None) };
     let shape = b.shape(x);
     let (k, inner) = (shape[axis], shape[axis + 1..].iter().product::<usize>());
@@ -51,7 +53,9 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Opt
     let rows = mask.len() / k;
     // row r = (outer o, inner i); its element j sits at (o·k + j)·inner + i
     let at = |r: usize, j: usize| ((r / inner) * k + j) * inner + r % inner;
-    let row_max: Vec<f64> = (0..rows).map(|r| (0..k).map(|j| mask[at(r, j)]).fold(f64::MIN, f64::max)).collect();
+    let row_max: Vec<f64> =
+        (0..rows).map(|r| (0..k).map(|j| mask[at(r, j)]).fold(f64::NEG_INFINITY, f64::max)).collect();
+    refuse_fully_masked_rows(ctx, &row_max)?;
     let mut masked = vec![false; mask.len()];
     let mut bias = vec![0f64; mask.len()];
     for (r, &top) in row_max.iter().enumerate() {
@@ -64,9 +68,16 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Opt
     if !masked.contains(&true) {
         return Ok(None);
     }
+    if log {
+        return Err(ctx.error(
+            "LogSoftmax over masked positions is not supported: ONNX gives them about the mask's value (−1e4 to −∞), \
+             which no scale holds beside the open ones; take Softmax, or mask after the LogSoftmax",
+        ));
+    }
     let gap =
         (0..mask.len()).filter(|&e| masked[e]).map(|e| row_max[e_row(e, k, inner)] - mask[e]).fold(f64::MAX, f64::min);
     guard_scores(b, &scores, gap);
+    let scores = broadcast_to(b, ctx, scores, &shape);
     let biased = if bias.iter().all(|&v| v == 0.0) {
         scores
     } else {
@@ -116,6 +127,31 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx, x: &Value, axis: usize) -> Result<Opt
     ));
     let probabilities = binary(b, ctx, BinaryKind::Mul, &exp, &inverse)?;
     Ok(Some(axis_back(b, ctx, &probabilities, &shape, axis)))
+}
+
+/// A row whose every entry is far below 0 has no open position: ONNX's result there is what f32
+/// rounding makes of `s + M` (uniform for −1e9, which absorbs the scores; about `softmax(s)` for
+/// −1e4; NaN for −∞), which the proof cannot follow.
+fn refuse_fully_masked_rows(ctx: &OpCtx, row_max: &[f64]) -> Result<(), ImportError> {
+    match row_max.iter().position(|&top| top <= -MASK_GAP || !top.is_finite()) {
+        Some(r) => Err(ctx.error(format!(
+            "row {r} of the additive mask leaves no position open (its largest entry is {}): ONNX's result there \
+             depends on how f32 rounds the scores into the mask; leave every row an open position",
+            row_max[r]
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The scores at the softmax input's shape: scores the mask broadcasts (one row of scores for
+/// several mask rows) are repeated by a `Select`.
+fn broadcast_to(b: &mut Builder, ctx: &OpCtx, scores: Value, shape: &[usize]) -> Value {
+    let Value::Node(id) = scores else { return scores };
+    if b.nodes[id].shape == shape {
+        return scores;
+    }
+    let sources = broadcast_source_indices(&b.nodes[id].shape, shape).into_iter().map(|i| Some(i as u32)).collect();
+    Value::Node(b.push(&format!("{}/broadcast_scores", ctx.name), Op::Select { sources }, vec![id], shape.to_vec()))
 }
 
 /// The row (outer, inner) of flat element `e` of a tensor whose softmax axis has `k` entries

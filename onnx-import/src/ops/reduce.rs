@@ -236,8 +236,8 @@ pub fn softmax(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         (axis(ctx, Attrs(ctx.node).int("axis", 1), rank)?..rank).collect()
     };
     let log = ctx.op() == "LogSoftmax";
-    if let ([axis], false) = (axes.as_slice(), log) {
-        if let Some(masked) = super::masked_softmax::lower(b, ctx, &x, *axis)? {
+    if let [axis] = axes.as_slice() {
+        if let Some(masked) = super::masked_softmax::lower(b, ctx, &x, *axis, log)? {
             return Ok(masked);
         }
     }

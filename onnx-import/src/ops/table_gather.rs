@@ -64,12 +64,8 @@ pub fn gather(
         return Ok(rewire(b, ctx.name, &Value::Const(rows), out_shape, |c| source(c).map(|s| vec![0, s[1]])));
     }
     let m: usize = index_shape.iter().product();
+    guard_derivation(b, ctx, index, n);
     let column = b.push(&format!("{}/index_column", ctx.name), Op::Reshape, vec![index], vec![m, 1]);
-    b.guard(
-        column,
-        GuardKind::ExactIntegers,
-        format!("the index of '{}' would be rounded to a neighbouring row", ctx.name),
-    );
     let thresholds = ConstTensor { shape: vec![(hi - lo) as usize], data: (lo + 1..=hi).map(|j| j as f64).collect() };
     let steps = less(b, ctx, &Value::Const(thresholds), &Value::Node(column), false)?;
     let steps = b.node_of(&steps, ctx.name);
@@ -90,7 +86,12 @@ pub fn gather(
 /// must lie in ONNX's `[−n, n)`), the whole of `[−n, n)` for the model input.
 fn index_domain(b: &Builder, ctx: &OpCtx, index: usize, n: usize) -> Result<(i64, i64), ImportError> {
     let n = n as i64;
-    let Some((lo, hi)) = value_range(b, index, &mut HashMap::new()) else { return Ok((-n, n - 1)) };
+    let Some((lo, hi)) = value_range(b, index, &mut HashMap::new()) else {
+        if is_model_input(b, index) {
+            return Ok((-n, n - 1));
+        }
+        return Err(ctx.error("the index is computed from the model input by ops whose range is not known when compiling, so an index outside the table's rows (which ONNX refuses) could not be told apart"));
+    };
     let (lo, hi) = (lo.floor() as i64, hi.floor() as i64);
     if lo < -n || hi >= n {
         return Err(ctx.error(format!(
@@ -123,6 +124,11 @@ pub fn value_range(b: &Builder, id: usize, memo: &mut HashMap<usize, Option<(f64
         Op::Binary(kind) => arg(0).zip(arg(1)).map(|(p, q)| combine(*kind, p, q)),
         Op::Linear { weight, bias } => arg(0).map(|x| linear_range(weight, bias.as_ref(), x)),
         Op::Concat { .. } => (0..node.inputs.len()).map(arg).collect::<Option<Vec<_>>>().map(|r| hull(r.into_iter())),
+        Op::MatMul => {
+            // each output is a sum of `K` products of an entry of each side
+            let terms = *b.nodes[node.inputs[0]].shape.last().unwrap_or(&0) as f64;
+            arg(0).zip(arg(1)).map(|(p, q)| combine(BinaryKind::Mul, p, q)).map(|(l, h)| (terms * l, terms * h))
+        }
         _ => None,
     };
     memo.insert(id, range);
@@ -155,11 +161,42 @@ fn hull(intervals: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
     intervals.fold((f64::MAX, f64::MIN), |(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
 }
 
+/// The model input (or one of several), reached through re-wiring only (a Reshape, a Cast to an
+/// integer type, the span of one input).
+fn is_model_input(b: &Builder, id: usize) -> bool {
+    match &b.nodes[id].op {
+        Op::Input => true,
+        Op::Reshape | Op::Select { .. } => is_model_input(b, b.nodes[id].inputs[0]),
+        _ => false,
+    }
+}
+
+/// Guards every node the index is computed through (down to the comparisons, constants and the
+/// model input it starts from): each holds integers that a negative scale would round, so each
+/// must be quantized at a scale ≥ 0 with its range fitting the bits, not only the index itself.
+/// A node's bound is its static range; the model input's is the table's `n` rows (ONNX reads
+/// `[−n, n)`).
+fn guard_derivation(b: &mut Builder, ctx: &OpCtx, index: usize, n: usize) {
+    let why = format!("the index of '{}' would be rounded to a neighbouring row", ctx.name);
+    let (mut stack, mut seen, mut memo) = (vec![index], std::collections::HashSet::new(), HashMap::new());
+    let mut guarded = Vec::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) || matches!(b.nodes[id].op, Op::Const(_) | Op::Compare { .. }) {
+            continue;
+        }
+        let max = value_range(b, id, &mut memo).map_or(n as f64, |(lo, hi)| lo.abs().max(hi.abs()));
+        guarded.push((id, max));
+        stack.extend(&b.nodes[id].inputs);
+    }
+    for (id, max) in guarded {
+        b.guard(id, GuardKind::ExactIntegers(max), why.clone());
+    }
+}
+
 /// Only an integer index telescopes to one row: one computed as an integer (an `ArgMax`, a
 /// count) or the model input itself (token ids, whose rows are taken at their floor).
 fn check_index(b: &Builder, ctx: &OpCtx, index: usize) -> Result<(), ImportError> {
-    let is_input = matches!(b.nodes[index].op, Op::Input);
-    if is_input || is_integral(b, index) {
+    if is_model_input(b, index) || is_integral(b, index) {
         return Ok(());
     }
     Err(ImportError::unsupported(
