@@ -7,9 +7,10 @@ The cases are the `pytorch-converted` and `pytorch-operator` folders of the test
 wheel ships (`onnx/backend/test/data`): a model, its input(s) and the output PyTorch recorded.
 A tool *proves* a case when its proof verifies and every proved output is within 1% of
 max(|recorded output|, 1) of the recorded output: the same rule for both. Each tool is calibrated
-on the case's single input. zkinfer takes one model input, so a case with several counts as not
-proved for it (say so in the table). Writes its section of docs/ezkl_comparison.md and
-docs/onnx_test_cases.json. CASES=a,b limits the cases; TOOLS=zkinfer limits the tools.
+on the case's input; a case of several model inputs gives each tool all of them, one list per
+input in `input_data`. Writes its section of docs/ezkl_comparison.md and
+docs/onnx_test_cases.json. CASES=a,b limits the cases; TOOLS=zkinfer limits the tools; results
+of the cases and tools not run are kept from the last docs/onnx_test_cases.json.
 """
 import glob
 import json
@@ -65,10 +66,14 @@ def within(proved, recorded):
     return True, worst
 
 
-def zkinfer_case(case_dir, x, recorded, work):
+def input_file(path, inputs):
+    json.dump({"input_data": [x.ravel().astype(np.float64).tolist() for x in inputs]}, open(path, "w"))
+
+
+def zkinfer_case(case_dir, inputs, recorded, work):
     f = lambda name: os.path.join(work, name)
     data = f("input.json")
-    json.dump({"input_data": [x.ravel().astype(np.float64).tolist()]}, open(data, "w"))
+    input_file(data, inputs)
     steps = [
         ["compile", os.path.join(case_dir, "model.onnx"), "--input", data, "-o", f("m.zkc")],
         ["srs", "gen", "--for", f("m.zkc"), "-o", f("srs.bin")],
@@ -91,9 +96,9 @@ def zkinfer_case(case_dir, x, recorded, work):
     return {"proved": good, "max_abs_error": err, "k": k, "prove_s": secs, "prove_rss_mib": mib}
 
 
-def ezkl_case(case_dir, x, recorded, work):
+def ezkl_case(case_dir, inputs, recorded, work):
     data = os.path.join(work, "input.json")
-    json.dump({"input_data": [x.ravel().astype(np.float64).tolist()]}, open(data, "w"))
+    input_file(data, inputs)
     res = run_ezkl(os.path.join(case_dir, "model.onnx"), data, work, error=False)
     if "failed" in res:
         return res
@@ -112,29 +117,34 @@ def last(out):
 
 def main():
     tools = os.environ.get("TOOLS", "zkinfer,ezkl").split(",")
-    found = cases()
-    rows = [{"suite": suite, "case": name} for suite, name, _ in found]
+    results = os.path.join(ROOT, "docs", "onnx_test_cases.json")
+    rows = json.load(open(results)) if os.path.exists(results) else []
+    by_case = {(r["suite"], r["case"]): r for r in rows}
+    for suite, name, _ in cases() if os.environ.get("CASES") else []:
+        by_case.setdefault((suite, name), {"suite": suite, "case": name})
+    if not os.environ.get("CASES"):
+        rows = [{"suite": suite, "case": name} for suite, name, _ in cases()]
+        by_case = {(r["suite"], r["case"]): r for r in rows}
+    rows = sorted(by_case.values(), key=lambda r: (SUITES.index(r["suite"]), r["case"]))
+    shown = [t for t in ["zkinfer", "ezkl"] if t in tools or any(t in r for r in rows)]
     # one tool over every case, then the next, the results written after each case: a run cut
     # short still leaves every case of the first tool and as many of the next
     for tool in tools:
-        for row, (_, name, d) in zip(rows, found):
+        for suite, name, d in cases():
+            row = by_case[(suite, name)]
             row[tool] = run_case(tool, d)
             print(json.dumps({"case": name, tool: row[tool]}), flush=True)
-            json.dump(rows, open(os.path.join(ROOT, "docs", "onnx_test_cases.json"), "w"), indent=1)
-            write_markdown(rows, tools)
+            json.dump(rows, open(results, "w"), indent=1)
+            write_markdown(rows, shown)
 
 
 def run_case(tool, d):
     inputs, recorded = tensors(d, "input"), tensors(d, "output")
     with tempfile.TemporaryDirectory() as w:
-        if tool == "zkinfer" and len(inputs) != 1:
-            return {"failed": f"{len(inputs)} model inputs (zkinfer proves models of one input)"}
         if tool == "zkinfer":
-            return zkinfer_case(d, inputs[0], recorded, w)
-        if len(inputs) != 1:
-            return {"failed": f"{len(inputs)} model inputs (this harness gives one)"}
+            return zkinfer_case(d, inputs, recorded, w)
         try:
-            return ezkl_case(d, inputs[0], recorded, w)
+            return ezkl_case(d, inputs, recorded, w)
         except Exception as e:  # a witness file EZKL did not write, say
             return {"failed": f"harness: {type(e).__name__}: {e}"[:200]}
 

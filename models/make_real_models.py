@@ -12,6 +12,7 @@ Requires: numpy, onnx, onnxruntime, scikit-learn, skl2onnx, xgboost, lightgbm, o
 """
 import json
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -20,6 +21,7 @@ from onnx import TensorProto, helper, numpy_helper
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 from make_sklearn_models import borrowers, fixture, onnxruntime_outputs
 
@@ -95,15 +97,19 @@ def op_fixture(name, nodes, input_shape, outputs, inits, opset, samples=2):
 
 
 def graph_fixture(name, nodes, graph_input, outputs, inits, opset, xs):
-    """Writes the model of `nodes` reading `graph_input` (name, element type, shape), checked,
-    with each of `xs` as an input file and onnxruntime's outputs on them beside it (they also
-    give the declared output shapes)."""
-    input_name, input_type, input_shape = graph_input
+    """Writes the model of `nodes` reading `graph_input` (name, element type, shape; or a list of
+    them for a model of several inputs, with each of `xs` a tuple of one array per input),
+    checked, with each of `xs` as an input file (one list per model input) and onnxruntime's
+    outputs on them beside it (they also give the declared output shapes; the recorded input is
+    the inputs' concatenation, which the circuit reads)."""
+    graph_inputs = graph_input if isinstance(graph_input, list) else [graph_input]
+    xs = [x if isinstance(x, tuple) else (x,) for x in xs]
+    feeds = lambda x: {i[0]: v for i, v in zip(graph_inputs, x)}
 
     def model(output_shapes):
         graph = helper.make_graph(
             nodes, name,
-            [helper.make_tensor_value_info(input_name, input_type, input_shape)],
+            [helper.make_tensor_value_info(n, t, shape) for n, t, shape in graph_inputs],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, s) for o, s in zip(outputs, output_shapes)],
             inits,
         )
@@ -112,7 +118,7 @@ def graph_fixture(name, nodes, graph_input, outputs, inits, opset, xs):
         return m
 
     draft = ort.InferenceSession(model([None] * len(outputs)).SerializeToString(), providers=["CPUExecutionProvider"])
-    shapes = [list(o.shape) for o in draft.run(None, {input_name: xs[0]})]
+    shapes = [list(o.shape) for o in draft.run(None, feeds(xs[0]))]
     final = model(shapes)
     onnx.checker.check_model(final, full_check=True)
     path = os.path.join(FIXTURES, name + ".onnx")
@@ -122,10 +128,11 @@ def graph_fixture(name, nodes, graph_input, outputs, inits, opset, xs):
     for i, x in enumerate(xs):
         suffix = "" if i == 0 else f"_{i + 1}"
         with open(os.path.join(FIXTURES, f"{name}{suffix}.json"), "w") as f:
-            json.dump({"input_data": [[float(v) for v in x.ravel()]]}, f)
+            json.dump({"input_data": [[float(v) for v in part.ravel()] for part in x]}, f)
             f.write("\n")
-        outs = sess.run(None, {input_name: x})
-        cases.append({"input": [float(v) for v in x.ravel()], "outputs": [[float(v) for v in o.ravel()] for o in outs]})
+        outs = sess.run(None, feeds(x))
+        flat = [float(v) for part in x for v in part.ravel()]
+        cases.append({"input": flat, "outputs": [[float(v) for v in o.ravel()] for o in outs]})
     with open(os.path.join(FIXTURES, name + ".reference.json"), "w") as f:
         json.dump({"producer": f"onnxruntime {ort.__version__}", "cases": cases}, f, indent=1)
         f.write("\n")
@@ -238,7 +245,68 @@ def torch_op_fixtures():
         [weight("in_scale", 3), weight("in_bias", 3), const("flat_shape", [1, 3, 16], np.int64)], 13)
 
 
-if __name__ == "__main__":
+def multi_input_fixtures():
+    # two model inputs, as a scorer that takes features and a per-feature weight (or a mask):
+    # y = Relu((a * b) @ W + b @ V), read by the circuit as the concatenation [a, b]
+    rng = np.random.default_rng(5)
+    w = numpy_helper.from_array(rng.normal(size=(4, 3)).astype(np.float32), "w")
+    v = numpy_helper.from_array(rng.normal(size=(4, 3)).astype(np.float32), "v")
+    nodes = [
+        helper.make_node("Mul", ["a", "b"], ["ab"]),
+        helper.make_node("MatMul", ["ab", "w"], ["p"]),
+        helper.make_node("MatMul", ["b", "v"], ["q"]),
+        helper.make_node("Add", ["p", "q"], ["s"]),
+        helper.make_node("Relu", ["s"], ["y"]),
+    ]
+    inputs = [("a", TensorProto.FLOAT, [1, 4]), ("b", TensorProto.FLOAT, [1, 4])]
+    xs = [tuple(rng.normal(size=(1, 4)).astype(np.float32) for _ in range(2)) for _ in range(2)]
+    graph_fixture("ops_two_inputs", nodes, inputs, ["y"], [w, v], 13, xs)
+
+
+def svm_fixtures(X, y, grade, samples):
+    # SVC(kernel="linear") as skl2onnx exports it: SVMClassifier (one-vs-one over the support
+    # vectors); for three classes skl2onnx adds its vote-and-confidence graph (Less, Neg, Sum,
+    # Abs, Div) to the scores
+    few = slice(0, 600)  # libsvm's fit is quadratic in the rows
+    fixture("ml_svc_linear", make_pipeline(StandardScaler(), SVC(kernel="linear")), X[few], y[few], samples)
+    # borrowers of the lowest and highest grades, so the two samples decide differently
+    apart = X[[np.where(grade == 0)[0][-1], np.where(grade == 2)[0][-1]]]
+    fixture("ml_svc_linear_multiclass", make_pipeline(StandardScaler(), SVC(kernel="linear")), X[few], grade[few], apart)
+
+
+def recurrent_fixtures():
+    # LSTM, GRU and RNN nodes as torch.onnx.export writes them (sequence first, constant
+    # weights), unrolled by the importer: a bidirectional LSTM with biases and peepholes, GRUs
+    # with linear_before_reset 1 (PyTorch's) forward and 0 reverse from a constant initial state,
+    # a plain RNN
+    rng = np.random.default_rng(11)
+    seq, batch, inp, hid = 5, 1, 3, 4
+    t = lambda name, *shape: numpy_helper.from_array((rng.normal(size=shape) * 0.5).astype(np.float32), name)
+    xs = [(rng.normal(size=(seq, batch, inp))).astype(np.float32) for _ in range(2)]
+    x = ("x", TensorProto.FLOAT, [seq, batch, inp])
+    lstm = [helper.make_node("LSTM", ["x", "w", "r", "b", "", "", "", "p"], ["y", "y_h", "y_c"],
+                             hidden_size=hid, direction="bidirectional")]
+    graph_fixture("ops_lstm", lstm, x, ["y", "y_h", "y_c"],
+                  [t("w", 2, 4 * hid, inp), t("r", 2, 4 * hid, hid), t("b", 2, 8 * hid), t("p", 2, 3 * hid)], 14, xs)
+    gru = [
+        helper.make_node("GRU", ["x", "w", "r", "b"], ["y", "y_h"], hidden_size=hid, linear_before_reset=1),
+        helper.make_node("GRU", ["x", "w2", "r2", "b2", "", "h0"], ["y2"], hidden_size=hid, direction="reverse"),
+    ]
+    graph_fixture("ops_gru", gru, x, ["y", "y_h", "y2"],
+                  [t("w", 1, 3 * hid, inp), t("r", 1, 3 * hid, hid), t("b", 1, 6 * hid),
+                   t("w2", 1, 3 * hid, inp), t("r2", 1, 3 * hid, hid), t("b2", 1, 6 * hid), t("h0", 1, batch, hid)], 14, xs)
+    rnn = [helper.make_node("RNN", ["x", "w", "r", "b"], ["y", "y_h"], hidden_size=hid)]
+    graph_fixture("ops_rnn", rnn, x, ["y", "y_h"], [t("w", 1, hid, inp), t("r", 1, hid, hid), t("b", 1, 2 * hid)], 14, xs)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--recurrent"]:
+    recurrent_fixtures()
+elif __name__ == "__main__" and sys.argv[1:] == ["--multi-input"]:
+    multi_input_fixtures()
+elif __name__ == "__main__" and sys.argv[1:] == ["--svm"]:
+    X, y = borrowers(4000)
+    svm_fixtures(X, y, np.digitize(X[:, 3], [35, 65]), X[-2:])
+elif __name__ == "__main__":
     X, y = borrowers(4000)
     samples = X[-2:]
     # three risk grades labelled 0, 2 and 7: the label is a lookup of the class list by the
@@ -250,3 +318,6 @@ if __name__ == "__main__":
     fixture("ml_mlp_binary", make_pipeline(StandardScaler(), mlp), X, y, samples)
     boosted_tree_fixtures()
     torch_op_fixtures()
+    multi_input_fixtures()
+    svm_fixtures(X, y, np.digitize(X[:, 3], [35, 65]), samples)
+    recurrent_fixtures()

@@ -54,14 +54,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
     for t in &graph.initializer {
         values.insert(t.name.clone(), Value::Const(load_tensor(t, path)?));
     }
-    let inputs: Vec<&ValueInfoProto> = graph.input.iter().filter(|i| !values.contains_key(&i.name)).collect();
-    let [input] = inputs.as_slice() else {
-        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-        return Err(ImportError::Input(format!(
-            "zkinfer supports models with exactly one input, this one has {}: {names:?}",
-            names.len()
-        )));
-    };
+    let parts = input_parts(model, input_len)?;
     let opset = model
         .opset_import
         .iter()
@@ -70,9 +63,14 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
         .max()
         .unwrap_or(13);
     let mut b = Builder::default();
-    let shape = input_shape(input, input_len)?;
-    let input_id = b.push(&input.name, Op::Input, vec![], shape);
-    values.insert(input.name.clone(), Value::Node(input_id));
+    let input_id = match parts.as_slice() {
+        [only] => {
+            let id = b.push(&only.name, Op::Input, vec![], only.shape.clone());
+            values.insert(only.name.clone(), Value::Node(id));
+            id
+        }
+        _ => concatenated_inputs(&mut b, &mut values, &parts),
+    };
 
     for node in &graph.node {
         let name =
@@ -116,6 +114,44 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
     let graph = prune(crate::fold::sink_relu_into_linear(crate::fold::fold_affine_into_linear(graph)));
     graph.validate().map_err(ImportError::Malformed)?;
     Ok(graph)
+}
+
+/// One input of the ONNX graph (an initializer listed among the inputs is not one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputPart {
+    pub name: String,
+    pub shape: Vec<usize>,
+}
+
+/// The model's inputs with their static shapes, in the graph's order. With one input, a
+/// symbolic dimension is fixed from `input_len`; with several, symbolic dimensions are 1.
+pub fn input_parts(model: &ModelProto, input_len: Option<usize>) -> Result<Vec<InputPart>, ImportError> {
+    let graph = model.graph.as_ref().expect("checked by read_model");
+    let constant: std::collections::HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let inputs: Vec<&ValueInfoProto> = graph.input.iter().filter(|i| !constant.contains(i.name.as_str())).collect();
+    if inputs.is_empty() {
+        return Err(ImportError::Input("the model has no input (every graph input is an initializer)".into()));
+    }
+    let len = if inputs.len() == 1 { input_len } else { None };
+    inputs.iter().map(|i| Ok(InputPart { name: i.name.clone(), shape: input_shape(i, len)? })).collect()
+}
+
+/// Several model inputs are read as one: the flat concatenation of every input, in the graph's
+/// order, is the circuit's input (an input file lists them one after the other), and each ONNX
+/// input is a `Select` of its span, so every op after sees its own tensor.
+fn concatenated_inputs(b: &mut Builder, values: &mut HashMap<String, Value>, parts: &[InputPart]) -> usize {
+    let total: usize = parts.iter().map(|p| p.shape.iter().product::<usize>()).sum();
+    let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+    let id = b.push(&names.join("+"), Op::Input, vec![], vec![total]);
+    let mut offset = 0;
+    for part in parts {
+        let len: usize = part.shape.iter().product();
+        let sources = (offset..offset + len).map(|i| Some(i as u32)).collect();
+        let span = b.push(&part.name, Op::Select { sources }, vec![id], part.shape.clone());
+        values.insert(part.name.clone(), Value::Node(span));
+        offset += len;
+    }
+    id
 }
 
 /// Static input shape: symbolic or unknown dimensions (one at most) are fixed from `input_len`.

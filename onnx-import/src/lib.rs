@@ -8,6 +8,8 @@
 //! nodes no output depends on are dropped.
 
 #[cfg(test)]
+mod audit3_tests;
+#[cfg(test)]
 mod audit_tests;
 mod error;
 mod fold;
@@ -20,11 +22,18 @@ mod reference;
 mod semantics_tests;
 
 pub use error::ImportError;
+pub use graph_builder::InputPart;
 pub use outputs::{graph_outputs, is_integer, GraphOutput};
 pub use reference::{float_reference, recorded_reference, tract_reference, Reference, Unavailable};
 
 use std::path::Path;
 use zkinfer_circuits::Graph;
+
+/// The model's inputs in the graph's order (the circuit reads their flat concatenation), with
+/// symbolic dimensions fixed as [`import`] fixes them.
+pub fn input_parts(path: &Path, input_len: Option<usize>) -> Result<Vec<InputPart>, ImportError> {
+    graph_builder::input_parts(&proto::read_model(path)?, input_len)
+}
 
 /// Imports `path`. `input_len` (the number of values in the user's input) fixes symbolic
 /// dimensions such as the batch size; without it they are 1.

@@ -80,12 +80,28 @@ fn run_tract(path: &Path, shape: &[usize], input: &[f32]) -> TractResult<Vec<Vec
 }
 
 fn run_tract_unguarded(path: &Path, shape: &[usize], input: &[f32]) -> TractResult<Vec<Vec<f32>>> {
-    let model = tract_onnx::onnx()
-        .model_for_path(path)?
-        .with_input_fact(0, f32::fact(shape).into())?
-        .into_optimized()?
-        .into_runnable()?;
-    let outputs = model.run(tvec!(Tensor::from_shape(shape, input)?.into()))?;
+    // a model of several inputs takes the flat input as their concatenation, in order
+    let parts = crate::input_parts(path, Some(input.len())).map_err(|e| TractError::msg(e.to_string()))?;
+    let shapes: Vec<Vec<usize>> = match parts.len() {
+        1 => vec![shape.to_vec()],
+        _ => parts.into_iter().map(|p| p.shape).collect(),
+    };
+    let mut model = tract_onnx::onnx().model_for_path(path)?;
+    for (i, shape) in shapes.iter().enumerate() {
+        model = model.with_input_fact(i, f32::fact(shape).into())?;
+    }
+    let model = model.into_optimized()?.into_runnable()?;
+    let mut tensors = TVec::new();
+    let mut offset = 0;
+    for shape in &shapes {
+        let len: usize = shape.iter().product();
+        let span = input
+            .get(offset..offset + len)
+            .ok_or_else(|| TractError::msg("the input is shorter than the model's inputs"))?;
+        tensors.push(Tensor::from_shape(shape, span)?.into());
+        offset += len;
+    }
+    let outputs = model.run(tensors)?;
     outputs.iter().map(|o| Ok(o.cast_to::<f32>()?.to_plain_array_view::<f32>()?.iter().copied().collect())).collect()
 }
 

@@ -284,7 +284,9 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         .first()
         .ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
     let graph = zkinfer_onnx::import(onnx, Some(first.len()))?;
-    let (samples, origins) = split_concatenated(&graph, samples);
+    let input_lens: Vec<usize> =
+        zkinfer_onnx::input_parts(onnx, Some(first.len()))?.iter().map(|p| p.shape.iter().product()).collect();
+    let (samples, origins) = split_concatenated(&input_lens, samples);
     let from_its_file = |e: ZkError| match e {
         ZkError::Sample { index, reason } if index < origins.len() => {
             let Origin { file, part, parts } = origins[index];
@@ -328,23 +330,32 @@ struct Origin {
     parts: usize,
 }
 
-/// The samples with each list of `m` inputs concatenated (EZKL's calibration files hold all
-/// their samples in one flat `input_data` list) split into `m` samples. A list whose length is
-/// not a multiple of the input's is kept whole, for [`check_samples`] to refuse with its size.
-fn split_concatenated(graph: &Graph, samples: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<Origin>) {
-    let len = graph.input_len();
+/// The samples with `m` samples in one file split into `m` (EZKL's calibration files hold all
+/// their samples in one flat `input_data` list per model input, so a file read as the
+/// concatenation of its lists holds, for each model input of `input_lens[i]` values, its `m`
+/// samples one after the other). A file whose length is not a multiple of the input's is kept
+/// whole, for [`check_samples`] to refuse with its size.
+fn split_concatenated(input_lens: &[usize], samples: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<Origin>) {
+    let len: usize = input_lens.iter().sum();
     let mut split = Vec::new();
     let mut origins = Vec::new();
     for (file, sample) in samples.iter().enumerate() {
         let parts = if len > 0 && sample.len() > len && sample.len() % len == 0 { sample.len() / len } else { 1 };
-        let part_len = sample.len() / parts;
-        for (part, chunk) in sample.chunks(part_len.max(1)).enumerate() {
-            split.push(chunk.to_vec());
-            origins.push(Origin { file, part, parts });
+        if parts == 1 {
+            split.push(sample.clone());
+            origins.push(Origin { file, part: 0, parts });
+            continue;
         }
-        if sample.is_empty() {
-            split.push(Vec::new());
-            origins.push(Origin { file, part: 0, parts: 1 });
+        for part in 0..parts {
+            // input i's block starts after the blocks of the inputs before it
+            let mut start = 0;
+            let mut one = Vec::with_capacity(len);
+            for &l in input_lens {
+                one.extend_from_slice(&sample[start + part * l..start + (part + 1) * l]);
+                start += parts * l;
+            }
+            split.push(one);
+            origins.push(Origin { file, part, parts });
         }
     }
     (split, origins)

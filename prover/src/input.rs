@@ -1,5 +1,5 @@
 //! Input files in the layout EZKL uses, `{"input_data": [[x0, x1, ...]]}`: one flat list per
-//! model input (zkinfer models have one), and optionally EZKL's `"output_data"`, one flat list
+//! model input (the circuit reads them concatenated, in the graph's order), and optionally EZKL's `"output_data"`, one flat list
 //! per model output, which `prove` takes as the expected outputs.
 
 use crate::error::{Result, ZkError};
@@ -33,10 +33,12 @@ pub fn read_input_file(path: &Path) -> Result<Input> {
     let text = std::fs::read_to_string(path).map_err(|e| ZkError::io("read", path, e))?;
     let file: InputFile =
         serde_json::from_str(&text).map_err(|e| err(format!("expected {{\"input_data\": [[numbers...]]}} ({e})")))?;
-    let [values] = file.input_data.as_slice() else {
-        return Err(err(format!("input_data holds {} inputs; the model has exactly one", file.input_data.len())));
-    };
-    let values = numbers(values, "value").map_err(err)?;
+    if file.input_data.is_empty() {
+        return Err(err("input_data holds no input list".into()));
+    }
+    // a model of several inputs reads their concatenation, in the graph's order
+    let values = file.input_data.concat();
+    let values = numbers(&values, "value").map_err(err)?;
     let expected = file
         .output_data
         .map(|outputs| {

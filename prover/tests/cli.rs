@@ -581,3 +581,34 @@ fn the_calibration_target_trades_circuit_size_for_accuracy() {
     assert!(err.contains("unknown calibration target 'speed'"), "{err}");
     assert!(!out.exists());
 }
+
+/// A model of two inputs: an input file lists one flat list per input, and EZKL's calibration
+/// file (each input's samples concatenated in its own list) is split into samples per input.
+#[test]
+fn a_model_of_two_inputs_takes_one_list_per_input_and_ezkl_calibration_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = models_dir().join("fixtures");
+    let model = fixtures.join("ops_two_inputs.onnx");
+    let lists = |f: &str| -> Vec<Vec<f64>> {
+        let file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fixtures.join(f)).unwrap()).unwrap();
+        serde_json::from_value(file["input_data"].clone()).unwrap()
+    };
+    let (first, second) = (lists("ops_two_inputs.json"), lists("ops_two_inputs_2.json"));
+    assert_eq!((first.len(), first[0].len()), (2, 4));
+    let both: Vec<Vec<f64>> = (0..2).map(|i| [first[i].clone(), second[i].clone()].concat()).collect();
+    let cal = write_file(dir.path(), "cal.json", &serde_json::json!({ "input_data": both }).to_string());
+    let out = compile(&model, &[&cal], &dir.path().join("m.zkc"));
+    assert_eq!(out["accuracy"]["samples"], 2, "{out}");
+    let errors = out["accuracy"]["outputs"].as_array().unwrap().iter().map(|o| o["max_rel_error"].as_f64().unwrap());
+    assert!(errors.fold(0f64, f64::max) < 0.01, "{out}");
+    let p = |f: &str| dir.path().join(f);
+    succeeds(&zkinfer(&["srs", "gen", "--for", s(&p("m.zkc")), "-o", s(&p("srs.bin"))]));
+    succeeds(&setup(&p("m.zkc"), &p("srs.bin"), &p("pk.bin"), &p("vk.bin")));
+    succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &fixtures.join("ops_two_inputs_2.json"), &p("proof.json")));
+    succeeds(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&p("proof.json"))]));
+    // one list short: the model takes 8 values
+    let short = write_file(dir.path(), "short.json", &serde_json::json!({ "input_data": [first[0]] }).to_string());
+    fails_with(&prove(&p("m.zkc"), &p("pk.bin"), &short, &p("bad.json")), "it has 4 values");
+    assert!(!p("bad.json").exists());
+}

@@ -185,9 +185,12 @@ fn labels_exact(model: &str, inputs: &[String]) {
 fn mlp_classifier_label_looked_up_by_argmax_matches_onnxruntime() {
     // skl2onnx's label: ArrayFeatureExtractor(classes = [0, 2, 7], ArgMax(probabilities)), a
     // lookup by a computed index; labels exact, probabilities within 1%
-    for model in ["ml_mlp_classifier", "ml_mlp_binary"] {
-        labels_exact(model, &[format!("{model}.json"), format!("{model}_2.json")]);
-    }
+    ["ml_mlp_classifier", "ml_mlp_binary"].into_iter().for_each(labels_exact_on_both);
+}
+
+/// [`labels_exact`] on the two inputs beside the fixture.
+fn labels_exact_on_both(model: &str) {
+    labels_exact(model, &[format!("{model}.json"), format!("{model}_2.json")]);
 }
 
 #[test]
@@ -307,4 +310,35 @@ fn a_gpt2_block_with_tanh_gelu_matches_onnxruntime() {
 fn token_ids_read_through_an_embedding_gather_match_onnxruntime() {
     // INT64 token ids as the model input: Gather(wte, ids) + positions, then a decoder block
     proved_on_the_first("decoder_token_ids", 0.01);
+}
+
+#[test]
+fn a_model_of_two_inputs_reads_their_concatenation_and_matches_onnxruntime() {
+    // y = Relu((a * b) @ W + b @ V): each input file lists a, then b
+    on_both_inputs("ops_two_inputs", 0.01);
+    let dir = models_dir().join("fixtures");
+    let x: Vec<f32> = read_input(&dir.join("ops_two_inputs.json")).unwrap().iter().map(|&v| v as f32).collect();
+    assert_eq!(x.len(), 8, "two inputs of 4 values, concatenated");
+    // tract runs the model on the two spans of the same flat input, as onnxruntime did
+    let tract = zkinfer_onnx::tract_reference(&dir.join("ops_two_inputs.onnx"), &[8], &x).unwrap();
+    let recorded = zkinfer_onnx::recorded_reference(&dir.join("ops_two_inputs.reference.json"), &x).unwrap().unwrap();
+    for (t, r) in tract[0].iter().zip(&recorded.outputs[0]) {
+        assert!((t - r).abs() < 1e-5, "tract {tract:?}, onnxruntime {:?}", recorded.outputs);
+    }
+}
+
+#[test]
+fn linear_svc_one_vs_one_matches_onnxruntime() {
+    // SVC(kernel="linear") through skl2onnx: SVMClassifier's pairwise scores as one Linear, votes,
+    // label; for three classes skl2onnx's vote-and-confidence graph (Less, Neg, Sum, Abs, Div)
+    ["ml_svc_linear", "ml_svc_linear_multiclass"].into_iter().for_each(labels_exact_on_both);
+}
+
+#[test]
+fn lstm_gru_and_rnn_unrolled_match_onnxruntime() {
+    // a bidirectional LSTM with biases and peepholes; GRUs with linear_before_reset 1 (PyTorch's)
+    // and 0 (reverse, from a constant initial state); a plain RNN: sequence 5, hidden 4
+    proved_on_the_first("ops_lstm", 0.01);
+    proved_on_the_first("ops_gru", 0.01);
+    on_both_inputs("ops_rnn", 0.01);
 }

@@ -1,4 +1,5 @@
-//! ONNX `Add`, `Sub`, `Mul` with numpy broadcasting; folded when both operands are constant.
+//! ONNX `Add`, `Sub`, `Mul` (and the variadic `Sum`, `Mean`) with numpy broadcasting; folded when
+//! both operands are constant.
 
 use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
@@ -14,6 +15,21 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         _ => BinaryKind::Mul,
     };
     binary(b, ctx, kind, ctx.arg(0)?, ctx.arg(1)?)
+}
+
+/// `Sum` and `Mean` of any number of inputs (broadcast together): a chain of additions, the mean
+/// then times `1/n`.
+pub fn sum(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
+    let args: Vec<Value> = (0..ctx.args.len()).map(|i| ctx.arg(i).cloned()).collect::<Result<_, _>>()?;
+    let (first, rest) = args.split_first().ok_or_else(|| ctx.error("it has no inputs"))?;
+    let mut total = first.clone();
+    for x in rest {
+        total = binary(b, ctx, BinaryKind::Add, &total, x)?;
+    }
+    if ctx.op() == "Mean" && args.len() > 1 {
+        total = binary(b, ctx, BinaryKind::Mul, &total, &Value::Const(ConstTensor::scalar(1.0 / args.len() as f64)))?;
+    }
+    Ok(total)
 }
 
 /// `kind(x, y)` as a node, or folded when both are constant.

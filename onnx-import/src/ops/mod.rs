@@ -8,6 +8,7 @@ mod elementwise;
 mod linear;
 mod masked_softmax;
 mod ml;
+mod recurrent;
 mod reduce;
 mod relu;
 mod resize;
@@ -94,6 +95,7 @@ pub fn lower(
         "Gemm" => linear::gemm(b, &ctx)?,
         "MatMul" => linear::matmul(b, &ctx)?,
         "Add" | "Sub" | "Mul" => elementwise::lower(b, &ctx)?,
+        "Sum" | "Mean" => elementwise::sum(b, &ctx)?,
         "Relu" => relu::lower(b, &ctx)?,
         "Sigmoid" | "Tanh" | "Exp" | "Log" | "Erf" | "Gelu" | "Sqrt" | "Reciprocal" | "Softplus" | "Abs" | "Neg"
         | "LeakyRelu" | "Elu" | "HardSigmoid" | "Clip" | "Pow" | "Selu" | "Celu" | "HardSwish" | "Softsign"
@@ -117,6 +119,7 @@ pub fn lower(
         "Expand" | "Tile" => select::expand_or_tile(b, &ctx)?,
         "Pad" => select::pad(b, &ctx)?,
         "Split" => return select::split(b, &ctx),
+        "LSTM" | "GRU" | "RNN" => return recurrent::lower(b, &ctx),
         "Concat" => select::concat(b, &ctx)?,
         "Less" | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "Equal" | "Not" | "Where" | "ArgMax" | "ArgMin" => {
             compare::lower(b, &ctx)?

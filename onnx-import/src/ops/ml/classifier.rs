@@ -1,4 +1,4 @@
-//! The output stage of `TreeEnsembleClassifier` and `LinearClassifier`: the post-transform of the
+//! The output stage of `TreeEnsembleClassifier`, `LinearClassifier` (and `SVMClassifier`'s label): the post-transform of the
 //! scores, ONNX's binary layout (one score column for two classes, expanded to two
 //! probabilities), and the label, an ArgMax mapped to the integer class labels.
 
@@ -110,6 +110,11 @@ pub fn outputs(
         return Err(ctx.error(format!("{columns} score columns for {} classes", labels.count)));
     };
     let index = arg_index(b, ctx, &probabilities, 1, ArgOptions { is_max: true, keepdims: true, last: false })?;
+    Ok(vec![label_of(b, ctx, index, labels), probabilities])
+}
+
+/// The labels `[N]` of the class indices `[N, 1]`.
+pub fn label_of(b: &mut Builder, ctx: &OpCtx, index: Value, labels: &Labels) -> Value {
     let label = if labels.first == 0.0 && labels.step == 1.0 {
         index
     } else {
@@ -121,5 +126,5 @@ pub fn outputs(
     };
     let id = b.node_of(&label, ctx.name);
     let n = b.nodes[id].shape[0];
-    Ok(vec![Value::Node(b.push(&format!("{}/labels", ctx.name), Op::Reshape, vec![id], vec![n])), probabilities])
+    Value::Node(b.push(&format!("{}/labels", ctx.name), Op::Reshape, vec![id], vec![n]))
 }

@@ -1,5 +1,5 @@
 //! The `ai.onnx.ml` domain that scikit-learn models arrive in (via skl2onnx): tree ensembles,
-//! linear models, `Scaler`, `Normalizer`, and `ZipMap`, which only re-packages the probability
+//! linear models, linear-kernel SVMs, `Scaler`, `Normalizer`, and `ZipMap`, which only re-packages the probability
 //! tensor as a list of maps and is lowered to that tensor itself. Classifiers share one output
 //! stage (post-transform, ONNX's binary layout, labels).
 
@@ -7,6 +7,7 @@ mod classifier;
 mod linear_model;
 mod normalizer;
 mod scaler;
+mod svm;
 mod tree_ensemble;
 
 use super::{OpCtx, Value};
@@ -20,6 +21,7 @@ pub fn lower(b: &mut Builder, ctx: &OpCtx) -> Result<Vec<Value>, ImportError> {
         "TreeEnsembleClassifier" => tree_ensemble::classifier(b, ctx),
         "LinearRegressor" => linear_model::regressor(b, ctx).map(|v| vec![v]),
         "LinearClassifier" => linear_model::classifier(b, ctx),
+        "SVMClassifier" => svm::classifier(b, ctx),
         "Scaler" => scaler::lower(b, ctx).map(|v| vec![v]),
         "Normalizer" => normalizer::lower(b, ctx).map(|v| vec![v]),
         "ZipMap" => Ok(vec![ctx.arg(0)?.clone()]),
