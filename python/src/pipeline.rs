@@ -5,7 +5,7 @@ use halo2_proofs::poly::commitment::Params;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
-use zkinfer::compile::CompileOptions;
+use zkinfer::compile::{CalibrationTarget, CompileOptions};
 use zkinfer::files::check_outputs;
 use zkinfer::srs::Downsizing;
 use zkinfer::CompiledModel;
@@ -22,7 +22,7 @@ pub fn read_input(py: Python<'_>, path: PathBuf) -> PyResult<Vec<f64>> {
 /// Imports, calibrates on `samples`, quantizes and sizes the circuit; writes the compiled model
 /// to `output`. The options are the CLI's (`zkinfer compile --help`).
 #[pyfunction]
-#[pyo3(signature = (model, samples, output, bits=None, scale=None, width=None, input_visibility="public", output_visibility="public", param_visibility="fixed", optimize="prover"))]
+#[pyo3(signature = (model, samples, output, bits=None, scale=None, width=None, input_visibility="public", output_visibility="public", param_visibility="fixed", optimize="prover", calibration_target="balanced", reference=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn compile(
     py: Python<'_>,
@@ -36,17 +36,25 @@ pub fn compile(
     output_visibility: &str,
     param_visibility: &str,
     optimize: &str,
+    calibration_target: &str,
+    reference: Option<PathBuf>,
 ) -> PyResult<String> {
     let visibility = parse_visibility(input_visibility, output_visibility, param_visibility)?;
     let objective: Objective = optimize.parse().map_err(crate::ZkinferError::new_err)?;
+    let target: CalibrationTarget = calibration_target.parse().map_err(crate::ZkinferError::new_err)?;
+    if bits.is_some() && target != CalibrationTarget::Balanced {
+        return Err(crate::ZkinferError::new_err(
+            "bits fixes the bits that calibration_target would choose; give one of them",
+        ));
+    }
     let opts = CompileOptions {
         quantize: QuantizeOptions { bits: bits.unwrap_or(12), fixed_scale: scale },
         width,
         exact_bits: bits.is_some(),
         visibility,
         objective,
-        target: Default::default(),
-        reference: None,
+        target,
+        reference,
     };
     run(py, || {
         check_outputs(&[("output", &output)], &[("the ONNX model", &model)])?;

@@ -145,3 +145,22 @@ def test_long_steps_release_the_gil(tmp_path):
     worker.join()
     assert elapsed["call"] > 0.2, "the call is too short to tell"
     assert longest < elapsed["call"] / 2, f"Python paused {longest:.2f}s of a {elapsed['call']:.2f}s call"
+
+
+def test_compile_takes_a_calibration_target_and_a_reference_file(tmp_path):
+    models = __import__("pathlib").Path(__file__).resolve().parents[2] / "models"
+    onnx, inputs = models / "mnist_mlp" / "model.onnx", [models / "mnist_mlp" / "input.json", models / "mnist_mlp" / "input2.json"]
+    resources = zkinfer.compile(onnx, inputs, tmp_path / "r.zkc", calibration_target="resources")
+    accuracy = zkinfer.compile(onnx, inputs, tmp_path / "a.zkc", calibration_target="accuracy")
+    assert resources["bits"] < accuracy["bits"] and resources["k"] <= accuracy["k"]
+    with pytest.raises(zkinfer.ZkinferError, match="give one of them"):
+        zkinfer.compile(onnx, inputs, tmp_path / "b.zkc", bits=10, calibration_target="accuracy")
+    with pytest.raises(zkinfer.ZkinferError, match="calibration target"):
+        zkinfer.compile(onnx, inputs, tmp_path / "b.zkc", calibration_target="fastest")
+    assert not (tmp_path / "b.zkc").exists()
+    # onnxruntime's recorded outputs, passed as a file kept anywhere, are the accuracy's reference
+    credit = models / "credit_logistic"
+    recorded = tmp_path / "recorded.json"
+    recorded.write_bytes((credit / "model.reference.json").read_bytes())
+    c = zkinfer.compile(credit / "model.onnx", [credit / "input.json"], tmp_path / "c.zkc", reference=recorded)
+    assert "recorded" in c["accuracy"]["reference"]

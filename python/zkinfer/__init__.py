@@ -107,11 +107,15 @@ def compile(
     output_visibility: str = "public",
     param_visibility: str = "fixed",
     optimize: str = "prover",
+    calibration_target: str = "balanced",
+    reference: Optional[PathLike] = None,
 ) -> dict:
     """Imports an ONNX model, calibrates it on ``samples``, quantizes it and sizes its circuit.
 
     Writes the compiled model to ``output``; returns k, rows, width, bits and the accuracy
-    against the float reference on the samples. Options are ``zkinfer compile``'s.
+    against the float reference on the samples. Options are ``zkinfer compile``'s:
+    ``calibration_target`` is ``balanced``, ``accuracy`` or ``resources`` (not with ``bits``);
+    ``reference`` is a file of onnxruntime-recorded outputs to measure the accuracy against.
     """
     report = _native.compile(
         os.fspath(model),
@@ -124,6 +128,8 @@ def compile(
         output_visibility=output_visibility,
         param_visibility=param_visibility,
         optimize=optimize,
+        calibration_target=calibration_target,
+        reference=None if reference is None else os.fspath(reference),
     )
     return json.loads(report)
 
