@@ -108,6 +108,9 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
                 o.name, b.nodes[id].shape
             )));
         }
+        if crate::outputs::is_integer(crate::outputs::dtype(o)) {
+            ops::guard_integer_output(&mut b, id, &o.name);
+        }
         outputs.push(id);
     }
     let graph = Graph { nodes: b.nodes, input: input_id, outputs, guards: b.guards };

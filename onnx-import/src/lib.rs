@@ -9,7 +9,8 @@
 
 #[cfg(test)]
 mod audit3_tests;
-#[cfg(test)] mod audit4_tests;
+#[cfg(test)]
+mod audit4_tests;
 #[cfg(test)]
 mod audit_tests;
 mod error;

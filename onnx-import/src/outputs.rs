@@ -28,7 +28,7 @@ pub fn graph_outputs(path: &Path) -> Result<Vec<GraphOutput>, ImportError> {
     Ok(graph.output.iter().map(|o| GraphOutput { name: o.name.clone(), dtype: dtype(o).into() }).collect())
 }
 
-fn dtype(output: &ValueInfoProto) -> &'static str {
+pub(crate) fn dtype(output: &ValueInfoProto) -> &'static str {
     let elem_type = match output.r#type.as_ref().and_then(|t| t.value.as_ref()) {
         Some(type_proto::Value::TensorType(t)) => t.elem_type,
         _ => return "float32",

@@ -52,7 +52,10 @@ pub fn check(guards: &[Guard], model: &QuantizedModel) -> Result<(), String> {
                     guard.why
                 ));
             }
-            GuardKind::ExactIntegers(max) if max * 2f64.powi(scale) >= 2f64.powi(model.bits as i32) => {
+            // a range-checked node (a requantized one, the input) must hold its integers there
+            GuardKind::ExactIntegers(max)
+                if range_checked(&node.op) && max * 2f64.powi(scale) >= 2f64.powi(model.bits as i32) =>
+            {
                 return Err(format!(
                     "node '{}' must hold integers up to {max} exactly (else {}), beyond the {}-bit range at scale \
                      2^{scale}; raise --bits",
@@ -63,6 +66,12 @@ pub fn check(guards: &[Guard], model: &QuantizedModel) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether the circuit range-checks a node's values to the bits: a requantized result or the
+/// model input (a raw sum or product kept at its scale is not, and holds any integer).
+fn range_checked(op: &QOp) -> bool {
+    op.requant().is_some() || matches!(op, QOp::Input)
 }
 
 /// The smallest scale among a node's elements: the input's per-feature scales reach every

@@ -67,6 +67,15 @@ impl OpCtx<'_> {
     }
 }
 
+/// A graph output ONNX types as integers and the ops compute as integers (a count, a label, an
+/// index): every node it is derived through keeps its integers exact (scale ≥ 0).
+pub fn guard_integer_output(b: &mut Builder, id: usize, name: &str) {
+    if compare::is_integral(b, id) {
+        let why = format!("the integer output '{name}' would be rounded to other integers");
+        table_gather::guard_integers(b, id, &why, None);
+    }
+}
+
 pub fn lower(
     b: &mut Builder,
     node: &NodeProto,

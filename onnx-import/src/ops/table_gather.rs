@@ -171,25 +171,34 @@ fn is_model_input(b: &Builder, id: usize) -> bool {
     }
 }
 
-/// Guards every node the index is computed through (down to the comparisons, constants and the
-/// model input it starts from): each holds integers that a negative scale would round, so each
-/// must be quantized at a scale ≥ 0 with its range fitting the bits, not only the index itself.
-/// A node's bound is its static range; the model input's is the table's `n` rows (ONNX reads
-/// `[−n, n)`).
+/// Guards every node the index is computed through (down to the comparisons and the model input
+/// it starts from, constants included): each holds integers that a negative scale would round,
+/// so each must be quantized at a scale ≥ 0 with its range fitting the bits, not only the index
+/// itself. A node's bound is its static range; the model input's is the table's `n` rows (ONNX
+/// reads `[−n, n)`).
 fn guard_derivation(b: &mut Builder, ctx: &OpCtx, index: usize, n: usize) {
     let why = format!("the index of '{}' would be rounded to a neighbouring row", ctx.name);
-    let (mut stack, mut seen, mut memo) = (vec![index], std::collections::HashSet::new(), HashMap::new());
+    guard_integers(b, index, &why, Some(n as f64));
+}
+
+/// Guards `id` and every node it is computed through, down to comparisons (whose inputs need
+/// not be integers; their constants are aligned at the comparison), with `ExactIntegers` at each
+/// node's static range; a node of unknown range (the model input) takes `unknown`, or is left
+/// unguarded when that is None.
+pub fn guard_integers(b: &mut Builder, id: usize, why: &str, unknown: Option<f64>) {
+    let (mut stack, mut seen, mut memo) = (vec![id], std::collections::HashSet::new(), HashMap::new());
     let mut guarded = Vec::new();
     while let Some(id) = stack.pop() {
-        if !seen.insert(id) || matches!(b.nodes[id].op, Op::Const(_) | Op::Compare { .. }) {
+        if !seen.insert(id) || matches!(b.nodes[id].op, Op::Compare { .. }) {
             continue;
         }
-        let max = value_range(b, id, &mut memo).map_or(n as f64, |(lo, hi)| lo.abs().max(hi.abs()));
-        guarded.push((id, max));
+        if let Some(max) = value_range(b, id, &mut memo).map(|(lo, hi)| lo.abs().max(hi.abs())).or(unknown) {
+            guarded.push((id, max));
+        }
         stack.extend(&b.nodes[id].inputs);
     }
     for (id, max) in guarded {
-        b.guard(id, GuardKind::ExactIntegers(max), why.clone());
+        b.guard(id, GuardKind::ExactIntegers(max), why.to_string());
     }
 }
 

@@ -9,7 +9,7 @@ use crate::ops::reduce::softmax_over;
 use crate::ops::{OpCtx, Value};
 use crate::proto::{Attrs, ConstTensor};
 use crate::ImportError;
-use zkinfer_circuits::ir::{BinaryKind, Nonlinearity};
+use zkinfer_circuits::ir::{BinaryKind, GuardKind, Nonlinearity};
 use zkinfer_circuits::{Op, Tensor};
 
 /// What the classifier applies to its raw scores (ONNX's `post_transform`).
@@ -122,7 +122,12 @@ pub fn label_of(b: &mut Builder, ctx: &OpCtx, index: Value, labels: &Labels) -> 
         let shape = b.nodes[id].shape.clone();
         let weight = Tensor::new(vec![1, 1], vec![labels.step as f32]);
         let bias = Some(Tensor::new(vec![1], vec![labels.first as f32]));
-        Value::Node(b.push(&format!("{}/label", ctx.name), Op::Linear { weight, bias }, vec![id], shape))
+        let label = b.push(&format!("{}/label", ctx.name), Op::Linear { weight, bias }, vec![id], shape);
+        // class labels are integers: a negative scale (labels beyond 2^(bits−2)) would round them
+        let last = labels.first + labels.step * (labels.count as f64 - 1.0);
+        let why = format!("the labels of '{}' would be rounded to other integers", ctx.name);
+        b.guard(label, GuardKind::ExactIntegers(labels.first.abs().max(last.abs())), why);
+        Value::Node(label)
     };
     let id = b.node_of(&label, ctx.name);
     let n = b.nodes[id].shape[0];

@@ -101,8 +101,12 @@ impl Svm {
             return refuse(&format!("post_transform {post} (NONE is supported)"));
         }
         let labels = Labels::of(ctx, "classlabels_ints")?;
-        let per_class: Vec<usize> =
-            attrs.ints("vectors_per_class").unwrap_or_default().iter().map(|&v| v as usize).collect();
+        let per_class: Vec<usize> = attrs
+            .ints("vectors_per_class")
+            .unwrap_or_default()
+            .iter()
+            .map(|&v| usize::try_from(v).map_err(|_| ctx.error(format!("vectors_per_class holds {v}"))))
+            .collect::<Result<_, _>>()?;
         if per_class.is_empty() {
             return refuse(
                 "the layout without support vectors (liblinear); scikit-learn's LinearSVC exports a LinearClassifier",
@@ -119,13 +123,16 @@ impl Svm {
         let (support_vectors, coefficients, rho) =
             (floats("support_vectors")?, floats("coefficients")?, floats("rho")?);
         let classes = labels.count;
-        let vectors: usize = per_class.iter().sum();
+        let vectors = per_class
+            .iter()
+            .try_fold(0usize, |sum, &c| sum.checked_add(c))
+            .ok_or_else(|| ctx.error("vectors_per_class overflows"))?;
         let pairs = classes * classes.saturating_sub(1) / 2;
         let consistent = classes >= 2
             && per_class.len() == classes
             && vectors > 0
             && support_vectors.len() % vectors == 0
-            && coefficients.len() == (classes - 1) * vectors
+            && (classes - 1).checked_mul(vectors) == Some(coefficients.len())
             && rho.len() == pairs;
         if !consistent {
             return Err(ctx.error(format!(
