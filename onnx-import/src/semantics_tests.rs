@@ -173,3 +173,39 @@ fn an_opset_6_prelu_slope_is_per_channel() {
     let err = build(&graph(7), Path::new("."), None).map(|_| ()).unwrap_err().to_string();
     assert!(err.contains("broadcast"), "{err}");
 }
+
+/// `Gemm` of two computed operands (`torch.addmm` of model inputs), with `transA`, `alpha`,
+/// `beta` and a bias: `0.5 · xᵀ x + 2 · C`.
+#[test]
+fn a_gemm_of_computed_operands_transposes_scales_and_adds() {
+    let float = |name: &str, i: f32| pb::AttributeProto {
+        name: name.into(),
+        f: i,
+        r#type: pb::attribute_proto::AttributeType::Float as i32,
+        ..Default::default()
+    };
+    let trans_a = pb::AttributeProto {
+        name: "transA".into(),
+        i: 1,
+        r#type: pb::attribute_proto::AttributeType::Int as i32,
+        ..Default::default()
+    };
+    let c = pb::TensorProto {
+        name: "c".into(),
+        dims: vec![2],
+        data_type: FLOAT,
+        float_data: vec![1.0, -1.0],
+        ..Default::default()
+    };
+    let m = opset_13(pb::GraphProto {
+        node: vec![node("Gemm", &["x", "x", "c"], "y", vec![trans_a, float("alpha", 0.5), float("beta", 2.0)])],
+        initializer: vec![c],
+        input: vec![value_info("x", FLOAT, &[2, 2])],
+        output: vec![value_info("y", FLOAT, &[2, 2])],
+        ..Default::default()
+    });
+    let g = build(&m, Path::new("."), None).unwrap();
+    let x = [1.0, 2.0, 3.0, 4.0];
+    // xᵀx = [[10, 14], [14, 20]]
+    assert_eq!(g.eval_f64(&x)[g.outputs[0]], vec![7.0, 5.0, 9.0, 8.0]);
+}

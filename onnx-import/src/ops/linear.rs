@@ -1,4 +1,5 @@
-//! ONNX `Gemm` and `MatMul` with a constant right-hand side, lowered to `Linear`.
+//! ONNX `Gemm` and `MatMul`: a constant right-hand side lowered to `Linear`, a computed one to a
+//! product of computed tensors.
 
 use super::{OpCtx, Value};
 use crate::graph_builder::Builder;
@@ -10,12 +11,8 @@ use zkinfer_circuits::{Op, Tensor};
 pub fn gemm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
     let attrs = Attrs(ctx.node);
     let (alpha, beta) = (attrs.float("alpha", 1.0) as f64, attrs.float("beta", 1.0) as f64);
-    if attrs.int("transA", 0) != 0 {
-        return Err(ImportError::unsupported(
-            "Gemm",
-            ctx.name,
-            "transA = 1 (a transposed activation) is not supported",
-        ));
+    if attrs.int("transA", 0) != 0 || matches!(ctx.arg(1)?, Value::Node(_)) {
+        return computed_gemm(b, ctx, alpha, beta);
     }
     let x = activation(ctx)?;
     let weight = ctx.opt_const(1)?.ok_or_else(|| ctx.error("input B is missing"))?;
@@ -32,6 +29,53 @@ pub fn gemm(b: &mut Builder, ctx: &OpCtx) -> Result<Value, ImportError> {
         Some(c) => return Err(ctx.error(format!("bias C of shape {:?} does not broadcast to [{n}]", c.shape))),
     };
     push_linear(b, ctx, x, scaled(&weight, alpha), bias)
+}
+
+/// `Gemm` with a computed `B` or a transposed `A` (`torch.mm`, `torch.addmm` of two inputs): the
+/// transposes as `Select`s, the product of computed tensors (or a `Linear` for a constant `B`),
+/// then `alpha ·` and `+ beta · C` with broadcasting.
+fn computed_gemm(b: &mut Builder, ctx: &OpCtx, alpha: f64, beta: f64) -> Result<Value, ImportError> {
+    use super::elementwise::binary;
+    use zkinfer_circuits::ir::BinaryKind;
+    let attrs = Attrs(ctx.node);
+    let two_d = |v: &Value, what: &str| -> Result<Vec<usize>, ImportError> {
+        let shape = b.shape(v);
+        if shape.len() != 2 {
+            return Err(ctx.error(format!("{what} must be 2-D, its shape is {shape:?}")));
+        }
+        Ok(shape)
+    };
+    let transposed = |b: &mut Builder, v: &Value, what: &str| -> Value {
+        let s = b.shape(v);
+        super::select::rewire(b, &format!("{}/{what}_t", ctx.name), v, vec![s[1], s[0]], |c| Some(vec![c[1], c[0]]))
+    };
+    let (a, w) = (ctx.arg(0)?.clone(), ctx.arg(1)?.clone());
+    two_d(&a, "A")?;
+    two_d(&w, "B")?;
+    let a = if attrs.int("transA", 0) != 0 { transposed(b, &a, "a") } else { a };
+    let w = if attrs.int("transB", 0) != 0 { transposed(b, &w, "b") } else { w };
+    let Value::Node(x) = a else {
+        return Err(ImportError::unsupported("Gemm", ctx.name, "a constant A with a computed B"));
+    };
+    let product = match &w {
+        Value::Const(weight) => push_linear(b, ctx, x, scaled(weight, alpha), None)?,
+        Value::Node(y) => {
+            let (sa, sb) = (b.nodes[x].shape.clone(), b.nodes[*y].shape.clone());
+            if sa[1] != sb[0] {
+                return Err(ctx.error(format!("A' {sa:?} and B' {sb:?} do not multiply")));
+            }
+            let p = Value::Node(b.push(ctx.name, Op::MatMul, vec![x, *y], vec![sa[0], sb[1]]));
+            if alpha == 1.0 {
+                p
+            } else {
+                binary(b, ctx, BinaryKind::Mul, &p, &Value::Const(ConstTensor::scalar(alpha)))?
+            }
+        }
+    };
+    let Some(c) = ctx.args.get(2).and_then(|c| c.clone()) else { return Ok(product) };
+    let c =
+        if beta == 1.0 { c } else { binary(b, ctx, BinaryKind::Mul, &c, &Value::Const(ConstTensor::scalar(beta)))? };
+    binary(b, ctx, BinaryKind::Add, &product, &c)
 }
 
 /// `Y = A @ B`: a `Linear` for a constant 2-D `B` (the activation may carry leading batch axes),
