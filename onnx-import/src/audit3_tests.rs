@@ -40,7 +40,7 @@ fn model(
 }
 
 /// tract's f32 run of the model (the reference `compile` uses when no recorded outputs exist).
-fn tract_run(m: &pb::ModelProto, shape: &[usize], x: &[f32]) -> Vec<f32> {
+pub fn tract_run(m: &pb::ModelProto, shape: &[usize], x: &[f32]) -> Vec<f32> {
     let model = tract_onnx::onnx()
         .model_for_proto_model(m)
         .unwrap()

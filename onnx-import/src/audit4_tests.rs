@@ -4,6 +4,7 @@
 //! test states what ONNX gives and asserts that the proof gives it, or that the model is refused
 //! with a reason.
 
+use crate::audit3_tests::tract_run;
 use crate::audit_tests::{proved_at, tensor};
 use crate::graph_builder::build;
 use crate::semantics_tests::{node, opset_13, value_info, FLOAT, INT64};
@@ -157,22 +158,6 @@ fn a_constant_in_an_index_derivation_is_exact() {
     assert!(c.is_some_and(|s| s >= 0), "the constant −3001 is quantized at scale {c:?}");
     let proved = proved_at(&m, &[x.to_vec()], &x, 12).unwrap();
     assert!((proved[0] - 0.1).abs() < 1e-3, "the proof reads T[3001]: {proved:?}");
-}
-
-/// tract's f32 run of a one-input model.
-fn tract_run(m: &pb::ModelProto, shape: &[usize], x: &[f32]) -> Vec<f32> {
-    use tract_onnx::prelude::*;
-    let model = tract_onnx::onnx()
-        .model_for_proto_model(m)
-        .unwrap()
-        .with_input_fact(0, f32::fact(shape).into())
-        .unwrap()
-        .into_optimized()
-        .unwrap()
-        .into_runnable()
-        .unwrap();
-    let out = model.run(tvec!(Tensor::from_shape(shape, x).unwrap().into())).unwrap();
-    out[0].cast_to::<f32>().unwrap().to_plain_array_view::<f32>().unwrap().iter().copied().collect()
 }
 
 /// A model whose lowering panics, as the caught panic message (None when it returns).
