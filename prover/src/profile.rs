@@ -12,6 +12,7 @@
 use crate::compile::CompiledModel;
 use crate::error::{Result, ZkError};
 use crate::keys::ProvingKeyFile;
+use crate::proof::ProofBundle;
 use halo2_proofs::{
     arithmetic::best_multiexp,
     halo2curves::bn256::{Bn256, Fr, G1Affine},
@@ -58,8 +59,9 @@ pub struct Floor {
     pub floor_s: f64,
 }
 
-/// Proves `input` once with each part timed, and measures the floor at the key's k.
-pub fn profile(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<ProveProfile> {
+/// Proves `input` once with each part timed, and measures the floor at the key's k; returns the
+/// split and the proof (a whole proof, as `prove` makes it: `zkinfer prove --profile` keeps it).
+pub fn profile(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<(ProveProfile, ProofBundle)> {
     let t = Instant::now();
     let (circuit, instances, _) = crate::proof::witnessed_circuit(compiled, input)?;
     let witness_s = t.elapsed().as_secs_f64();
@@ -78,15 +80,16 @@ pub fn profile(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) ->
     let advice_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    crate::prove(compiled, key, input)?;
+    let bundle = crate::prove(compiled, key, input)?;
     let total_s = t.elapsed().as_secs_f64();
-    Ok(ProveProfile {
+    let split = ProveProfile {
         witness_s,
         advice_s,
         total_s,
         rest_s: (total_s - advice_s).max(0.0),
         floor: floor(compiled, key),
-    })
+    };
+    Ok((split, bundle))
 }
 
 /// The floor at the key's k, with this circuit's counts.

@@ -359,6 +359,41 @@ fn bench_report_writes_its_numbers_and_charts() {
 }
 
 #[test]
+fn prove_profile_splits_the_proof_it_keeps_and_writes_the_report() {
+    let w = work();
+    let dir = tempfile::tempdir().unwrap();
+    let (report, proof) = (dir.path().join("report"), dir.path().join("profiled.json"));
+    let input = input_path("linear_regression", "input.json");
+    let (model, pk) = (w.path("lr.zkc"), w.path("pk.bin"));
+    let prove = |flags: &[&str]| {
+        let args = ["prove", s(&model), "--pk", s(&pk), "--input", s(&input), "-o", s(&proof)];
+        zkinfer(&[&args[..], flags].concat())
+    };
+    let v = succeeds(&prove(&["--report", s(&report), "--json"]));
+    let profile = &v["profile"];
+    let total = profile["total_s"].as_f64().unwrap();
+    assert!(total > 0.0 && profile["advice_s"].as_f64().unwrap() <= total, "{profile}");
+    assert!(profile["floor"]["commitments"].as_u64().unwrap() > 0, "{profile}");
+    // the profiled proof is the one kept, and it verifies
+    let verified = succeeds(&zkinfer(&["verify", "--vk", s(&w.path("vk.bin")), "--proof", s(&proof), "--json"]));
+    assert_eq!(verified["verified"], true);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("bench.json")).unwrap()).unwrap();
+    assert_eq!(saved["k"], 7);
+    assert_eq!(saved["profile"]["total_s"], profile["total_s"]);
+    assert!(std::fs::read_to_string(report.join("prove_breakdown.svg")).unwrap().contains("its floor"));
+    // without --json the split is printed beside the floor
+    let text = prove(&["--profile"]);
+    assert!(stdout(&text).contains("x its floor"), "{}", stdout(&text));
+    // a report folder that is a file is refused before the proof is made
+    std::fs::remove_file(&proof).unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    fails_with(&prove(&["--report", s(&file)]), "a-file");
+    assert!(!proof.exists(), "no proof is written when the report cannot be");
+}
+
+#[test]
 fn hashed_input_through_the_cli_matches_zkinfer_commit() {
     let dir = tempfile::tempdir().unwrap();
     let p = |f: &str| dir.path().join(f);

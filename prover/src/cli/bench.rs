@@ -42,7 +42,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 /// Peak resident memory of this process so far, in MiB.
-fn peak_rss_mib() -> f64 {
+pub(super) fn peak_rss_mib() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
@@ -59,9 +59,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         bar.inc(1);
     };
     if let Some(dir) = &a.report {
-        // checked before any work: a report that cannot be written would waste the whole run
-        std::fs::create_dir_all(dir).map_err(|e| zkinfer::ZkError::io("create", dir, e))?;
-        zkinfer::files::check_writable(&dir.join("bench.json"))?;
+        zkinfer::report::prepare_dir(dir)?;
     }
     let samples = a.inputs.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>()?;
     let opts = CompileOptions {
@@ -105,7 +103,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let bundle = bundle.expect("at least one run");
     let prove_time = median(prove_times);
     step("profiling one proof");
-    let profile = zkinfer::profile::profile(&compiled, &pk, &samples[0])?;
+    let (profile, _) = zkinfer::profile::profile(&compiled, &pk, &samples[0])?;
     step("verifying");
     let t = Instant::now();
     zkinfer::verify(&vk, &bundle)?;
@@ -129,15 +127,15 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     };
     bar.finish_and_clear();
 
-    let error = compiled.accuracy.outputs.iter().map(|o| o.max_abs_error).fold(0.0, f64::max);
-    let report = serde_json::json!({
-        "model": compiled.name, "k": st.params.k, "rows": st.used_rows, "width": st.params.width, "public_instances": st.public_instances, "bits": st.params.bits,
-        "advice_columns": st.advice_columns, "fixed_columns": st.fixed_columns, "lookup_arguments": st.lookup_arguments,
+    let mut report = zkinfer::report::circuit_fields(&compiled);
+    let timings = serde_json::json!({
         "compile_s": compile_time.as_secs_f64(), "keygen_s": keygen_time.as_secs_f64(), "witness_s": witness_time.as_secs_f64(),
         "prove_s": prove_time.as_secs_f64(), "verify_s": verify_time.as_secs_f64(),
-        "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2, "max_abs_error": error,
+        "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2,
         "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1), "profile": profile,
     });
+    report.extend(timings.as_object().cloned().unwrap_or_default());
+    let report = serde_json::Value::Object(report);
     if let Some(dir) = &a.report {
         let written = zkinfer::report::write_bench_report(dir, &compiled.name, &report, &st.layers, &profile)?;
         if !json {
@@ -169,9 +167,10 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         verify_time.as_secs_f64()
     );
     println!(
-        "peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error {error:.6} vs {}",
+        "peak RSS {:.0} MiB (whole process), proof {} bytes, max abs error {:.6} vs {}",
         peak_rss_mib(),
         bundle.proof.len() / 2,
+        report["max_abs_error"].as_f64().unwrap_or(f64::NAN),
         compiled.accuracy.reference
     );
     print_profile(&profile);
@@ -182,7 +181,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
 }
 
 /// One proof split into its parts, beside the floor measured at its k.
-fn print_profile(p: &zkinfer::profile::ProveProfile) {
+pub(super) fn print_profile(p: &zkinfer::profile::ProveProfile) {
     let f = &p.floor;
     println!(
         "one proof, {:.3}s: witness {:.3}s; synthesis and advice commitments {:.3}s; lookups, permutation, quotient and openings {:.3}s",

@@ -8,6 +8,7 @@ use zkinfer::compile::FloatReference;
 use zkinfer::expected::{self, Mismatch};
 use zkinfer::files::check_outputs;
 use zkinfer::input::{read_input_file, Input};
+use zkinfer::profile::ProveProfile;
 use zkinfer::{CompiledModel, ProofBundle, ProvingKeyFile};
 
 #[derive(clap::Args)]
@@ -22,6 +23,15 @@ pub struct Args {
     input: PathBuf,
     #[arg(short, long, default_value = "proof.json")]
     output: PathBuf,
+    /// Also split the proof's time into its parts (synthesis and advice commitments; lookups,
+    /// permutation, quotient and openings) and set it beside this machine's floor at the model's
+    /// k (one MSM per commitment, one extended-domain FFT per polynomial the quotient reads).
+    #[arg(long)]
+    profile: bool,
+    /// Write bench.json, bench.md and the SVG charts (rows per layer; the breakdown beside its
+    /// floor) into this folder; implies --profile.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
 }
 
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
@@ -29,14 +39,22 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         &[("-o/--output", &a.output)],
         &[("the compiled model", &a.model), ("--pk", &a.pk), ("--input", &a.input)],
     )?;
+    if let Some(dir) = &a.report {
+        zkinfer::report::prepare_dir(dir)?;
+    }
     let compiled = CompiledModel::load(&a.model)?;
     let input = read_input_file(&a.input)?;
     let outputs = check_input(&compiled, &input, &a.input)?;
     let (key, load_time) = step("loading the proving key", json, || ProvingKeyFile::load(&a.pk));
     let key = key?;
-    let (bundle, prove_time) = step("proving", json, || zkinfer::prove(&compiled, &key, &input.values));
-    let bundle = bundle?;
+    let profiling = a.profile || a.report.is_some();
+    let (proved, prove_time) = step("proving", json, || prove_once(&compiled, &key, &input.values, profiling));
+    let (bundle, profile) = proved?;
     bundle.save(&a.output)?;
+    let report_files = match (&a.report, &profile) {
+        (Some(dir), Some(profile)) => write_report(dir, &compiled, &bundle, profile)?,
+        _ => Vec::new(),
+    };
     let reference = compiled.source_reference(&input.values);
     let mismatches = input.expected.as_ref().map(|e| expected::compare(&compiled, &outputs, e)).unwrap_or_default();
     for m in &mismatches {
@@ -49,6 +67,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
             "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
             "float_reference": reference.outputs, "reference_source": reference.describe(), "expected_output": expected_output, "warnings": warnings,
             "proof_bytes": bundle.proof.len() / 2, "prove_seconds": prove_time.as_secs_f64(), "key_load_seconds": load_time.as_secs_f64(),
+            "profile": profile, "report": report_files,
         }));
         return Ok(());
     }
@@ -59,8 +78,48 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         prove_time.as_secs_f64(),
         load_time.as_secs_f64()
     );
+    if let Some(profile) = &profile {
+        super::bench::print_profile(profile);
+    }
+    if !report_files.is_empty() {
+        let names: Vec<String> = report_files.iter().map(|p| p.display().to_string()).collect();
+        println!("report: {}", names.join(", "));
+    }
     print_outputs(&compiled, &bundle, &reference, input.expected.as_deref());
     Ok(())
+}
+
+/// One proof; with `profiling`, its parts timed and the floor measured (which adds a partial
+/// proof's synthesis and the floor's MSMs and FFTs to the time `prove` reports).
+fn prove_once(
+    compiled: &CompiledModel,
+    key: &ProvingKeyFile,
+    input: &[f64],
+    profiling: bool,
+) -> zkinfer::Result<(ProofBundle, Option<ProveProfile>)> {
+    if profiling {
+        let (profile, bundle) = zkinfer::profile::profile(compiled, key, input)?;
+        Ok((bundle, Some(profile)))
+    } else {
+        Ok((zkinfer::prove(compiled, key, input)?, None))
+    }
+}
+
+/// The profiled proof's report: the circuit, the proof's time and size, this process's peak RSS.
+fn write_report(
+    dir: &Path,
+    compiled: &CompiledModel,
+    bundle: &ProofBundle,
+    profile: &ProveProfile,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut report = zkinfer::report::circuit_fields(compiled);
+    report.insert("prove_s".into(), serde_json::json!(profile.total_s));
+    report.insert("peak_rss_mib".into(), serde_json::json!(super::bench::peak_rss_mib()));
+    report.insert("proof_bytes".into(), serde_json::json!(bundle.proof.len() / 2));
+    report.insert("profile".into(), serde_json::json!(profile));
+    let layers = zkinfer_circuits::circuit::cost::stats(&compiled.model, compiled.params).layers;
+    let report = serde_json::Value::Object(report);
+    Ok(zkinfer::report::write_bench_report(dir, &compiled.name, &report, &layers, profile)?)
 }
 
 /// The input's size, the outputs it says to expect, and that the model evaluates on it (range,

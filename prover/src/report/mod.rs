@@ -1,19 +1,48 @@
-//! What `zkinfer bench --report DIR` writes: the benchmark's numbers (`bench.json`), a summary
+//! What `zkinfer bench --report DIR` and `zkinfer prove --report DIR` write: the benchmark's numbers (`bench.json`), a summary
 //! (`bench.md`) and the charts it embeds: rows per layer (where the circuit's size comes from)
 //! and one proof's time split beside its floor (how far proving is from what it cannot avoid).
 
 pub mod plot;
 
+use crate::compile::CompiledModel;
 use crate::error::{Result, ZkError};
 use crate::files::{write_atomic, write_json};
 use crate::profile::ProveProfile;
 use plot::StackedBar;
 use std::path::{Path, PathBuf};
-use zkinfer_circuits::circuit::cost::LayerStats;
+use zkinfer_circuits::circuit::cost::{stats, LayerStats};
 
 /// Layers drawn one bar each; the smallest beyond this share one bar, so a deep model's chart
 /// stays readable.
 const MAX_LAYER_BARS: usize = 32;
+
+/// Creates `dir` and checks that the report can be written there, before any work: a report
+/// that cannot be written would waste the whole run.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| ZkError::io("create", dir, e))?;
+    crate::files::check_writable(&dir.join("bench.json"))
+}
+
+/// What the report says about the circuit, beside the timings its caller adds: the layout
+/// (`k`, rows, columns, lookups) and the largest error against the float reference.
+pub fn circuit_fields(compiled: &CompiledModel) -> serde_json::Map<String, serde_json::Value> {
+    let st = stats(&compiled.model, compiled.params);
+    let error = compiled.accuracy.outputs.iter().map(|o| o.max_abs_error).fold(0.0, f64::max);
+    use serde_json::json;
+    let fields = [
+        ("model", json!(compiled.name)),
+        ("k", json!(st.params.k)),
+        ("rows", json!(st.used_rows)),
+        ("width", json!(st.params.width)),
+        ("public_instances", json!(st.public_instances)),
+        ("bits", json!(st.params.bits)),
+        ("advice_columns", json!(st.advice_columns)),
+        ("fixed_columns", json!(st.fixed_columns)),
+        ("lookup_arguments", json!(st.lookup_arguments)),
+        ("max_abs_error", json!(error)),
+    ];
+    fields.into_iter().map(|(name, value)| (name.to_string(), value)).collect()
+}
 
 /// Writes the report into `dir` (created if missing) and returns the files written.
 pub fn write_bench_report(
