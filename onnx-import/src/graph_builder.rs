@@ -120,7 +120,7 @@ pub fn build(model: &ModelProto, path: &Path, input_len: Option<usize>) -> Resul
 }
 
 /// One input of the ONNX graph (an initializer listed among the inputs is not one).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputPart {
     pub name: String,
     pub shape: Vec<usize>,

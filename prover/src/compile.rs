@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use zkinfer_circuits::circuit::visibility::ModelVisibility;
 use zkinfer_circuits::quantize::QOp;
 use zkinfer_circuits::{circuit::cost::Objective, CircuitParams, Graph, QuantizeOptions, QuantizedModel};
-use zkinfer_onnx::GraphOutput;
+use zkinfer_onnx::{GraphOutput, InputPart};
 
 mod bits;
 pub use bits::CalibrationTarget;
@@ -39,6 +39,11 @@ pub struct CompiledModel {
     /// (absent from files compiled before they were recorded: then the nodes' names, floats).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub graph_outputs: Vec<GraphOutput>,
+    /// The ONNX graph's inputs, names and shapes, in the order the circuit reads their
+    /// concatenation (absent from files compiled before they were recorded: then an input file's
+    /// lists are only checked for their total length).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graph_inputs: Vec<InputPart>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -269,6 +274,31 @@ impl CompiledModel {
         })
     }
 
+    /// That an input file's lists are the model's inputs, one list each in the graph's order, or
+    /// one list holding their concatenation: lists split elsewhere, with the right total, would
+    /// be proved as another input than the one the file meant.
+    pub fn check_input_lists(&self, list_lens: &[usize], path: &Path) -> Result<()> {
+        let lens: Vec<usize> = self.graph_inputs.iter().map(|i| i.shape.iter().product()).collect();
+        if list_lens.len() <= 1 || lens.is_empty() || list_lens == lens {
+            return Ok(());
+        }
+        let wanted: Vec<String> = self
+            .graph_inputs
+            .iter()
+            .zip(&lens)
+            .map(|(i, len)| format!("'{}' {:?} ({len} values)", i.name, i.shape))
+            .collect();
+        Err(ZkError::Input {
+            path: path.display().to_string(),
+            reason: format!(
+                "input_data holds {} lists of {list_lens:?} values, but the model reads {}: {}. Give one list per model input, in that order",
+                list_lens.len(),
+                if lens.len() == 1 { "one input" } else { "its inputs" },
+                wanted.join(", ")
+            ),
+        })
+    }
+
     /// Each output's name and element type: the ONNX graph's, or for files compiled before
     /// those were recorded, the computing node's name and `float32`.
     pub fn output_names(&self) -> Vec<(String, String)> {
@@ -284,8 +314,8 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         .first()
         .ok_or_else(|| ZkError::Compile("at least one --input sample is needed for calibration".into()))?;
     let graph = zkinfer_onnx::import(onnx, Some(first.len()))?;
-    let input_lens: Vec<usize> =
-        zkinfer_onnx::input_parts(onnx, Some(first.len()))?.iter().map(|p| p.shape.iter().product()).collect();
+    let graph_inputs = zkinfer_onnx::input_parts(onnx, Some(first.len()))?;
+    let input_lens: Vec<usize> = graph_inputs.iter().map(|p| p.shape.iter().product()).collect();
     let (samples, origins) = split_concatenated(&input_lens, samples);
     let from_its_file = |e: ZkError| match e {
         ZkError::Sample { index, reason } if index < origins.len() => {
@@ -318,6 +348,7 @@ pub fn compile(onnx: &Path, samples: &[Vec<f64>], opts: &CompileOptions) -> Resu
         params,
         accuracy,
         graph_outputs,
+        graph_inputs,
     })
 }
 

@@ -19,6 +19,8 @@ pub struct InputFile {
 pub struct Input {
     pub values: Vec<f64>,
     pub expected: Option<Vec<Vec<f64>>>,
+    /// The length of each of `input_data`'s lists (one per model input).
+    pub list_lens: Vec<usize>,
 }
 
 /// The flat input values of `path`. NaN and infinity, which JSON cannot carry as numbers, are
@@ -37,6 +39,7 @@ pub fn read_input_file(path: &Path) -> Result<Input> {
         return Err(err("input_data holds no input list".into()));
     }
     // a model of several inputs reads their concatenation, in the graph's order
+    let list_lens = file.input_data.iter().map(Vec::len).collect();
     let values = file.input_data.concat();
     let values = numbers(&values, "value").map_err(err)?;
     let expected = file
@@ -46,7 +49,7 @@ pub fn read_input_file(path: &Path) -> Result<Input> {
         })
         .transpose()
         .map_err(err)?;
-    Ok(Input { values, expected })
+    Ok(Input { values, expected, list_lens })
 }
 
 /// JSON numbers (or the strings for NaN and infinity) as f64; `what` names a value in errors.

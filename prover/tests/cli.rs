@@ -645,5 +645,13 @@ fn a_model_of_two_inputs_takes_one_list_per_input_and_ezkl_calibration_files() {
     // one list short: the model takes 8 values
     let short = write_file(dir.path(), "short.json", &serde_json::json!({ "input_data": [first[0]] }).to_string());
     fails_with(&prove(&p("m.zkc"), &p("pk.bin"), &short, &p("bad.json")), "it has 4 values");
+    // eight values split 3 + 5 would be proved as another pair of inputs: refused, naming them
+    let all: Vec<f64> = first.concat();
+    let split = serde_json::json!({ "input_data": [all[..3].to_vec(), all[3..].to_vec()] });
+    let split = write_file(dir.path(), "split.json", &split.to_string());
+    fails_with(&prove(&p("m.zkc"), &p("pk.bin"), &split, &p("bad.json")), "lists of [3, 5] values");
     assert!(!p("bad.json").exists());
+    // one list holding the concatenation is the circuit's own input
+    let flat = write_file(dir.path(), "flat.json", &serde_json::json!({ "input_data": [all] }).to_string());
+    succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &flat, &p("flat-proof.json")));
 }

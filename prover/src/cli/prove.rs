@@ -127,6 +127,7 @@ fn write_report(
 /// (dequantized) the proof will show.
 fn check_input(compiled: &CompiledModel, input: &Input, path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
     compiled.check_input_len(input.values.len(), path)?;
+    compiled.check_input_lists(&input.list_lens, path)?;
     if let Some(e) = &input.expected {
         expected::check_shape(compiled, e, path)?;
     }
