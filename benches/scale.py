@@ -11,6 +11,7 @@ and docs/ezkl_comparison.md.
 
     benches/scale.sh [runs]              (installs EZKL in a venv, builds, runs this with --ezkl)
     python3 benches/scale.py [runs] [--ezkl] [--only a,b]   (needs a release build, onnx, numpy)
+    python3 benches/scale.py --docs      (redraws the charts and sections from docs/scale.json)
 """
 
 import json
@@ -117,7 +118,7 @@ def theirs(model: pathlib.Path, first, batch, work) -> dict:
     import ezkl_side_by_side
 
     variables = [("N", batch)] if batch > 1 else []
-    return ezkl_side_by_side.run_ezkl(str(model), str(first), work, variables)
+    return dict(ezkl_side_by_side.run_ezkl(str(model), str(first), work, variables), runs=ezkl_side_by_side.RUNS)
 
 
 def slope(rows: list) -> float:
@@ -222,10 +223,11 @@ def ezkl_section(data: dict) -> str:
     lines = [
         f"Produced by `{SCRIPT}` on {data['cores']} cores, {data['date']}: each row's two tools in one run, on the same ONNX",
         "files and inputs (EZKL: public input and output, fixed parameters, calibrated with its `resources` target, its steps'",
-        "address space capped so that running out of memory is an error). Ratio = zkinfer / EZKL.",
+        "address space capped so that running out of memory is an error; its prove figure is the median of the proofs in",
+        "`runs`, EZKL's first). Ratio = zkinfer / EZKL.",
         "",
-        "| model | multiply-adds | k (ours / EZKL) | rows (ours / EZKL) | prove s (ours / EZKL) | ratio | prove RSS MiB (ours / EZKL) | ratio | pk MB (ours / EZKL) | max abs error (ours / EZKL) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| model | multiply-adds | runs (EZKL / ours) | k (ours / EZKL) | rows (ours / EZKL) | prove s (ours / EZKL) | ratio | prove RSS MiB (ours / EZKL) | ratio | pk MB (ours / EZKL) | max abs error (ours / EZKL) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     failures = []
     for r in data["models"]:
@@ -235,12 +237,12 @@ def ezkl_section(data: dict) -> str:
         if "failed" in e:
             failures.append((r["model"], e["failed"]))
             lines.append(
-                f"| {r['model']} | {r['multiply_adds']:,} | {o['k']} / {e.get('k', '—')} | {o['rows']:,} / — | {o['prove_s']:.2f} / EZKL failed (below) | — "
+                f"| {r['model']} | {r['multiply_adds']:,} | — / {r['runs']} | {o['k']} / {e.get('k', '—')} | {o['rows']:,} / — | {o['prove_s']:.2f} / EZKL failed (below) | — "
                 f"| {o['prove_rss_mib']:.0f} / — | — | {o['pk_mb']:.0f} / — | {o['max_abs_error']:.4f} / — |"
             )
             continue
         lines.append(
-            f"| {r['model']} | {r['multiply_adds']:,} | {o['k']} / {e['k']} | {o['rows']:,} / {fmt(e.get('rows'), ',')} | {o['prove_s']:.2f} / {e['prove_s']:.2f} "
+            f"| {r['model']} | {r['multiply_adds']:,} | {e.get('runs', '—')} / {r['runs']} | {o['k']} / {e['k']} | {o['rows']:,} / {fmt(e.get('rows'), ',')} | {o['prove_s']:.2f} / {e['prove_s']:.2f} "
             f"| {ratio(o['prove_s'], e['prove_s'])} | {o['prove_rss_mib']:.0f} / {e['prove_rss_mib']:.0f} | {ratio(o['prove_rss_mib'], e['prove_rss_mib'])} "
             f"| {o['pk_mb']:.0f} / {fmt(e.get('pk_mb'), '.0f')} | {o['max_abs_error']:.4f} / {fmt(e.get('max_abs_error'), '.4f')} |"
         )
@@ -261,11 +263,15 @@ def main() -> None:
         only = set(args[args.index("--only") + 1].split(","))
         args = [a for i, a in enumerate(args) if a != "--only" and (i == 0 or args[i - 1] != "--only")]
     runs = int(next((a for a in args if a.isdigit()), "3"))
-    data = run(runs, with_ezkl, only)
-    if only:
-        data = merged(data)
     path = ROOT / "docs" / "scale.json"
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    if "--docs" in args:
+        # only redraw the charts and rewrite the sections from docs/scale.json
+        data = json.loads(path.read_text())
+    else:
+        data = run(runs, with_ezkl, only)
+        if only:
+            data = merged(data)
+        path.write_text(json.dumps(data, indent=2) + "\n")
     subprocess.run([PLOTS, str(path), str(ROOT / "docs" / "img")], check=True)
     replace_section(ROOT / "docs" / "benchmarks.md", "scale models", SCRIPT, benchmarks_section(data))
     replace_section(ROOT / "docs" / "ezkl_comparison.md", "scale models", SCRIPT, ezkl_section(data))
