@@ -3,6 +3,7 @@
 
 use crate::error::{Result, ZkError};
 use crate::files;
+use crate::input::Input;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -274,10 +275,17 @@ impl CompiledModel {
         })
     }
 
+    /// That an input file fits the model: its total length ([`Self::check_input_len`]) and its
+    /// lists ([`Self::check_input_lists`]); `prove` and `commit` both read a file through this.
+    pub fn check_input_shape(&self, input: &Input, path: &Path) -> Result<()> {
+        self.check_input_len(input.values.len(), path)?;
+        self.check_input_lists(&input.list_lens, path)
+    }
+
     /// That an input file's lists are the model's inputs, one list each in the graph's order, or
     /// one list holding their concatenation: lists split elsewhere, with the right total, would
     /// be proved as another input than the one the file meant.
-    pub fn check_input_lists(&self, list_lens: &[usize], path: &Path) -> Result<()> {
+    fn check_input_lists(&self, list_lens: &[usize], path: &Path) -> Result<()> {
         let lens: Vec<usize> = self.graph_inputs.iter().map(|i| i.shape.iter().product()).collect();
         if list_lens.len() <= 1 || lens.is_empty() || list_lens == lens {
             return Ok(());

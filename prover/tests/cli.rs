@@ -651,6 +651,8 @@ fn a_model_of_two_inputs_takes_one_list_per_input_and_ezkl_calibration_files() {
     let split = write_file(dir.path(), "split.json", &split.to_string());
     fails_with(&prove(&p("m.zkc"), &p("pk.bin"), &split, &p("bad.json")), "lists of [3, 5] values");
     assert!(!p("bad.json").exists());
+    // and `commit` would commit to that other pair: refused alike
+    fails_with(&zkinfer(&["commit", s(&p("m.zkc")), "--input", s(&split)]), "lists of [3, 5] values");
     // one list holding the concatenation is the circuit's own input
     let flat = write_file(dir.path(), "flat.json", &serde_json::json!({ "input_data": [all] }).to_string());
     succeeds(&prove(&p("m.zkc"), &p("pk.bin"), &flat, &p("flat-proof.json")));

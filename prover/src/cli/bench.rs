@@ -127,7 +127,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     };
     bar.finish_and_clear();
 
-    let mut report = zkinfer::report::circuit_fields(&compiled);
+    let mut report = zkinfer::report::circuit_fields(&compiled, &st);
     let timings = serde_json::json!({
         "compile_s": compile_time.as_secs_f64(), "keygen_s": keygen_time.as_secs_f64(), "witness_s": witness_time.as_secs_f64(),
         "prove_s": prove_time.as_secs_f64(), "verify_s": verify_time.as_secs_f64(),

@@ -1,6 +1,6 @@
 use super::print_json;
 use std::path::PathBuf;
-use zkinfer::{input::read_input, CompiledModel};
+use zkinfer::{input::read_input_file, CompiledModel};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,9 +20,9 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let compiled = CompiledModel::load(&a.model)?;
     let (what, commitment) = match &a.input {
         Some(path) => {
-            let input = read_input(path)?;
-            compiled.check_input_len(input.len(), path)?;
-            let commitment = zkinfer::proof::input_commitment(&compiled, &input)
+            let input = read_input_file(path)?;
+            compiled.check_input_shape(&input, path)?;
+            let commitment = zkinfer::proof::input_commitment(&compiled, &input.values)
                 .map_err(|e| zkinfer::ZkError::Input { path: path.display().to_string(), reason: e.to_string() })?;
             ("input_commitment", commitment)
         }

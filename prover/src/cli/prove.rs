@@ -112,22 +112,21 @@ fn write_report(
     bundle: &ProofBundle,
     profile: &ProveProfile,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let mut report = zkinfer::report::circuit_fields(compiled);
+    let st = zkinfer_circuits::circuit::cost::stats(&compiled.model, compiled.params);
+    let mut report = zkinfer::report::circuit_fields(compiled, &st);
     report.insert("prove_s".into(), serde_json::json!(profile.total_s));
     report.insert("peak_rss_mib".into(), serde_json::json!(super::bench::peak_rss_mib()));
     report.insert("proof_bytes".into(), serde_json::json!(bundle.proof.len() / 2));
     report.insert("profile".into(), serde_json::json!(profile));
-    let layers = zkinfer_circuits::circuit::cost::stats(&compiled.model, compiled.params).layers;
     let report = serde_json::Value::Object(report);
-    Ok(zkinfer::report::write_bench_report(dir, &compiled.name, &report, &layers, profile)?)
+    Ok(zkinfer::report::write_bench_report(dir, &compiled.name, &report, &st.layers, profile)?)
 }
 
 /// The input's size, the outputs it says to expect, and that the model evaluates on it (range,
 /// lookup tables), before the proving key is loaded; errors name the file. Returns the outputs
 /// (dequantized) the proof will show.
 fn check_input(compiled: &CompiledModel, input: &Input, path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
-    compiled.check_input_len(input.values.len(), path)?;
-    compiled.check_input_lists(&input.list_lens, path)?;
+    compiled.check_input_shape(input, path)?;
     if let Some(e) = &input.expected {
         expected::check_shape(compiled, e, path)?;
     }

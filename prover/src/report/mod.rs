@@ -10,7 +10,8 @@ use crate::files::{write_atomic, write_json};
 use crate::profile::ProveProfile;
 use plot::StackedBar;
 use std::path::{Path, PathBuf};
-use zkinfer_circuits::circuit::cost::{stats, LayerStats};
+use zkinfer_circuits::circuit::cost::LayerStats;
+use zkinfer_circuits::CircuitStats;
 
 /// Layers drawn one bar each; the smallest beyond this share one bar, so a deep model's chart
 /// stays readable.
@@ -24,9 +25,9 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 }
 
 /// What the report says about the circuit, beside the timings its caller adds: the layout
-/// (`k`, rows, columns, lookups) and the largest error against the float reference.
-pub fn circuit_fields(compiled: &CompiledModel) -> serde_json::Map<String, serde_json::Value> {
-    let st = stats(&compiled.model, compiled.params);
+/// (`k`, rows, columns, lookups, from the caller's `st`) and the largest error against the
+/// float reference.
+pub fn circuit_fields(compiled: &CompiledModel, st: &CircuitStats) -> serde_json::Map<String, serde_json::Value> {
     let error = compiled.accuracy.outputs.iter().map(|o| o.max_abs_error).fold(0.0, f64::max);
     use serde_json::json;
     let fields = [
