@@ -122,7 +122,10 @@ pub const PROVING_KEY: Header = Header { magic: b"ZKINFER-PK\0\0", version: 3, k
 pub const VERIFYING_KEY: Header = Header { magic: b"ZKINFER-VK\0\0", version: 3, kind: "zkinfer verifying key" };
 /// A downsized SRS kept beside its source SRS file (see `srs::cache`).
 pub const SRS_CACHE: Header = Header { magic: b"ZKINFER-SRSK", version: 1, kind: "zkinfer downsized-SRS cache" };
-const KNOWN: [&Header; 3] = [&PROVING_KEY, &VERIFYING_KEY, &SRS_CACHE];
+/// The verifying key of an aggregate (`zkinfer aggregate`), with the inner models' key infos.
+pub const AGGREGATE_VK: Header =
+    Header { magic: b"ZKINFER-AVK\0", version: 1, kind: "zkinfer aggregation verifying key" };
+const KNOWN: [&Header; 4] = [&PROVING_KEY, &VERIFYING_KEY, &SRS_CACHE, &AGGREGATE_VK];
 
 /// What [`identify`] calls a file in the standard halo2 SRS format.
 pub const SRS_KIND: &str = "a KZG SRS (halo2 params)";

@@ -4,6 +4,7 @@
 //! [`srs`] → [`keys`] (setup) → [`proof`] (prove) → [`verify`]. The `zkinfer` binary is a thin
 //! CLI over these functions.
 
+pub mod aggregate;
 pub mod compile;
 pub mod error;
 pub mod expected;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod srs;
 pub mod verify;
 
+pub use aggregate::{aggregate, verify_aggregate, AggregateBundle, AggregateKeyFile};
 pub use compile::{compile, CompileOptions, CompiledModel};
 pub use error::{Result, ZkError};
 pub use keys::{setup, ProvingKeyFile, VerifyingKeyFile};

@@ -1,7 +1,9 @@
 //! The proof bundle (`proof.json`) and proving.
 //!
 //! Proofs use SHPLONK with snark-verifier's Keccak `EvmTranscript`, the transcript the generated
-//! Solidity verifier replays, so the same proof is checked in Rust and on-chain.
+//! Solidity verifier replays, so the same proof is checked in Rust and on-chain. A proof meant
+//! for aggregation (`prove --for-aggregation`) uses the Poseidon transcript instead, which the
+//! aggregation circuit replays in a few thousand rows where Keccak would take millions.
 
 use crate::compile::CompiledModel;
 use crate::error::{Result, ZkError};
@@ -53,6 +55,26 @@ pub struct ProofBundle {
     /// The Poseidon commitment to the parameters, when they are hashed: what pins the model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params_commitment: Option<String>,
+    /// The Fiat–Shamir transcript the proof was made with (absent: `evm`).
+    #[serde(default, skip_serializing_if = "Transcript::is_evm")]
+    pub transcript: Transcript,
+}
+
+/// The hash a proof's Fiat–Shamir challenges come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transcript {
+    /// Keccak (snark-verifier's `EvmTranscript`): verified in Rust and by the Solidity verifier.
+    #[default]
+    Evm,
+    /// Poseidon: verified in Rust and inside an aggregate (`zkinfer aggregate`), not on-chain.
+    Poseidon,
+}
+
+impl Transcript {
+    pub fn is_evm(&self) -> bool {
+        *self == Transcript::Evm
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -287,8 +309,18 @@ pub(crate) fn witnessed_circuit(compiled: &CompiledModel, input: &[f64]) -> Resu
     Ok((circuit, instances, q_input))
 }
 
-/// Proves one inference of `compiled` on `input` (flat floats).
+/// Proves one inference of `compiled` on `input` (flat floats), for on-chain verification.
 pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<ProofBundle> {
+    prove_with(compiled, key, input, Transcript::Evm)
+}
+
+/// Proves one inference with the given transcript.
+pub fn prove_with(
+    compiled: &CompiledModel,
+    key: &ProvingKeyFile,
+    input: &[f64],
+    transcript: Transcript,
+) -> Result<ProofBundle> {
     let digest = compiled.digest();
     if key.info.model_digest != digest {
         return Err(ZkError::Mismatch(format!(
@@ -302,17 +334,11 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
     let model = &compiled.model;
     let (circuit, instances, q_input) = witnessed_circuit(compiled, input)?;
 
-    let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        &key.srs,
-        &key.pk,
-        &[circuit],
-        &[&[&instances]],
-        OsRng,
-        &mut transcript,
-    )
-    .map_err(|e| ZkError::Prove(format!("{e:?}")))?;
-    let proof = transcript.finalize();
+    let proof = match transcript {
+        Transcript::Evm => prove_evm(key, circuit, &instances),
+        Transcript::Poseidon => zkinfer_aggregation::inner::prove(&key.srs, &key.pk, circuit, &instances),
+    }
+    .map_err(ZkError::Prove)?;
 
     let outputs = outputs_from_instances(&key.info, &instances).expect("instances built from this model");
     let scales = model.input_scales();
@@ -334,7 +360,22 @@ pub fn prove(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> R
         input_commitment,
         output_commitment,
         params_commitment,
+        transcript,
     })
+}
+
+fn prove_evm(key: &ProvingKeyFile, circuit: ModelCircuit, instances: &[Fr]) -> std::result::Result<Vec<u8>, String> {
+    let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        &key.srs,
+        &key.pk,
+        &[circuit],
+        &[&[instances]],
+        OsRng,
+        &mut transcript,
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    Ok(transcript.finalize())
 }
 
 #[cfg(test)]

@@ -24,7 +24,29 @@ use std::rc::Rc;
 /// The raw verifier: calldata is the `num_instances` public values (32 bytes each, big-endian)
 /// followed by the proof; it returns nothing on success and reverts otherwise.
 pub fn raw_verifier_source(srs: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, num_instances: usize) -> String {
-    let protocol = compile(srs, vk, Config::kzg().with_num_instance(vec![num_instances]));
+    verifier_source(srs, vk, num_instances, None)
+}
+
+/// The raw verifier of an aggregate (`zkinfer aggregate`): the same calldata layout, and after
+/// the aggregation circuit's own check it decodes the KZG accumulator from the first
+/// `accumulator_limbs` instances and requires its pairing, which stands for every inner proof's.
+pub fn aggregate_verifier_source(
+    srs: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    num_instances: usize,
+    accumulator_limbs: usize,
+) -> String {
+    verifier_source(srs, vk, num_instances, Some((0..accumulator_limbs).map(|i| (0, i)).collect()))
+}
+
+fn verifier_source(
+    srs: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    num_instances: usize,
+    accumulator: Option<Vec<(usize, usize)>>,
+) -> String {
+    let config = Config::kzg().with_num_instance(vec![num_instances]).with_accumulator_indices(accumulator);
+    let protocol = compile(srs, vk, config);
     let deciding_key = (srs.get_g()[0], srs.g2(), srs.s_g2()).into();
     let loader = EvmLoader::new::<Fq, Fr>();
     let protocol = protocol.loaded(&loader);

@@ -11,7 +11,11 @@ pub struct Args {
 
 /// Prints the calldata of both verifier entry points and the instances in decimal.
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    if super::aggregate::is_aggregate_proof(&a.proof)? {
+        return super::aggregate::calldata(&a.proof, json);
+    }
     let bundle = ProofBundle::load(&a.proof)?;
+    anyhow::ensure!(bundle.transcript.is_evm(), "{} was proved for aggregation (Poseidon transcript): no Solidity verifier accepts it on its own; aggregate it (`zkinfer aggregate`)", a.proof.display());
     let proof = bundle.proof_bytes()?;
     let words = bundle.instance_words()?;
     let verify_call = format!("0x{}", hex::encode(verify_proof_call(&proof, &words)));

@@ -17,8 +17,12 @@ pub struct Args {
 /// Compiles the model's verifier, deploys it on an in-process EVM (Osaka rules) and verifies the
 /// proof there, reporting gas and bytecode size.
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    if super::aggregate::is_aggregate_key(&a.vk)? {
+        return super::aggregate::evm_verify(&a.vk, &a.proof, a.no_size_limit, json);
+    }
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
+    anyhow::ensure!(bundle.transcript.is_evm(), "{} was proved for aggregation (Poseidon transcript), which the Solidity verifier does not replay: aggregate it (`zkinfer aggregate`), or prove again without --for-aggregation", a.proof.display());
     let (proof, words) = (bundle.proof_bytes()?, bundle.instance_words()?);
     let (built, _) = step("generating and compiling the verifier", json, || {
         VerifierArtifacts::build(&key.srs, &key.vk, key.info.num_instances(), key.info.pinned_params())

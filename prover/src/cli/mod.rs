@@ -3,6 +3,7 @@
 //! stdout instead of text: `"ok": true` and the results, or, on failure, `"ok": false` and the
 //! error message stderr shows.
 
+mod aggregate;
 mod bench;
 mod calldata;
 mod commit;
@@ -39,8 +40,10 @@ enum Command {
     Setup(setup::Args),
     /// Prove one inference.
     Prove(prove::Args),
-    /// Verify a proof.
+    /// Verify a proof, or an aggregate (given the aggregation verifying key).
     Verify(verify::Args),
+    /// Aggregate proofs made with `prove --for-aggregation` into one proof, verified once.
+    Aggregate(aggregate::Args),
     /// The Poseidon commitment to an input (or to the parameters), as a hashed proof exposes it.
     Commit(commit::Args),
     /// Show a compiled model's circuit: k, rows, columns, lookups, per layer.
@@ -63,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Setup(a) => setup::run(a, json),
         Command::Prove(a) => prove::run(a, json),
         Command::Verify(a) => verify::run(a, json),
+        Command::Aggregate(a) => aggregate::run(a, json),
         Command::Commit(a) => commit::run(a, json),
         Command::Inspect(a) => inspect::run(a, json),
         Command::GenVerifier(a) => gen_verifier::run(a, json),

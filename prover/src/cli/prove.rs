@@ -9,6 +9,7 @@ use zkinfer::expected::{self, Mismatch};
 use zkinfer::files::check_outputs;
 use zkinfer::input::{read_input_file, Input};
 use zkinfer::profile::ProveProfile;
+use zkinfer::proof::Transcript;
 use zkinfer::{CompiledModel, ProofBundle, ProvingKeyFile};
 
 #[derive(clap::Args)]
@@ -32,6 +33,10 @@ pub struct Args {
     /// floor) into this folder; implies --profile.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+    /// Prove with the Poseidon transcript, for `zkinfer aggregate` (verified in Rust and inside
+    /// an aggregate; the model's own Solidity verifier replays Keccak and does not accept it).
+    #[arg(long, conflicts_with_all = ["profile", "report"])]
+    for_aggregation: bool,
 }
 
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
@@ -48,7 +53,14 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let (key, load_time) = step("loading the proving key", json, || ProvingKeyFile::load(&a.pk));
     let key = key?;
     let profiling = a.profile || a.report.is_some();
-    let (proved, prove_time) = step("proving", json, || prove_once(&compiled, &key, &input.values, profiling));
+    let (proved, prove_time) = step("proving", json, || {
+        if a.for_aggregation {
+            let bundle = zkinfer::proof::prove_with(&compiled, &key, &input.values, Transcript::Poseidon)?;
+            Ok((bundle, None))
+        } else {
+            prove_once(&compiled, &key, &input.values, profiling)
+        }
+    });
     let (bundle, profile) = proved?;
     bundle.save(&a.output)?;
     let report_files = match (&a.report, &profile) {

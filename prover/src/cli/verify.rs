@@ -11,6 +11,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    if super::aggregate::is_aggregate_key(&a.vk)? {
+        return super::aggregate::verify(&a.vk, &a.proof, json);
+    }
     let key = VerifyingKeyFile::load(&a.vk)?;
     let bundle = ProofBundle::load(&a.proof)?;
     let (result, time) = step("verifying", json, || zkinfer::verify(&key, &bundle));

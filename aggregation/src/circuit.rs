@@ -1,0 +1,112 @@
+//! The aggregation circuit's keys and proofs (snark-verifier-sdk's `AggregationCircuit` over
+//! SHPLONK inner proofs).
+//!
+//! Its layout depends only on the inner verifying keys and their number, not on the proofs: the
+//! keys made once for a list of models verify every later aggregate of proofs of those models in
+//! that order. halo2-base lays out its cells itself, so proving replays the key generation's
+//! break points (where each column's cells wrap), kept in [`AggregationLayout`].
+
+use crate::{catching, AggregationError, Result, Srs};
+use halo2_proofs::{
+    halo2curves::bn256::{Bn256, Fr, G1Affine},
+    plonk::{create_proof, keygen_pk, keygen_vk, ProvingKey},
+    poly::{
+        commitment::Params,
+        kzg::{commitment::KZGCommitmentScheme, multiopen::ProverSHPLONK},
+    },
+    transcript::TranscriptWriterBuffer,
+};
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams, VerifierUniversality};
+use snark_verifier_sdk::snark_verifier::{
+    halo2_base::gates::circuit::CircuitBuilderStage, loader::native::NativeLoader,
+    system::halo2::transcript::evm::EvmTranscript,
+};
+use snark_verifier_sdk::{CircuitExt, Snark, SHPLONK};
+
+/// The aggregation circuit's type, for reading its keys.
+pub type Circuit = AggregationCircuit;
+
+/// What proving needs besides the proving key: the columns chosen at key generation and where
+/// each column's cells wrap.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AggregationLayout {
+    pub config: AggregationConfigParams,
+    pub break_points: Vec<Vec<usize>>,
+    /// The number of public instances: the accumulator's limbs, then every inner instance.
+    pub num_instances: usize,
+}
+
+/// The aggregation circuit over `snarks` at `stage`, exposing the inner instances after the
+/// accumulator.
+fn circuit(
+    stage: CircuitBuilderStage,
+    config: AggregationConfigParams,
+    srs: &Srs,
+    snarks: &[Snark],
+) -> AggregationCircuit {
+    let mut circuit =
+        AggregationCircuit::new::<SHPLONK>(stage, config, srs, snarks.iter().cloned(), VerifierUniversality::None);
+    // `false`: the inner proofs are not aggregates themselves, so no old accumulator to drop
+    circuit.expose_previous_instances(false);
+    circuit
+}
+
+/// Sizes the aggregation circuit for `snarks` at the SRS's k and generates its keys.
+pub fn keygen(srs: &Srs, snarks: &[Snark]) -> Result<(ProvingKey<G1Affine>, AggregationLayout)> {
+    if snarks.is_empty() {
+        return Err(AggregationError::NoProofs);
+    }
+    let k = srs.k();
+    // halo2-base's range checks look up (k − 1)-bit limbs in a table of 2^(k−1) rows
+    let sizing = AggregationConfigParams { degree: k, lookup_bits: k as usize - 1, ..Default::default() };
+    let layout = |e: String| AggregationError::Layout { k, reason: e };
+    let (keygen_circuit, config) = catching(|| {
+        let mut c = circuit(CircuitBuilderStage::Keygen, sizing, srs, snarks);
+        let config = c.calculate_params(Some(10));
+        (c, config)
+    })
+    .map_err(layout)?;
+    let vk = keygen_vk(srs, &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?;
+    let pk = keygen_pk(srs, vk, &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?;
+    let num_instances = keygen_circuit.num_instance()[0];
+    let break_points = keygen_circuit.break_points().into_iter().collect();
+    Ok((pk, AggregationLayout { config, break_points, num_instances }))
+}
+
+/// Proves the aggregate of `snarks` with the Keccak EVM transcript; returns its public instances
+/// (accumulator limbs, then the inner instances) and the proof.
+pub fn prove(
+    srs: &Srs,
+    pk: &ProvingKey<G1Affine>,
+    layout: &AggregationLayout,
+    snarks: &[Snark],
+) -> Result<(Vec<Fr>, Vec<u8>)> {
+    let prover = catching(|| {
+        circuit(CircuitBuilderStage::Prover, layout.config, srs, snarks).use_break_points(layout.break_points.clone())
+    })
+    .map_err(AggregationError::Prove)?;
+    let instances = prover.instances().remove(0);
+    if instances.len() != layout.num_instances {
+        return Err(AggregationError::Prove(format!(
+            "these proofs give {} public instances, the aggregation keys {}: aggregate proofs of the models the keys were made for",
+            instances.len(),
+            layout.num_instances
+        )));
+    }
+    let mut transcript = EvmTranscript::<G1Affine, NativeLoader, _, _>::init(Vec::new());
+    catching(|| {
+        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+            srs,
+            pk,
+            &[prover],
+            &[&[&instances]],
+            OsRng,
+            &mut transcript,
+        )
+    })
+    .map_err(AggregationError::Prove)?
+    .map_err(|e| AggregationError::Prove(format!("{e:?}")))?;
+    Ok((instances, transcript.finalize()))
+}

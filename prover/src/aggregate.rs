@@ -1,0 +1,213 @@
+//! Aggregates (`zkinfer aggregate`): many proofs, made with `prove --for-aggregation`, verified
+//! inside one halo2 circuit (`zkinfer_aggregation`), whose one proof a Solidity verifier checks.
+//!
+//! Files: the aggregate bundle (`aggregate.json`: the inner proof bundles, then the aggregate's
+//! instances and proof) and the aggregation verifying key (header, then length-prefixed blocks:
+//! JSON [`AggregateInfo`], the aggregation SRS, the halo2 key). The key pins the inner models:
+//! the aggregation circuit holds their verifying keys as constants.
+
+use crate::error::{Result, ZkError};
+use crate::files::{self, AGGREGATE_VK};
+use crate::keys::{KeyInfo, ParamsPin, VerifyingKeyFile};
+use crate::proof::{fr_from_hex, fr_to_hex, ProofBundle, Transcript};
+use crate::srs::{self, Srs};
+use crate::verify::check_public;
+use halo2_proofs::{
+    halo2curves::bn256::{Fr, G1Affine},
+    plonk::VerifyingKey,
+    SerdeFormat,
+};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::Path;
+use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout};
+use zkinfer_aggregation::inner::InnerProof;
+use zkinfer_aggregation::verify::Rejection;
+use zkinfer_aggregation::ACCUMULATOR_LIMBS;
+
+pub const AGGREGATE_FORMAT: &str = "zkinfer-aggregate";
+pub const AGGREGATE_VERSION: u32 = 1;
+
+/// One aggregated proof and the proofs it stands for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AggregateBundle {
+    pub format: String,
+    pub version: u32,
+    /// The inner proofs, in the order their instances follow the accumulator.
+    pub proofs: Vec<ProofBundle>,
+    /// The aggregate's public instances (32-byte hex): 12 accumulator limbs, then every inner
+    /// proof's instances.
+    pub instances: Vec<String>,
+    /// The aggregate's proof bytes (Keccak transcript), hex.
+    pub proof: String,
+}
+
+/// What the aggregation verifying key says besides the halo2 key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AggregateInfo {
+    /// The inner models' key infos, in aggregation order.
+    pub inner: Vec<KeyInfo>,
+    pub layout: AggregationLayout,
+}
+
+pub struct AggregateKeyFile {
+    pub info: AggregateInfo,
+    pub srs: Srs,
+    pub vk: VerifyingKey<G1Affine>,
+}
+
+/// Aggregates `proofs` (each with its model's verifying key) with `srs`, the aggregation SRS:
+/// generates the aggregation keys, then proves. Every inner proof is checked first.
+pub fn aggregate(
+    proofs: &[(&ProofBundle, &VerifyingKeyFile)],
+    srs: Srs,
+) -> Result<(AggregateBundle, AggregateKeyFile)> {
+    let mut snarks = Vec::with_capacity(proofs.len());
+    for (index, (bundle, key)) in proofs.iter().enumerate() {
+        snarks.push(inner_snark(index, bundle, key, &srs)?);
+    }
+    let agg = |e: zkinfer_aggregation::AggregationError| ZkError::Prove(e.to_string());
+    let (pk, layout) = keygen(&srs, &snarks).map_err(agg)?;
+    let (instances, proof) = prove(&srs, &pk, &layout, &snarks).map_err(agg)?;
+    let info = AggregateInfo { inner: proofs.iter().map(|(_, k)| k.info.clone()).collect(), layout };
+    let bundle = AggregateBundle {
+        format: AGGREGATE_FORMAT.into(),
+        version: AGGREGATE_VERSION,
+        proofs: proofs.iter().map(|(b, _)| (*b).clone()).collect(),
+        instances: instances.iter().map(fr_to_hex).collect(),
+        proof: hex::encode(proof),
+    };
+    Ok((bundle, AggregateKeyFile { info, srs, vk: pk.get_vk().clone() }))
+}
+
+fn inner_snark(
+    index: usize,
+    bundle: &ProofBundle,
+    key: &VerifyingKeyFile,
+    srs: &Srs,
+) -> Result<snark_verifier_sdk::Snark> {
+    let label = format!("model '{}'", bundle.model_name);
+    let refuse = |reason: String| ZkError::Rejected(format!("proof #{index} ({label}): {reason}"));
+    if bundle.transcript != Transcript::Poseidon {
+        return Err(refuse("it was made for on-chain verification (Keccak transcript); prove it again with `zkinfer prove --for-aggregation`".into()));
+    }
+    if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
+        return Err(refuse("its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it".into()));
+    }
+    let instances = check_public(&key.info, bundle).map_err(|e| refuse(e.to_string()))?;
+    let inner = InnerProof { label, srs: &key.srs, vk: &key.vk, instances, proof: bundle.proof_bytes()? };
+    inner.to_snark(index, srs).map_err(|e| ZkError::Rejected(e.to_string()))
+}
+
+/// Accepts the aggregate only if each inner bundle is for its slot's model and states exactly
+/// its instances, the aggregate's instances are the accumulator then those, and the aggregate
+/// proof and its accumulator verify.
+pub fn verify_aggregate(key: &AggregateKeyFile, bundle: &AggregateBundle) -> Result<()> {
+    if bundle.proofs.len() != key.info.inner.len() {
+        return Err(ZkError::Rejected(format!(
+            "the aggregate holds {} proofs, its verifying key aggregates {}",
+            bundle.proofs.len(),
+            key.info.inner.len()
+        )));
+    }
+    let instances = aggregate_instances(bundle)?;
+    let mut at = ACCUMULATOR_LIMBS;
+    for (i, (inner, info)) in bundle.proofs.iter().zip(&key.info.inner).enumerate() {
+        let shown = check_public(info, inner).map_err(|e| ZkError::Rejected(format!("inner proof #{i}: {e}")))?;
+        if instances.get(at..at + shown.len()) != Some(shown.as_slice()) {
+            return Err(ZkError::Rejected(format!(
+                "inner proof #{i}'s instances are not the ones the aggregate carries for it"
+            )));
+        }
+        at += shown.len();
+    }
+    if at != instances.len() || at != key.info.layout.num_instances {
+        return Err(ZkError::Rejected(format!(
+            "the aggregate has {} instances, its key {}",
+            instances.len(),
+            key.info.layout.num_instances
+        )));
+    }
+    let proof =
+        hex::decode(&bundle.proof).map_err(|e| ZkError::Rejected(format!("the aggregate's proof is not hex ({e})")))?;
+    zkinfer_aggregation::verify::verify(&key.srs, &key.vk, &instances, &proof).map_err(|r| {
+        ZkError::Rejected(match r {
+            Rejection::Proof => "the aggregate proof does not verify for these public instances".into(),
+            Rejection::Accumulator => {
+                "the aggregate proof holds but its accumulator's pairing does not: an inner proof is invalid".into()
+            }
+        })
+    })
+}
+
+fn aggregate_instances(bundle: &AggregateBundle) -> Result<Vec<Fr>> {
+    bundle
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            fr_from_hex(s).ok_or_else(|| {
+                ZkError::Rejected(format!("aggregate instance #{i} ({s}) is not a canonical field element"))
+            })
+        })
+        .collect()
+}
+
+impl AggregateBundle {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        files::write_json(path, self)
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        files::read_versioned_json(path, "aggregate proof", AGGREGATE_FORMAT, AGGREGATE_VERSION)
+    }
+
+    pub fn proof_bytes(&self) -> Result<Vec<u8>> {
+        hex::decode(&self.proof).map_err(|e| ZkError::Rejected(format!("the aggregate's proof is not hex ({e})")))
+    }
+
+    /// The instances as 32-byte big-endian words, as the EVM verifier reads them.
+    pub fn instance_words(&self) -> Result<Vec<[u8; 32]>> {
+        Ok(aggregate_instances(self)?.iter().map(crate::proof::fr_to_bytes).collect())
+    }
+}
+
+impl AggregateKeyFile {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut key = Vec::new();
+        self.vk.write(&mut key, SerdeFormat::RawBytes).map_err(|e| ZkError::io("serialize", path, e))?;
+        let info = serde_json::to_vec(&self.info).expect("serializable");
+        files::write_atomic(path, |w| {
+            AGGREGATE_VK.write(w)?;
+            files::write_block(w, &info)?;
+            files::write_block(w, &srs::to_bytes(&self.srs))?;
+            files::write_block(w, &key)
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = files::read_bytes(path)?;
+        let mut r = bytes.as_slice();
+        AGGREGATE_VK.check(path, &mut r)?;
+        let bad = |e: String| ZkError::bad_file(path, AGGREGATE_VK.kind, e);
+        let mut block =
+            || files::read_block(&mut r, bytes.len()).map_err(|e| bad(format!("truncated or corrupted ({e})")));
+        let (info, srs_bytes, key) = (block()?, block()?, block()?);
+        let info: AggregateInfo = serde_json::from_slice(&info).map_err(|e| bad(e.to_string()))?;
+        let srs = srs::from_bytes(&srs_bytes, path)?;
+        let config = info.layout.config;
+        let vk = crate::files::catch_panic_quietly(|| {
+            VerifyingKey::read::<_, zkinfer_aggregation::circuit::Circuit>(
+                &mut key.as_slice(),
+                SerdeFormat::RawBytes,
+                config,
+            )
+        })
+        .map_err(|_| bad("corrupted key data".into()))?
+        .map_err(|e| bad(format!("corrupted key data ({e})")))?;
+        if r.read(&mut [0u8]).map_err(|e| bad(e.to_string()))? > 0 {
+            return Err(bad("unexpected bytes after the key".into()));
+        }
+        Ok(Self { info, srs, vk })
+    }
+}

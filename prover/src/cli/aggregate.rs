@@ -1,0 +1,165 @@
+//! `zkinfer aggregate`, and the aggregate side of `verify`, `gen-verifier --aggregated`,
+//! `evm-verify` and `calldata`.
+
+use super::{print_json, progress::step};
+use std::path::{Path, PathBuf};
+use zkinfer::files::{check_outputs, AGGREGATE_VK};
+use zkinfer::{AggregateBundle, AggregateKeyFile, ProofBundle, VerifyingKeyFile};
+use zkinfer_aggregation::ACCUMULATOR_LIMBS;
+use zkinfer_verifier_contract::abi::{raw_verifier_call, word_to_decimal};
+use zkinfer_verifier_contract::deploy::EIP170_LIMIT;
+use zkinfer_verifier_contract::evm::Evm;
+use zkinfer_verifier_contract::generate::aggregate_verifier_source;
+use zkinfer_verifier_contract::solc::{compile_contract, Compiled, Optimizer};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The proofs (`prove --for-aggregation`), in the order the aggregate carries them.
+    #[arg(required = true)]
+    proofs: Vec<PathBuf>,
+    /// The verifying key of each proof's model: one for all, or one per proof, in order.
+    #[arg(long, required = true)]
+    vk: Vec<PathBuf>,
+    /// The aggregation SRS (k 20 or more for a few small proofs); the inner proofs must come
+    /// from the same ceremony (their setup cut this SRS, or a prefix of the same, to their k).
+    #[arg(long)]
+    srs: PathBuf,
+    #[arg(short, long, default_value = "aggregate.json")]
+    output: PathBuf,
+    /// Where the aggregation verifying key goes (for `verify`, `gen-verifier --aggregated`).
+    #[arg(long, default_value = "aggregate.vk")]
+    out_vk: PathBuf,
+}
+
+pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        a.vk.len() == 1 || a.vk.len() == a.proofs.len(),
+        "give one --vk for all {} proofs, or one per proof ({} given)",
+        a.proofs.len(),
+        a.vk.len()
+    );
+    let mut inputs: Vec<(&str, &Path)> = a.proofs.iter().map(|p| ("a proof", p.as_path())).collect();
+    inputs.extend(a.vk.iter().map(|v| ("--vk", v.as_path())));
+    inputs.push(("--srs", &a.srs));
+    check_outputs(&[("-o/--output", &a.output), ("--out-vk", &a.out_vk)], &inputs)?;
+    let bundles = a.proofs.iter().map(|p| ProofBundle::load(p)).collect::<zkinfer::Result<Vec<_>>>()?;
+    let keys = a.vk.iter().map(|v| VerifyingKeyFile::load(v)).collect::<zkinfer::Result<Vec<_>>>()?;
+    let pairs: Vec<_> = bundles.iter().enumerate().map(|(i, b)| (b, &keys[i.min(keys.len() - 1)])).collect();
+    let srs = zkinfer::srs::load(&a.srs)?;
+    let k = zkinfer::srs::file_k(&a.srs)?;
+    let (result, time) = step(
+        &format!("aggregating {} proofs at k = {k} (key generation, then the proof)", bundles.len()),
+        json,
+        || zkinfer::aggregate(&pairs, srs),
+    );
+    let (bundle, key) = result?;
+    bundle.save(&a.output)?;
+    key.save(&a.out_vk)?;
+    let n = key.info.layout.num_instances;
+    if json {
+        print_json(&serde_json::json!({
+            "output": a.output, "vk": a.out_vk, "proofs": bundles.len(), "k": k, "num_instances": n,
+            "layout": key.info.layout.config, "proof_bytes": bundle.proof.len() / 2, "seconds": time.as_secs_f64(),
+        }));
+    } else {
+        println!(
+            "aggregated {} proofs into {} ({} bytes, {n} public instances: {ACCUMULATOR_LIMBS} accumulator limbs, then the inner instances) in {:.1}s; verifying key {}",
+            bundles.len(),
+            a.output.display(),
+            bundle.proof.len() / 2,
+            time.as_secs_f64(),
+            a.out_vk.display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether `path` is an aggregation verifying key (by its magic).
+pub fn is_aggregate_key(path: &Path) -> anyhow::Result<bool> {
+    Ok(zkinfer::files::read_head(path)?.0.starts_with(AGGREGATE_VK.magic))
+}
+
+/// Whether `path` is an aggregate proof (by its format tag).
+pub fn is_aggregate_proof(path: &Path) -> anyhow::Result<bool> {
+    let (head, _) = zkinfer::files::read_head(path)?;
+    Ok(String::from_utf8_lossy(&head).contains(&format!("\"{}\"", zkinfer::aggregate::AGGREGATE_FORMAT)))
+}
+
+pub fn verify(vk: &Path, proof: &Path, json: bool) -> anyhow::Result<()> {
+    let key = AggregateKeyFile::load(vk)?;
+    let bundle = AggregateBundle::load(proof)?;
+    let (result, time) = step("verifying the aggregate", json, || zkinfer::verify_aggregate(&key, &bundle));
+    result?;
+    if json {
+        let inner: Vec<_> = bundle.proofs.iter().map(|b| serde_json::json!({ "model": b.model_name, "outputs": b.outputs, "input_commitment": b.input_commitment })).collect();
+        print_json(&serde_json::json!({ "verified": true, "proofs": inner, "verify_seconds": time.as_secs_f64() }));
+        return Ok(());
+    }
+    println!("verified: the aggregate of {} proofs is valid ({:.3}s)", bundle.proofs.len(), time.as_secs_f64());
+    for (i, b) in bundle.proofs.iter().enumerate() {
+        let outputs: Vec<String> =
+            b.outputs.iter().flat_map(|o| o.values.iter().map(|&v| o.format(v, 6)).collect::<Vec<_>>()).collect();
+        println!("  #{i} model '{}': outputs [{}]", b.model_name, outputs.join(", "));
+    }
+    Ok(())
+}
+
+/// The aggregate's raw Solidity verifier (calldata = instances ‖ proof; reverts when invalid).
+pub fn verifier_source(vk: &Path) -> anyhow::Result<(String, usize)> {
+    let key = AggregateKeyFile::load(vk)?;
+    let n = key.info.layout.num_instances;
+    Ok((aggregate_verifier_source(&key.srs, &key.vk, n, ACCUMULATOR_LIMBS), n))
+}
+
+/// solc-js's opcode optimizer tuned for size (the Yul optimizer runs out of memory on it).
+pub fn compile_verifier(source: &str) -> anyhow::Result<Compiled> {
+    Ok(compile_contract(&[("Halo2Verifier.sol", source)], "Halo2Verifier", Optimizer::OpcodeOnly { runs: 1 })?)
+}
+
+/// `evm-verify` of an aggregate: deploys its verifier on revm and sends the proof once.
+pub fn evm_verify(vk: &Path, proof: &Path, no_size_limit: bool, json: bool) -> anyhow::Result<()> {
+    let bundle = AggregateBundle::load(proof)?;
+    let (proof, words) = (bundle.proof_bytes()?, bundle.instance_words()?);
+    let (built, _) =
+        step("generating and compiling the aggregate's verifier", json, || compile_verifier(&verifier_source(vk)?.0));
+    let built = built?;
+    let size = built.runtime_size();
+    anyhow::ensure!(
+        no_size_limit || size <= EIP170_LIMIT,
+        "the aggregate's verifier is {size} bytes of runtime code, over EIP-170's {EIP170_LIMIT}-byte limit: mainnet would refuse to deploy it (measure it anyway with --no-size-limit)"
+    );
+    let mut evm = if no_size_limit { Evm::without_code_size_limit() } else { Evm::new() };
+    let address = evm.deploy(built.creation_bytes()).map_err(anyhow::Error::msg)?;
+    let result = evm.call(address, raw_verifier_call(&proof, &words)).map_err(anyhow::Error::msg)?;
+    let per_proof = result.gas_used / bundle.proofs.len().max(1) as u64;
+    if json {
+        print_json(
+            &serde_json::json!({ "accepted": result.success, "raw_gas": result.gas_used, "gas_per_proof": per_proof, "proofs": bundle.proofs.len(), "runtime_bytes": size, "eip170_limit": EIP170_LIMIT }),
+        );
+    } else {
+        println!("EVM (revm, Osaka): {} — aggregate of {} proofs, {} gas ({per_proof} per proof, whole transaction); runtime {size} bytes (EIP-170 limit {EIP170_LIMIT})", if result.success { "accepted" } else { "REJECTED" }, bundle.proofs.len(), result.gas_used);
+    }
+    anyhow::ensure!(result.success, "the EVM verifier rejected the aggregate");
+    Ok(())
+}
+
+/// `calldata` of an aggregate: the raw verifier's calldata and the instances in decimal.
+pub fn calldata(proof: &Path, json: bool) -> anyhow::Result<()> {
+    let bundle = AggregateBundle::load(proof)?;
+    let words = bundle.instance_words()?;
+    let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&bundle.proof_bytes()?, &words)));
+    let decimals: Vec<String> = words.iter().map(word_to_decimal).collect();
+    if json {
+        print_json(
+            &serde_json::json!({ "raw_calldata": raw_call, "proof": format!("0x{}", bundle.proof), "instances": decimals }),
+        );
+    } else {
+        println!("aggregate Halo2Verifier raw calldata (instances ‖ proof):\n{raw_call}\n");
+        println!(
+            "instances ({}: {ACCUMULATOR_LIMBS} accumulator limbs, then the inner proofs'):\n{}",
+            decimals.len(),
+            decimals.join("\n")
+        );
+    }
+    Ok(())
+}
