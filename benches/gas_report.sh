@@ -3,8 +3,8 @@
 # (`--optimize verifier` and the default `prover`), proves one inference and verifies it with the
 # generated Solidity verifier on revm (Osaka rules); records the raw verifier's whole-transaction
 # gas, its runtime bytecode size against EIP-170, the public instances, k, prove time and error,
-# beside EZKL's gas where it was measured (issue 4: public input and output). Writes
-# docs/gas.md and docs/gas.json.
+# beside EZKL's gas where it was measured (issue 4: public input and output). Writes its
+# section of docs/gas.md, and docs/gas.json.
 #
 #   benches/gas_report.sh            (needs solc-js: npm ci --prefix verifier-contract)
 set -euo pipefail
@@ -27,6 +27,8 @@ done
 
 python3 - "$work" <<'PY'
 import glob, json, os, sys
+sys.path.insert(0, "benches")
+from doc_sections import replace_section
 work = sys.argv[1]
 # EZKL 23.0.5, public input and output, measured for issue 4 (whole transaction, Osaka)
 ezkl = {"linear_regression": 549462, "logistic_regression": 640865, "mnist_mlp": 1252277}
@@ -41,7 +43,7 @@ limit = 24576
 def size(b):
     return f"{b:,}" + ("" if b <= limit else " (over)")
 lines = [
-    "# Verifier gas and size",
+    "## Per-model verifiers",
     "",
     "Written by `benches/gas_report.sh`: every bundled model proved once and verified by its generated",
     "Solidity verifier (`Halo2Verifier`, raw calldata) on revm with Osaka rules; gas is the whole",
@@ -58,6 +60,6 @@ for r in rows:
         f"| {r['model']} | {v['evm_gas']:,} | {size(v['verifier_runtime_bytes'])} | {v['public_instances']} | {v['k']} | {v['prove_s']:.2f} | {v['max_abs_error']:.4f} "
         f"| {p['evm_gas']:,} / {size(p['verifier_runtime_bytes'])} / {p['public_instances']} | {f'{e:,}' if e else '—'} | {ratio} |"
     )
-open("docs/gas.md", "w").write("\n".join(lines) + "\n")
+replace_section("docs/gas.md", "per-model verifiers", "benches/gas_report.sh", "\n".join(lines))
 print("\n".join(lines))
 PY

@@ -17,11 +17,15 @@ use halo2_proofs::halo2curves::{
 use snark_verifier_sdk::{BITS, LIMBS};
 
 /// The two points, or `None` when a limb is out of range, a coordinate not canonical, or a point
-/// not on the curve.
+/// not on the curve. `(0, 0)`, which halo2curves reads as the identity, is refused as the
+/// Solidity verifier refuses it: the two verifiers accept the same accumulators.
 pub fn decode(instances: &[Fr]) -> Option<(G1Affine, G1Affine)> {
     let limbs = instances.get(..ACCUMULATOR_LIMBS)?;
     let coordinates: Vec<Fq> = limbs.chunks(LIMBS).map(fq_from_limbs).collect::<Option<_>>()?;
-    let point = |x: Fq, y: Fq| Option::<G1Affine>::from(G1Affine::from_xy(x, y));
+    let point = |x: Fq, y: Fq| {
+        let p = Option::<G1Affine>::from(G1Affine::from_xy(x, y))?;
+        (!bool::from(halo2_proofs::halo2curves::group::prime::PrimeCurveAffine::is_identity(&p))).then_some(p)
+    };
     Some((point(coordinates[0], coordinates[1])?, point(coordinates[2], coordinates[3])?))
 }
 
@@ -101,5 +105,7 @@ mod tests {
         let mut off_curve = encode(s_p.to_affine(), p);
         off_curve[0] += Fr::ONE;
         assert!(!decides(&srs, &off_curve));
+        // two identities satisfy the pairing trivially: refused, as on the EVM
+        assert!(!decides(&srs, &vec![Fr::ZERO; ACCUMULATOR_LIMBS]));
     }
 }

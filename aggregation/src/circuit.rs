@@ -6,23 +6,16 @@
 //! that order. halo2-base lays out its cells itself, so proving replays the key generation's
 //! break points (where each column's cells wrap), kept in [`AggregationLayout`].
 
+use crate::shplonk::{self, Keccak};
 use crate::{catching, AggregationError, Result, Srs};
 use halo2_proofs::{
-    halo2curves::bn256::{Bn256, Fr, G1Affine},
-    plonk::{create_proof, keygen_pk, keygen_vk, ProvingKey},
-    poly::{
-        commitment::Params,
-        kzg::{commitment::KZGCommitmentScheme, multiopen::ProverSHPLONK},
-    },
-    transcript::TranscriptWriterBuffer,
+    halo2curves::bn256::{Fr, G1Affine},
+    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    poly::commitment::Params,
 };
-use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams, VerifierUniversality};
-use snark_verifier_sdk::snark_verifier::{
-    halo2_base::gates::circuit::CircuitBuilderStage, loader::native::NativeLoader,
-    system::halo2::transcript::evm::EvmTranscript,
-};
+use snark_verifier_sdk::snark_verifier::halo2_base::gates::circuit::CircuitBuilderStage;
 use snark_verifier_sdk::{CircuitExt, Snark, SHPLONK};
 
 /// The aggregation circuit's type, for reading its keys.
@@ -53,12 +46,28 @@ fn circuit(
     circuit
 }
 
-/// Sizes the aggregation circuit for `snarks` at the SRS's k and generates its keys.
-pub fn keygen(srs: &Srs, snarks: &[Snark]) -> Result<(ProvingKey<G1Affine>, AggregationLayout)> {
+/// The smallest aggregation SRS: verifying one proof in-circuit takes millions of cells, which
+/// below 2^18 rows would need hundreds of advice columns (keys and proofs too slow to be of use).
+pub const MIN_K: u32 = 18;
+
+/// The aggregation keys for `snarks` (placeholders from [`crate::inner::placeholder`] do: key
+/// generation reads only their verifying keys and instance counts), sized at the SRS's k. With
+/// `with_pk` false only the verifying key is made (a verifier's `aggregate-setup`).
+pub fn keygen(
+    srs: &Srs,
+    snarks: &[Snark],
+    with_pk: bool,
+) -> Result<(VerifyingKey<G1Affine>, Option<ProvingKey<G1Affine>>, AggregationLayout)> {
     if snarks.is_empty() {
         return Err(AggregationError::NoProofs);
     }
     let k = srs.k();
+    if k < MIN_K {
+        return Err(AggregationError::Layout {
+            k,
+            reason: format!("aggregation needs an SRS of k ≥ {MIN_K} (20 for a few small proofs): `zkinfer srs gen --k 20`, then set up the models with it"),
+        });
+    }
     // halo2-base's range checks look up (k − 1)-bit limbs in a table of 2^(k−1) rows
     let sizing = AggregationConfigParams { degree: k, lookup_bits: k as usize - 1, ..Default::default() };
     let layout = |e: String| AggregationError::Layout { k, reason: e };
@@ -69,10 +78,14 @@ pub fn keygen(srs: &Srs, snarks: &[Snark]) -> Result<(ProvingKey<G1Affine>, Aggr
     })
     .map_err(layout)?;
     let vk = keygen_vk(srs, &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?;
-    let pk = keygen_pk(srs, vk, &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?;
+    let pk = if with_pk {
+        Some(keygen_pk(srs, vk.clone(), &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?)
+    } else {
+        None
+    };
     let num_instances = keygen_circuit.num_instance()[0];
     let break_points = keygen_circuit.break_points().into_iter().collect();
-    Ok((pk, AggregationLayout { config, break_points, num_instances }))
+    Ok((vk, pk, AggregationLayout { config, break_points, num_instances }))
 }
 
 /// Proves the aggregate of `snarks` with the Keccak EVM transcript; returns its public instances
@@ -95,18 +108,7 @@ pub fn prove(
             layout.num_instances
         )));
     }
-    let mut transcript = EvmTranscript::<G1Affine, NativeLoader, _, _>::init(Vec::new());
-    catching(|| {
-        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-            srs,
-            pk,
-            &[prover],
-            &[&[&instances]],
-            OsRng,
-            &mut transcript,
-        )
-    })
-    .map_err(AggregationError::Prove)?
-    .map_err(|e| AggregationError::Prove(format!("{e:?}")))?;
-    Ok((instances, transcript.finalize()))
+    let proof =
+        shplonk::prove::<_, _, Keccak<Vec<u8>>>(srs, pk, prover, &instances).map_err(AggregationError::Prove)?;
+    Ok((instances, proof))
 }

@@ -2,65 +2,36 @@
 //! (the one the aggregation circuit replays cheaply), and the `Snark` each becomes: its
 //! verifying key compiled to snark-verifier's protocol, its instances, its proof bytes.
 
-use crate::{catching, same_ceremony, AggregationError, Result, Srs};
+use crate::shplonk::{self, Poseidon};
+use crate::{same_ceremony, AggregationError, Result, Srs};
 use halo2_proofs::{
-    halo2curves::bn256::{Bn256, Fr, G1Affine},
-    plonk::{create_proof, verify_proof, Circuit, ProvingKey, VerifyingKey},
-    poly::{
-        commitment::{Params, ParamsProver},
-        kzg::{
-            commitment::KZGCommitmentScheme,
-            multiopen::{ProverSHPLONK, VerifierSHPLONK},
-            strategy::AccumulatorStrategy,
-        },
-        VerificationStrategy,
-    },
+    halo2curves::bn256::{Fr, G1Affine},
+    plonk::VerifyingKey,
+    poly::commitment::Params,
 };
-use rand::rngs::OsRng;
-use snark_verifier_sdk::halo2::{PoseidonTranscript, POSEIDON_SPEC};
-use snark_verifier_sdk::snark_verifier::{
-    loader::native::NativeLoader,
-    system::halo2::{compile, Config},
-};
-use snark_verifier_sdk::Snark;
+use snark_verifier_sdk::halo2::gen_dummy_snark_from_vk;
+use snark_verifier_sdk::snark_verifier::system::halo2::{compile, Config};
+use snark_verifier_sdk::{Snark, SHPLONK};
 
-/// A SHPLONK proof of `circuit` over the Poseidon transcript, for aggregation.
-pub fn prove<C: Circuit<Fr>>(
-    srs: &Srs,
-    pk: &ProvingKey<G1Affine>,
-    circuit: C,
-    instances: &[Fr],
-) -> std::result::Result<Vec<u8>, String> {
-    let mut transcript = PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        srs,
-        pk,
-        &[circuit],
-        &[&[instances]],
-        OsRng,
-        &mut transcript,
-    )
-    .map_err(|e| format!("{e:?}"))?;
-    Ok(transcript.finalize())
+/// A stand-in for a proof of the model with verifying key `vk` and `num_instances` instances:
+/// the shape key generation needs, without a proof (it does not verify). The aggregation keys
+/// are made from these, so they depend on the inner verifying keys alone and anyone holding
+/// those keys makes the same ones.
+pub fn placeholder(srs: &Srs, vk: &VerifyingKey<G1Affine>, num_instances: usize) -> Snark {
+    gen_dummy_snark_from_vk::<SHPLONK>(srs, vk, vec![num_instances], None)
 }
 
-/// Whether a Poseidon-transcript proof verifies, pairing included. Malformed bytes are a
-/// rejection, never a panic.
-pub fn verifies(srs: &Srs, vk: &VerifyingKey<G1Affine>, instances: &[Fr], proof: &[u8]) -> bool {
-    catching(|| {
-        let mut transcript = PoseidonTranscript::<NativeLoader, &[u8]>::from_spec(proof, POSEIDON_SPEC.clone());
-        let strategy = AccumulatorStrategy::new(srs.verifier_params());
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-            srs.verifier_params(),
-            vk,
-            strategy,
-            &[&[instances]],
-            &mut transcript,
-        )
-        .map(VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize)
-        .unwrap_or(false)
-    })
-    .unwrap_or(false)
+/// Whether a model set up with `srs` can be aggregated with `aggregation_srs`: a k it holds,
+/// and the same ceremony (the accumulator's pairing is decided with the aggregation SRS).
+pub fn fits(index: usize, label: &str, srs: &Srs, aggregation_srs: &Srs) -> Result<()> {
+    let label = label.to_string();
+    if srs.k() > aggregation_srs.k() {
+        return Err(AggregationError::SrsTooSmall { index, label, needed: srs.k(), available: aggregation_srs.k() });
+    }
+    if !same_ceremony(srs, aggregation_srs) {
+        return Err(AggregationError::OtherCeremony { index, label });
+    }
+    Ok(())
 }
 
 /// One proof to aggregate, with what checks it on its own.
@@ -79,19 +50,9 @@ impl InnerProof<'_> {
     /// comes from the aggregation SRS's ceremony: the aggregation circuit defers the pairing, so
     /// a proof that fails it would only show as an aggregate no verifier accepts.
     pub fn to_snark(&self, index: usize, aggregation_srs: &Srs) -> Result<Snark> {
+        fits(index, &self.label, self.srs, aggregation_srs)?;
         let label = self.label.clone();
-        if self.srs.k() > aggregation_srs.k() {
-            return Err(AggregationError::SrsTooSmall {
-                index,
-                label,
-                needed: self.srs.k(),
-                available: aggregation_srs.k(),
-            });
-        }
-        if !same_ceremony(self.srs, aggregation_srs) {
-            return Err(AggregationError::OtherCeremony { index, label });
-        }
-        if !verifies(self.srs, self.vk, &self.instances, &self.proof) {
+        if !shplonk::verifies::<_, Poseidon<&[u8]>>(self.srs, self.vk, &self.instances, &self.proof) {
             let reason = "not a valid proof for its public instances with the Poseidon transcript (prove it with --for-aggregation)".into();
             return Err(AggregationError::InvalidInner { index, label, reason });
         }

@@ -21,6 +21,7 @@
 pub mod accumulator;
 pub mod circuit;
 pub mod inner;
+pub mod shplonk;
 pub mod verify;
 
 use halo2_proofs::{
@@ -64,8 +65,9 @@ pub fn same_ceremony(small: &Srs, big: &Srs) -> bool {
     small.k() <= big.k() && small.g2() == big.g2() && small.s_g2() == big.s_g2() && g(small) == g(big)
 }
 
-/// Runs `f`, turning a panic inside halo2 or snark-verifier into an error message.
-pub(crate) fn catching<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+/// Runs `f`, turning a panic inside halo2 or snark-verifier (a witness that cannot be
+/// synthesized, a corrupted key or proof they read) into an error message, printing nothing.
+pub fn catching<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));

@@ -1,18 +1,12 @@
 //! Verifying an aggregate natively, as the generated Solidity verifier does: the aggregation
 //! circuit's SHPLONK proof over the Keccak transcript, then the accumulator's deferred pairing.
 
-use crate::{accumulator, catching, Srs};
+use crate::shplonk::{self, Keccak};
+use crate::{accumulator, Srs};
 use halo2_proofs::{
-    halo2curves::bn256::{Bn256, Fr, G1Affine},
-    plonk::{verify_proof, VerifyingKey},
-    poly::{
-        commitment::ParamsProver,
-        kzg::{commitment::KZGCommitmentScheme, multiopen::VerifierSHPLONK, strategy::AccumulatorStrategy},
-        VerificationStrategy,
-    },
-    transcript::TranscriptReadBuffer,
+    halo2curves::bn256::{Fr, G1Affine},
+    plonk::VerifyingKey,
 };
-use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
 
 /// Why an aggregate does not verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,20 +19,7 @@ pub enum Rejection {
 
 /// Both checks; malformed bytes are a rejection, never a panic.
 pub fn verify(srs: &Srs, vk: &VerifyingKey<G1Affine>, instances: &[Fr], proof: &[u8]) -> Result<(), Rejection> {
-    let proof_holds = catching(|| {
-        let mut transcript = EvmTranscript::<G1Affine, NativeLoader, _, _>::init(proof);
-        let strategy = AccumulatorStrategy::new(srs.verifier_params());
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-            srs.verifier_params(),
-            vk,
-            strategy,
-            &[&[instances]],
-            &mut transcript,
-        )
-        .map(VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize)
-        .unwrap_or(false)
-    })
-    .unwrap_or(false);
+    let proof_holds = shplonk::verifies::<_, Keccak<&[u8]>>(srs, vk, instances, proof);
     if !proof_holds {
         return Err(Rejection::Proof);
     }

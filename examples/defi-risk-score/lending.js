@@ -10,7 +10,7 @@
 // `zkinfer calldata --json` outputs.
 const fs = require('fs');
 const path = require('path');
-const { compile, startChain, word, signedWord, selector, wrapperArgs, addModulusAt } = require('../../verifier-contract/scripts/chain');
+const { compile, startChain, word, signedWord, selector, wrapperArgs, addModulusAt, transact } = require('../../verifier-contract/scripts/chain');
 
 const settings = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const contractsDir = path.join(__dirname, '..', '..', 'verifier-contract', 'contracts');
@@ -20,11 +20,6 @@ const RAISED_LIMIT = 25000n;
 
 /// calldata for requestLimitIncrease(bytes,uint256[]): verifyProof's arguments, another selector.
 const requestCall = (calldata) => '0x' + selector('requestLimitIncrease(bytes,uint256[])') + calldata.verifyProof_calldata.slice(10);
-const errorName = (contracts, data) => {
-  const errors = contracts.LendingPool.abi.filter((e) => e.type === 'error');
-  const hit = errors.find((e) => data && data.startsWith('0x' + selector(`${e.name}(${e.inputs.map((i) => i.type).join(',')})`)));
-  return hit ? hit.name : data;
-};
 
 async function main() {
   const verifierSource = read(settings.verifier_sol);
@@ -55,13 +50,7 @@ async function main() {
     const register = (who, commitment) => send(oracle, { to: pool, data: '0x' + selector('registerBorrower(address,uint256)') + word(who) + word(commitment) });
     const request = async (who, calldataFile, edit = (data) => data) => {
       const plan = JSON.parse(read(calldataFile));
-      const tx = { from: who, to: pool, data: edit(requestCall(plan)) };
-      const receipt = await send(who, tx);
-      let reason = null;
-      if (receipt.status !== '0x1') {
-        try { await rpc('eth_call', [tx, 'latest']); } catch (e) { reason = errorName(contracts, (JSON.parse(e.message.slice(e.message.indexOf('{'))).data) || ''); }
-      }
-      return { ok: receipt.status === '0x1', gas: parseInt(receipt.gasUsed, 16), reason };
+      return transact(chain, contracts.LendingPool.abi, { from: who, to: pool, data: edit(requestCall(plan)) });
     };
 
     checks.registered = (await register(alice, settings.alice.commitment)).status === '0x1' && (await register(bob, settings.bob.commitment)).status === '0x1';

@@ -13,10 +13,16 @@
 #    Bob's own high-risk proof and the other model's proof are refused. Prints the new limit and
 #    the lending transaction's gas.
 #
+# run.sh --batch N (1 to 8) scores N borrowers with one aggregated proof instead (batch.sh).
+#
 # Needs: cargo, Node.js with `npm ci --prefix verifier-contract` (done here if missing).
 # ZKINFER=path/to/zkinfer skips the build; OUT=dir keeps the files (default out/defi-risk-score).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+if [ "${1:-}" = --batch ]; then
+  exec "$here/batch.sh" "${2:-}"
+fi
+[ $# -eq 0 ] || { echo "usage: run.sh [--batch N]" >&2; exit 2; }
 root=$(cd "$here/../.." && pwd)
 out=${OUT:-$root/out/defi-risk-score}
 mkdir -p "$out"

@@ -9,19 +9,19 @@
 use crate::error::{Result, ZkError};
 use crate::files::{self, AGGREGATE_VK};
 use crate::keys::{KeyInfo, ParamsPin, VerifyingKeyFile};
-use crate::proof::{fr_from_hex, fr_to_hex, ProofBundle, Transcript};
+use crate::proof::{fr_to_hex, ProofBundle, Transcript};
 use crate::srs::{self, Srs};
 use crate::verify::check_public;
 use halo2_proofs::{
     halo2curves::bn256::{Fr, G1Affine},
-    plonk::VerifyingKey,
+    plonk::{ProvingKey, VerifyingKey},
     SerdeFormat,
 };
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::Path;
 use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout};
-use zkinfer_aggregation::inner::InnerProof;
+use zkinfer_aggregation::inner::{fits, placeholder, InnerProof};
 use zkinfer_aggregation::verify::Rejection;
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
 
@@ -56,6 +56,29 @@ pub struct AggregateKeyFile {
     pub vk: VerifyingKey<G1Affine>,
 }
 
+/// The aggregation keys for proofs of `models`, in this order (one entry per slot), with `srs`
+/// the aggregation SRS. They depend on the models' verifying keys and the SRS alone, never on a
+/// proof: a verifier makes the same aggregate.vk from the model keys it trusts (`zkinfer
+/// aggregate-setup`) and need not take the aggregator's. `with_pk` also makes the proving key.
+pub fn aggregation_keys(
+    models: &[&VerifyingKeyFile],
+    srs: Srs,
+    with_pk: bool,
+) -> Result<(AggregateKeyFile, Option<ProvingKey<G1Affine>>)> {
+    let mut placeholders = Vec::with_capacity(models.len());
+    for (index, key) in models.iter().enumerate() {
+        let label = format!("model '{}'", key.info.model_name);
+        if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
+            return Err(ZkError::Rejected(format!("proof #{index} ({label}): its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it")));
+        }
+        fits(index, &label, &key.srs, &srs).map_err(|e| ZkError::Rejected(e.to_string()))?;
+        placeholders.push(placeholder(&key.srs, &key.vk, key.info.num_instances()));
+    }
+    let (vk, pk, layout) = keygen(&srs, &placeholders, with_pk).map_err(|e| ZkError::Prove(e.to_string()))?;
+    let info = AggregateInfo { inner: models.iter().map(|k| k.info.clone()).collect(), layout };
+    Ok((AggregateKeyFile { info, srs, vk }, pk))
+}
+
 /// Aggregates `proofs` (each with its model's verifying key) with `srs`, the aggregation SRS:
 /// generates the aggregation keys, then proves. Every inner proof is checked first.
 pub fn aggregate(
@@ -66,10 +89,11 @@ pub fn aggregate(
     for (index, (bundle, key)) in proofs.iter().enumerate() {
         snarks.push(inner_snark(index, bundle, key, &srs)?);
     }
-    let agg = |e: zkinfer_aggregation::AggregationError| ZkError::Prove(e.to_string());
-    let (pk, layout) = keygen(&srs, &snarks).map_err(agg)?;
-    let (instances, proof) = prove(&srs, &pk, &layout, &snarks).map_err(agg)?;
-    let info = AggregateInfo { inner: proofs.iter().map(|(_, k)| k.info.clone()).collect(), layout };
+    let models: Vec<&VerifyingKeyFile> = proofs.iter().map(|(_, k)| *k).collect();
+    let (key, pk) = aggregation_keys(&models, srs, true)?;
+    let pk = pk.expect("asked for the proving key");
+    let (instances, proof) =
+        prove(&key.srs, &pk, &key.info.layout, &snarks).map_err(|e| ZkError::Prove(e.to_string()))?;
     let bundle = AggregateBundle {
         format: AGGREGATE_FORMAT.into(),
         version: AGGREGATE_VERSION,
@@ -77,7 +101,7 @@ pub fn aggregate(
         instances: instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
     };
-    Ok((bundle, AggregateKeyFile { info, srs, vk: pk.get_vk().clone() }))
+    Ok((bundle, key))
 }
 
 fn inner_snark(
@@ -90,9 +114,6 @@ fn inner_snark(
     let refuse = |reason: String| ZkError::Rejected(format!("proof #{index} ({label}): {reason}"));
     if bundle.transcript != Transcript::Poseidon {
         return Err(refuse("it was made for on-chain verification (Keccak transcript); prove it again with `zkinfer prove --for-aggregation`".into()));
-    }
-    if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
-        return Err(refuse("its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it".into()));
     }
     let instances = check_public(&key.info, bundle).map_err(|e| refuse(e.to_string()))?;
     let inner = InnerProof { label, srs: &key.srs, vk: &key.vk, instances, proof: bundle.proof_bytes()? };
@@ -141,16 +162,7 @@ pub fn verify_aggregate(key: &AggregateKeyFile, bundle: &AggregateBundle) -> Res
 }
 
 fn aggregate_instances(bundle: &AggregateBundle) -> Result<Vec<Fr>> {
-    bundle
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            fr_from_hex(s).ok_or_else(|| {
-                ZkError::Rejected(format!("aggregate instance #{i} ({s}) is not a canonical field element"))
-            })
-        })
-        .collect()
+    crate::proof::parse_hex_instances(&bundle.instances, "aggregate")
 }
 
 impl AggregateBundle {
@@ -170,6 +182,32 @@ impl AggregateBundle {
     pub fn instance_words(&self) -> Result<Vec<[u8; 32]>> {
         Ok(aggregate_instances(self)?.iter().map(crate::proof::fr_to_bytes).collect())
     }
+}
+
+/// The layout a key file states, checked before halo2 reads the key with it: halo2 sizes its
+/// buffers from the column counts and the key's k, so a few crafted bytes could otherwise ask for
+/// terabytes. The k must be the SRS's (whose file holds 2^k points), the columns few, and the
+/// instance count the accumulator's plus every inner model's.
+fn check_layout(info: &AggregateInfo, srs: &Srs, key: &[u8]) -> std::result::Result<(), String> {
+    use halo2_proofs::poly::commitment::Params;
+    const MAX_COLUMNS: usize = 512;
+    let c = &info.layout.config;
+    let key_k = key.get(1..5).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
+    if c.degree != srs.k() || key_k != Some(srs.k()) {
+        return Err(format!("its layout, key and SRS disagree on k ({}, {key_k:?}, {})", c.degree, srs.k()));
+    }
+    if c.num_advice + c.num_lookup_advice + c.num_fixed > MAX_COLUMNS || c.lookup_bits >= c.degree as usize {
+        return Err(format!("its layout is not one zkinfer makes ({c:?})"));
+    }
+    let expected = ACCUMULATOR_LIMBS + info.inner.iter().map(KeyInfo::num_instances).sum::<usize>();
+    if info.layout.num_instances != expected || info.inner.is_empty() {
+        return Err(format!(
+            "it states {} public instances, its {} inner models and the accumulator take {expected}",
+            info.layout.num_instances,
+            info.inner.len()
+        ));
+    }
+    Ok(())
 }
 
 impl AggregateKeyFile {
@@ -195,8 +233,9 @@ impl AggregateKeyFile {
         let (info, srs_bytes, key) = (block()?, block()?, block()?);
         let info: AggregateInfo = serde_json::from_slice(&info).map_err(|e| bad(e.to_string()))?;
         let srs = srs::from_bytes(&srs_bytes, path)?;
+        check_layout(&info, &srs, &key).map_err(bad)?;
         let config = info.layout.config;
-        let vk = crate::files::catch_panic_quietly(|| {
+        let vk = zkinfer_aggregation::catching(|| {
             VerifyingKey::read::<_, zkinfer_aggregation::circuit::Circuit>(
                 &mut key.as_slice(),
                 SerdeFormat::RawBytes,

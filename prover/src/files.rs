@@ -209,16 +209,6 @@ pub fn read_block(r: &mut impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Runs `f`, turning a panic into `Err` without printing the panic message: used where halo2
-/// decodes untrusted bytes (key files, proofs) and a bad byte is an error, not a crash.
-pub fn catch_panic_quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
-    result
-}
-
 /// Checks, before any work, that a command can write `outputs` and that none of them is one of
 /// its `inputs` or another output: each is a `(what, path)` pair, `what` naming the argument in
 /// messages (`"--pk"`, `"the ONNX model"`). Paths are compared canonicalized, so `./x.json` and

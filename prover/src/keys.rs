@@ -234,7 +234,7 @@ fn read_key(path: &Path, header: &Header) -> Result<(KeyInfo, Srs, Vec<u8>)> {
 
 /// halo2's key readers can panic on some corrupted inputs; a corrupted file must be an error.
 fn decode<T>(path: &Path, kind: &'static str, f: impl FnOnce() -> std::io::Result<T>) -> Result<T> {
-    match crate::files::catch_panic_quietly(f) {
+    match zkinfer_aggregation::catching(f) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(ZkError::bad_file(path, kind, format!("corrupted key data ({e})"))),
         Err(_) => Err(ZkError::bad_file(path, kind, "corrupted key data")),

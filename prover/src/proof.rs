@@ -9,20 +9,11 @@ use crate::compile::CompiledModel;
 use crate::error::{Result, ZkError};
 use crate::files;
 use crate::keys::{KeyInfo, ProvingKeyFile};
-use halo2_proofs::{
-    halo2curves::{
-        bn256::{Bn256, Fr},
-        ff::PrimeField,
-    },
-    plonk::create_proof,
-    poly::kzg::{commitment::KZGCommitmentScheme, multiopen::ProverSHPLONK},
-    transcript::TranscriptWriterBuffer,
-};
-use rand::rngs::OsRng;
+use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 use serde::{Deserialize, Serialize};
-use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
 use std::path::Path;
 use std::sync::Arc;
+use zkinfer_aggregation::shplonk::{self, Keccak, Poseidon};
 use zkinfer_circuits::circuit::visibility::Visibility;
 use zkinfer_circuits::ModelCircuit;
 
@@ -198,6 +189,16 @@ pub fn fr_from_hex(s: &str) -> Option<Fr> {
     Option::from(Fr::from_repr(bytes))
 }
 
+/// Hex instances read as field elements, each required canonical (below the modulus), so that
+/// no statement has two encodings; `what` names them in the message ("public", "aggregate").
+pub fn parse_hex_instances(instances: &[String], what: &str) -> Result<Vec<Fr>> {
+    let parse = |(i, s): (usize, &String)| {
+        fr_from_hex(s)
+            .ok_or_else(|| ZkError::Rejected(format!("{what} instance #{i} ({s}) is not a canonical field element")))
+    };
+    instances.iter().enumerate().map(parse).collect()
+}
+
 /// A field element read back as the signed integer it encodes, `v` or `−(p − v)`, when that
 /// integer's magnitude is at most `max_abs` (the tensor's static bound; `i128::MAX` without one).
 /// Every integer in that range has exactly one field element and back: the decoding is
@@ -326,17 +327,17 @@ pub fn prove_with(
         return Err(ZkError::Mismatch(format!(
             "the proving key is for model '{}' ({}), not for this compiled model '{}' ({}); run setup again",
             key.info.model_name,
-            &key.info.model_digest[..12],
+            crate::verify::short(&key.info.model_digest),
             compiled.name,
-            &digest[..12]
+            crate::verify::short(&digest)
         )));
     }
     let model = &compiled.model;
     let (circuit, instances, q_input) = witnessed_circuit(compiled, input)?;
 
     let proof = match transcript {
-        Transcript::Evm => prove_evm(key, circuit, &instances),
-        Transcript::Poseidon => zkinfer_aggregation::inner::prove(&key.srs, &key.pk, circuit, &instances),
+        Transcript::Evm => shplonk::prove::<_, _, Keccak<Vec<u8>>>(&key.srs, &key.pk, circuit, &instances),
+        Transcript::Poseidon => shplonk::prove::<_, _, Poseidon<Vec<u8>>>(&key.srs, &key.pk, circuit, &instances),
     }
     .map_err(ZkError::Prove)?;
 
@@ -362,20 +363,6 @@ pub fn prove_with(
         params_commitment,
         transcript,
     })
-}
-
-fn prove_evm(key: &ProvingKeyFile, circuit: ModelCircuit, instances: &[Fr]) -> std::result::Result<Vec<u8>, String> {
-    let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        &key.srs,
-        &key.pk,
-        &[circuit],
-        &[&[instances]],
-        OsRng,
-        &mut transcript,
-    )
-    .map_err(|e| format!("{e:?}"))?;
-    Ok(transcript.finalize())
 }
 
 #[cfg(test)]

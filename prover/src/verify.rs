@@ -5,20 +5,11 @@
 use crate::error::{Result, ZkError};
 use crate::keys::{words_keccak, KeyInfo, ParamsPin, VerifyingKeyFile};
 use crate::proof::{
-    commitments_from_instances, fr_from_hex, input_from_instances, outputs_from_instances, requantize_exactly,
+    commitments_from_instances, input_from_instances, outputs_from_instances, parse_hex_instances, requantize_exactly,
     ProofBundle, Transcript,
 };
-use halo2_proofs::{
-    halo2curves::bn256::{Bn256, Fr},
-    plonk::verify_proof,
-    poly::{
-        commitment::ParamsProver,
-        kzg::{commitment::KZGCommitmentScheme, multiopen::VerifierSHPLONK, strategy::AccumulatorStrategy},
-        VerificationStrategy,
-    },
-    transcript::TranscriptReadBuffer,
-};
-use snark_verifier_sdk::snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
+use halo2_proofs::halo2curves::bn256::Fr;
+use zkinfer_aggregation::shplonk::{self, Keccak, Poseidon};
 
 /// Accepts the bundle only if the proof verifies for its public instances, those instances
 /// show the parameters the key pins, and the input and outputs written in the bundle are
@@ -27,8 +18,8 @@ pub fn verify(key: &VerifyingKeyFile, bundle: &ProofBundle) -> Result<()> {
     let instances = check_public(&key.info, bundle)?;
     let proof = bundle.proof_bytes()?;
     let valid = match bundle.transcript {
-        Transcript::Evm => verify_snark(key, &instances, &proof),
-        Transcript::Poseidon => zkinfer_aggregation::inner::verifies(&key.srs, &key.vk, &instances, &proof),
+        Transcript::Evm => shplonk::verifies::<_, Keccak<&[u8]>>(&key.srs, &key.vk, &instances, &proof),
+        Transcript::Poseidon => shplonk::verifies::<_, Poseidon<&[u8]>>(&key.srs, &key.vk, &instances, &proof),
     };
     if valid {
         Ok(())
@@ -56,8 +47,9 @@ pub fn check_public(info: &KeyInfo, bundle: &ProofBundle) -> Result<Vec<Fr>> {
     Ok(instances)
 }
 
-fn short(digest: &str) -> &str {
-    &digest[..digest.len().min(12)]
+/// A digest's first 12 characters, for messages (any string: a crafted file's may not be hex).
+pub(crate) fn short(digest: &str) -> String {
+    digest.chars().take(12).collect()
 }
 
 fn parse_instances(info: &KeyInfo, bundle: &ProofBundle) -> Result<Vec<Fr>> {
@@ -68,16 +60,7 @@ fn parse_instances(info: &KeyInfo, bundle: &ProofBundle) -> Result<Vec<Fr>> {
             bundle.instances.len()
         )));
     }
-    bundle
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            fr_from_hex(s).ok_or_else(|| {
-                ZkError::Rejected(format!("public instance #{i} ({s}) is not a canonical field element"))
-            })
-        })
-        .collect()
+    parse_hex_instances(&bundle.instances, "public")
 }
 
 /// With witness parameters, the parameter part of the instances must be the one recorded at
@@ -111,22 +94,4 @@ fn check_claims(info: &KeyInfo, bundle: &ProofBundle, instances: &[Fr]) -> Resul
         ));
     }
     Ok(())
-}
-
-/// The SHPLONK check. Malformed proof bytes must be a rejection, never a crash.
-fn verify_snark(key: &VerifyingKeyFile, instances: &[Fr], proof: &[u8]) -> bool {
-    crate::files::catch_panic_quietly(|| {
-        let mut transcript = EvmTranscript::<_, NativeLoader, _, _>::init(proof);
-        let strategy = AccumulatorStrategy::new(key.srs.verifier_params());
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-            key.srs.verifier_params(),
-            &key.vk,
-            strategy,
-            &[&[instances]],
-            &mut transcript,
-        )
-        .map(VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize)
-        .unwrap_or(false)
-    })
-    .unwrap_or(false)
 }

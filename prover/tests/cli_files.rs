@@ -222,3 +222,67 @@ fn anvil_verify_runs_from_any_working_directory() {
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains("the verifier source 'nope.sol' does not exist"), "{}", stderr(&run));
 }
+
+/// Aggregation's inputs, each wrong in one way, refused with a message before any proving: a
+/// proof made for the EVM, a `--vk` count that matches neither one nor every proof, flags that
+/// do not go together, a model key given as an aggregation key and back, and aggregate files
+/// that are truncated or of another kind.
+#[test]
+fn aggregation_inputs_are_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let input = input_path("linear_regression", "input.json");
+    let (vk, srs, proof) = (w("vk.bin"), w("srs.bin"), w("proof.json"));
+    let (model, pk, out_json, out_vk) = (w("m.zkc"), w("pk.bin"), p("aggregate.json"), p("aggregate.vk"));
+    let aggregate = |proofs: &[&Path], vks: &[&Path]| {
+        let mut args = vec!["aggregate"];
+        args.extend(proofs.iter().map(|q| s(q)));
+        for v in vks {
+            args.extend(["--vk", s(v)]);
+        }
+        args.extend(["--srs", s(&srs), "-o", s(&out_json), "--out-vk", s(&out_vk)]);
+        zkinfer(&args)
+    };
+    fails_with(&aggregate(&[&proof], &[&vk]), "--for-aggregation");
+    fails_with(&aggregate(&[&proof, &proof, &proof], &[&vk, &vk]), "give one --vk for all 3 proofs, or one per proof");
+    assert!(!out_json.exists() && !out_vk.exists());
+
+    // a Poseidon proof verifies in Rust; the EVM tools say why they cannot take it
+    let poseidon = p("poseidon.json");
+    let prove_args = ["prove", s(&model), "--pk", s(&pk), "--input", s(&input), "-o", s(&poseidon)];
+    succeeds(&zkinfer(&[&prove_args[..], &["--for-aggregation"]].concat()));
+    succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&poseidon)]));
+    // the model's own small SRS cannot hold the aggregation circuit
+    fails_with(&aggregate(&[&poseidon], &[&vk]), "k ≥ 18");
+    let own = p("own.vk");
+    let setup_key = |extra: &[&str]| {
+        zkinfer(&[&["aggregate-setup", "--vk", s(&vk), "--srs", s(&srs), "--out-vk", s(&own)], extra].concat())
+    };
+    fails_with(&setup_key(&["--count", "0"]), "a count of at least 1");
+    fails_with(&setup_key(&["--vk", s(&vk), "--count", "2"]), "takes exactly one --vk");
+    fails_with(&setup_key(&["--count", "2"]), "k ≥ 18");
+    assert!(!own.exists());
+    fails_with(&zkinfer(&["calldata", "--proof", s(&poseidon)]), "proved for aggregation");
+    fails_with(&zkinfer(&["evm-verify", "--vk", s(&vk), "--proof", s(&poseidon)]), "proved for aggregation");
+    let out = zkinfer(&[&prove_args[..], &["--for-aggregation", "--report", s(&p("r.json"))]].concat());
+    assert!(!out.status.success() && stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+
+    // a model's key is no aggregation key, and an aggregation key needs --aggregated
+    let sol = p("Verifier.sol");
+    fails_with(
+        &zkinfer(&["gen-verifier", "--aggregated", "--vk", s(&vk), "-o", s(&sol)]),
+        "is not an aggregation verifying key",
+    );
+    let mut truncated = b"ZKINFER-AVK\0".to_vec();
+    truncated.extend([1, 0, 0]);
+    std::fs::write(p("bad.vk"), &truncated).unwrap();
+    fails_with(&zkinfer(&["gen-verifier", "--vk", s(&p("bad.vk")), "-o", s(&sol)]), "add --aggregated");
+    fails_with(&zkinfer(&["gen-verifier", "--aggregated", "--vk", s(&p("bad.vk")), "-o", s(&sol)]), "bad.vk");
+    fails_with(&zkinfer(&["verify", "--vk", s(&p("bad.vk")), "--proof", s(&proof)]), "bad.vk");
+    assert!(!sol.exists());
+
+    // an aggregate file missing its fields, and a single proof given to an aggregation key
+    let partial = write_file(dir.path(), "partial.json", r#"{"format": "zkinfer-aggregate", "version": 1}"#);
+    fails_with(&zkinfer(&["calldata", "--proof", s(&partial)]), "partial.json");
+    fails_with(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&partial)]), "partial.json");
+}

@@ -85,4 +85,25 @@ const addModulusAt = (calldata, offset) => {
   return calldata.slice(0, at) + raised.toString(16).padStart(64, '0') + calldata.slice(at + 64);
 };
 
-module.exports = { compile, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin, wrapperArgs, addModulusAt, FIELD_MODULUS };
+/// The name of the custom error in `abi` that revert data `data` carries (the data itself if none).
+const errorName = (abi, data) => {
+  const errors = abi.filter((e) => e.type === 'error');
+  const hit = errors.find((e) => data && data.startsWith('0x' + selector(`${e.name}(${e.inputs.map((i) => i.type).join(',')})`)));
+  return hit ? hit.name : data;
+};
+
+/// The revert data of a failed JSON-RPC call's error.
+const revertData = (e) => JSON.parse(e.message.slice(e.message.indexOf('{'))).data || '';
+
+/// Sends `tx` from `tx.from`; a failed one is replayed as eth_call to name its custom error.
+/// Returns { ok, gas, reason }.
+async function transact(chain, abi, tx) {
+  const receipt = await chain.send(tx.from, tx);
+  let reason = null;
+  if (receipt.status !== '0x1') {
+    try { await chain.rpc('eth_call', [tx, 'latest']); } catch (e) { reason = errorName(abi, revertData(e)); }
+  }
+  return { ok: receipt.status === '0x1', gas: parseInt(receipt.gasUsed, 16), reason };
+}
+
+module.exports = { errorName, revertData, transact, compile, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin, wrapperArgs, addModulusAt, FIELD_MODULUS };

@@ -18,6 +18,7 @@ pub const EIP170_LIMIT: usize = 24_576;
 pub const WRAPPER_SOURCE: &str = include_str!("../contracts/ZkinferVerifier.sol");
 pub const CONSUMER_SOURCE: &str = include_str!("../contracts/RiskScoreConsumer.sol");
 pub const INSTANCES_SOURCE: &str = include_str!("../contracts/ZkinferInstances.sol");
+pub const BATCH_SCORES_SOURCE: &str = include_str!("../contracts/BatchRiskScores.sol");
 
 /// How the generated verifier is compiled: the opcode-level optimizer (the Yul optimizer runs out
 /// of stack on it), tuned for gas — or, when that runtime exceeds EIP-170, for size (about 2%

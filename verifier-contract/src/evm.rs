@@ -54,6 +54,12 @@ impl Evm {
         evm
     }
 
+    /// Moves the chain's clock to `seconds` (the next blocks' `block.timestamp`), for contracts
+    /// whose rules expire.
+    pub fn set_timestamp(&mut self, seconds: u64) {
+        self.evm.ctx.block.timestamp = U256::from(seconds);
+    }
+
     fn with_cfg(adjust: impl FnOnce(&mut revm::context::CfgEnv)) -> Self {
         let ctx = Context::mainnet().with_db(InMemoryDB::default()).modify_cfg_chained(|cfg| {
             cfg.spec = SpecId::OSAKA;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use zkinfer::files::{check_outputs, AGGREGATE_VK};
 use zkinfer::{AggregateBundle, AggregateKeyFile, ProofBundle, VerifyingKeyFile};
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
-use zkinfer_verifier_contract::abi::{raw_verifier_call, word_to_decimal};
+use zkinfer_verifier_contract::abi::{raw_verifier_call, verify_proof_call, word_to_decimal};
 use zkinfer_verifier_contract::deploy::EIP170_LIMIT;
 use zkinfer_verifier_contract::evm::Evm;
 use zkinfer_verifier_contract::generate::aggregate_verifier_source;
@@ -91,7 +91,18 @@ pub fn verify(vk: &Path, proof: &Path, json: bool) -> anyhow::Result<()> {
     let (result, time) = step("verifying the aggregate", json, || zkinfer::verify_aggregate(&key, &bundle));
     result?;
     if json {
-        let inner: Vec<_> = bundle.proofs.iter().map(|b| serde_json::json!({ "model": b.model_name, "outputs": b.outputs, "input_commitment": b.input_commitment })).collect();
+        let inner: Vec<_> = bundle
+            .proofs
+            .iter()
+            .zip(&key.info.inner)
+            .map(|(b, info)| {
+                serde_json::json!({
+                    "model": b.model_name, "outputs": b.outputs, "input_commitment": b.input_commitment,
+                    "output_commitment": b.output_commitment, "params_commitment": b.params_commitment,
+                    "params_pin": info.params_pin, "caveats": info.caveats(),
+                })
+            })
+            .collect();
         print_json(&serde_json::json!({ "verified": true, "proofs": inner, "verify_seconds": time.as_secs_f64() }));
         return Ok(());
     }
@@ -100,7 +111,18 @@ pub fn verify(vk: &Path, proof: &Path, json: bool) -> anyhow::Result<()> {
         let outputs: Vec<String> =
             b.outputs.iter().flat_map(|o| o.values.iter().map(|&v| o.format(v, 6)).collect::<Vec<_>>()).collect();
         println!("  #{i} model '{}': outputs [{}]", b.model_name, outputs.join(", "));
+        for (what, commitment) in b.commitments() {
+            if let Some(c) = commitment {
+                println!("     {what} commitment {c}");
+            }
+        }
+        for caveat in key.info.inner[i].caveats() {
+            println!("     note: {caveat}");
+        }
     }
+    println!(
+        "(the verifying key is yours only if you made it: `zkinfer aggregate-setup` from the model keys you trust)"
+    );
     Ok(())
 }
 
@@ -147,12 +169,15 @@ pub fn evm_verify(vk: &Path, proof: &Path, no_size_limit: bool, json: bool) -> a
 pub fn calldata(proof: &Path, json: bool) -> anyhow::Result<()> {
     let bundle = AggregateBundle::load(proof)?;
     let words = bundle.instance_words()?;
-    let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&bundle.proof_bytes()?, &words)));
+    let proof_bytes = bundle.proof_bytes()?;
+    let raw_call = format!("0x{}", hex::encode(raw_verifier_call(&proof_bytes, &words)));
+    let wrapped_call = format!("0x{}", hex::encode(verify_proof_call(&proof_bytes, &words)));
     let decimals: Vec<String> = words.iter().map(word_to_decimal).collect();
     if json {
-        print_json(
-            &serde_json::json!({ "raw_calldata": raw_call, "proof": format!("0x{}", bundle.proof), "instances": decimals }),
-        );
+        print_json(&serde_json::json!({
+            "raw_calldata": raw_call, "verifyProof_calldata": wrapped_call,
+            "proof": format!("0x{}", bundle.proof), "instances": decimals,
+        }));
     } else {
         println!("aggregate Halo2Verifier raw calldata (instances ‖ proof):\n{raw_call}\n");
         println!(

@@ -4,6 +4,7 @@
 //! error message stderr shows.
 
 mod aggregate;
+mod aggregate_setup;
 mod bench;
 mod calldata;
 mod commit;
@@ -44,6 +45,8 @@ enum Command {
     Verify(verify::Args),
     /// Aggregate proofs made with `prove --for-aggregation` into one proof, verified once.
     Aggregate(aggregate::Args),
+    /// The aggregation verifying key, from the model keys you trust (verify aggregates with it).
+    AggregateSetup(aggregate_setup::Args),
     /// The Poseidon commitment to an input (or to the parameters), as a hashed proof exposes it.
     Commit(commit::Args),
     /// Show a compiled model's circuit: k, rows, columns, lookups, per layer.
@@ -67,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Prove(a) => prove::run(a, json),
         Command::Verify(a) => verify::run(a, json),
         Command::Aggregate(a) => aggregate::run(a, json),
+        Command::AggregateSetup(a) => aggregate_setup::run(a, json),
         Command::Commit(a) => commit::run(a, json),
         Command::Inspect(a) => inspect::run(a, json),
         Command::GenVerifier(a) => gen_verifier::run(a, json),

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Aggregation at scale (issue 15): N credit-score proofs (models/credit_gbt, hashed input, as the
+# DeFi example) aggregated into one, for each N given (default 1 2 4 8 16). Records per N the
+# aggregation's layout, wall time and peak RSS of `zkinfer aggregate` (key generation and proof),
+# the proof size, and the aggregate verifier's size and gas on revm (Osaka, EIP-170 lifted: the
+# aggregate verifier is larger than mainnet allows), whole transaction and per score. Writes its
+# section of docs/gas.md and docs/aggregate.json.
+#
+#   benches/aggregate.sh [N ...]      AGG_K=20 (the aggregation SRS's k), WORK=dir to keep files
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cargo build --release --quiet -p zkinfer
+zk="$root/target/release/zkinfer"
+[ -d verifier-contract/node_modules/solc ] || npm ci --prefix verifier-contract --no-audit --no-fund --silent
+counts=("$@")
+[ ${#counts[@]} -gt 0 ] || counts=(1 2 4 8 16)
+agg_k=${AGG_K:-20}
+work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
+credit=models/credit_gbt
+borrowers=(examples/defi-risk-score/alice.json examples/defi-risk-score/bob.json examples/defi-risk-score/borrowers/*.json)
+
+"$zk" compile "$credit/model.onnx" --input "$credit/input.json" --input "$credit/input2.json" --input-visibility hashed --optimize verifier -o "$work/credit.zkc" --json > /dev/null
+[ -f "$work/srs-$agg_k.bin" ] || "$zk" srs gen --k "$agg_k" -o "$work/srs-$agg_k.bin" --json > /dev/null
+"$zk" setup "$work/credit.zkc" --srs "$work/srs-$agg_k.bin" --pk "$work/pk.bin" --vk "$work/vk.bin" --json > /dev/null
+max=0
+for n in "${counts[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
+for i in $(seq 0 $((max - 1))); do
+  b=${borrowers[$((i % ${#borrowers[@]}))]}
+  [ -f "$work/p$i.json" ] || "$zk" prove "$work/credit.zkc" --pk "$work/pk.bin" --input "$b" --for-aggregation -o "$work/p$i.json" --json > /dev/null
+done
+
+for n in "${counts[@]}"; do
+  echo "== N = $n" >&2
+  proofs=()
+  for i in $(seq 0 $((n - 1))); do proofs+=("$work/p$i.json"); done
+  if /usr/bin/time -f '%M %e' -o "$work/agg$n.time" "$zk" aggregate "${proofs[@]}" --vk "$work/vk.bin" --srs "$work/srs-$agg_k.bin" -o "$work/agg$n.json" --out-vk "$work/agg$n.vk" --json > "$work/agg$n.run.json"; then
+    "$zk" evm-verify --vk "$work/agg$n.vk" --proof "$work/agg$n.json" --no-size-limit --json > "$work/agg$n.evm.json"
+  else
+    echo "N = $n failed (see $work/agg$n.time)" >&2
+  fi
+done
+
+python3 - "$work" "$agg_k" "${counts[@]}" <<'PY'
+import json, os, sys
+sys.path.insert(0, "benches")
+from doc_sections import replace_section
+work, agg_k, counts = sys.argv[1], int(sys.argv[2]), [int(n) for n in sys.argv[3:]]
+rows = []
+for n in counts:
+    row = {"proofs": n, "k": agg_k}
+    try:
+        run = json.load(open(os.path.join(work, f"agg{n}.run.json")))
+        evm = json.load(open(os.path.join(work, f"agg{n}.evm.json")))
+        rss_kib, seconds = open(os.path.join(work, f"agg{n}.time")).read().split()[-2:]
+        row.update(layout=run["layout"], proof_bytes=run["proof_bytes"], seconds=float(seconds), peak_rss_mib=int(rss_kib) // 1024,
+                   gas=evm["raw_gas"], gas_per_score=evm["raw_gas"] // n, runtime_bytes=evm["runtime_bytes"], accepted=evm["accepted"])
+    except (OSError, KeyError, ValueError) as e:
+        tail = open(os.path.join(work, f"agg{n}.time")).read().strip().splitlines()[-1:] if os.path.exists(os.path.join(work, f"agg{n}.time")) else []
+        row["failed"] = " ".join(tail) or str(e)
+    rows.append(row)
+json.dump(rows, open("docs/aggregate.json", "w"), indent=1)
+lines = [
+    "## Aggregated verification",
+    "",
+    "Written by `benches/aggregate.sh`: N credit-score proofs (`models/credit_gbt`, hashed input, `--optimize",
+    f"verifier`) aggregated with `zkinfer aggregate` at k = {agg_k} (snark-verifier-sdk's aggregation circuit,",
+    "SHPLONK), then the aggregate verified by its generated Solidity verifier on revm (Osaka, whole",
+    "transaction). Time and peak RSS are the whole `zkinfer aggregate` process: aggregation key generation",
+    "and the proof, on this 2-core machine. The aggregate verifier exceeds EIP-170, so it is deployed with",
+    "the limit lifted.",
+    "",
+    "| N | advice / lookup / fixed columns | aggregate s | peak RSS MiB | proof bytes | verifier bytes | gas | gas per score |",
+    "|---|---|---|---|---|---|---|---|",
+]
+for r in rows:
+    if "failed" in r:
+        lines.append(f"| {r['proofs']} | failed: {r['failed']} | | | | | | |")
+        continue
+    l = r["layout"]
+    lines.append(f"| {r['proofs']} | {l['num_advice']} / {l['num_lookup_advice']} / {l['num_fixed']} | {r['seconds']:.0f} | {r['peak_rss_mib']:,} | {r['proof_bytes']:,} | {r['runtime_bytes']:,} | {r['gas']:,} | {r['gas_per_score']:,} |")
+replace_section("docs/gas.md", "aggregation", "benches/aggregate.sh", "\n".join(lines))
+print("\n".join(lines))
+PY
