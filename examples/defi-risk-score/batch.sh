@@ -9,8 +9,9 @@
 #    and sets the model up with it cut to the model's k: the aggregate's pairing is decided with
 #    this SRS, so the inner proofs must come from the same ceremony;
 # 3. commits to N borrowers' features (the oracle's side) and proves each score for aggregation
-#    (`prove --for-aggregation`), then aggregates them into one proof (`zkinfer aggregate`),
-#    verifies it in Rust and writes its Solidity verifier (`gen-verifier --aggregated`);
+#    (`prove --for-aggregation`), then aggregates them into one proof (`zkinfer aggregate`);
+#    the protocol makes its own aggregation key from the model key (`aggregate-setup`), verifies
+#    the aggregate with it in Rust and writes its Solidity verifier (`gen-verifier --aggregated`);
 # 4. on a fresh anvil chain: deploys the aggregate's verifier and BatchRiskScores, registers the
 #    N commitments, and submits the N scores in one transaction; a batch naming the borrowers in
 #    another order, a replay, a changed inner instance, a non-canonical instance and stale
@@ -20,7 +21,6 @@
 # mainnet would not (docs/gas.md). Needs what run.sh needs; ZKINFER and OUT as there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 n=${1:?usage: batch.sh N (1 to 8)}
 borrowers=("$here/alice.json" "$here/bob.json" "$here"/borrowers/*.json)
 if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt ${#borrowers[@]} ]; then
@@ -28,15 +28,10 @@ if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt ${#borrowers[@]} ]; 
   exit 2
 fi
 agg_k=${AGG_K:-20}
+# shellcheck source=common.sh
+. "$here/common.sh"
 out=${OUT:-$root/out/defi-risk-score-batch}
 mkdir -p "$out"
-if [ -z "${ZKINFER:-}" ]; then
-  cargo build --release --quiet -p zkinfer --manifest-path "$root/Cargo.toml"
-  ZKINFER="$root/target/release/zkinfer"
-fi
-zk() { "$ZKINFER" "$@"; }
-[ -d "$root/verifier-contract/node_modules/solc" ] || npm ci --silent --prefix "$root/verifier-contract"
-json() { node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(eval(process.argv[2]))' "$@"; }
 # peak RSS (MiB) and seconds of a command, from GNU time
 timed() { local log=$1; shift; /usr/bin/time -f '%M %e' -o "$log" "$@"; }
 
@@ -62,8 +57,12 @@ done
 
 echo "== aggregate the $n proofs (key generation, then the proof)" >&2
 timed "$out/aggregate.time" "$ZKINFER" aggregate "${proofs[@]}" --vk "$out/vk.bin" --srs "$out/srs-$agg_k.bin" -o "$out/aggregate.json" --out-vk "$out/aggregate.vk" --json > "$out/aggregate.run.json"
-zk verify --vk "$out/aggregate.vk" --proof "$out/aggregate.json" --json > /dev/null
-zk gen-verifier --aggregated --vk "$out/aggregate.vk" -o "$out/AggregateVerifier.sol" --json > /dev/null
+# the protocol's side: its own aggregation key from the model key it trusts, not the aggregator's
+echo "== the verifier's own aggregation key, the check, the Solidity verifier" >&2
+zk aggregate-setup --vk "$out/vk.bin" --count "$n" --srs "$out/srs-$agg_k.bin" --out-vk "$out/protocol-aggregate.vk" --json > /dev/null
+cmp -s "$out/aggregate.vk" "$out/protocol-aggregate.vk" || { echo "error: the aggregator's key differs from the protocol's" >&2; exit 1; }
+zk verify --vk "$out/protocol-aggregate.vk" --proof "$out/aggregate.json" --json > /dev/null
+zk gen-verifier --aggregated --vk "$out/protocol-aggregate.vk" -o "$out/AggregateVerifier.sol" --json > /dev/null
 zk calldata --proof "$out/aggregate.json" --json > "$out/aggregate.calldata.json"
 read -r rss_kib agg_s < "$out/aggregate.time"
 

@@ -23,17 +23,10 @@ if [ "${1:-}" = --batch ]; then
   exec "$here/batch.sh" "${2:-}"
 fi
 [ $# -eq 0 ] || { echo "usage: run.sh [--batch N]" >&2; exit 2; }
-root=$(cd "$here/../.." && pwd)
+# shellcheck source=common.sh
+. "$here/common.sh"
 out=${OUT:-$root/out/defi-risk-score}
 mkdir -p "$out"
-if [ -z "${ZKINFER:-}" ]; then
-  cargo build --release --quiet -p zkinfer --manifest-path "$root/Cargo.toml"
-  ZKINFER="$root/target/release/zkinfer"
-fi
-zk() { "$ZKINFER" "$@"; }
-[ -d "$root/verifier-contract/node_modules/solc" ] || npm ci --silent --prefix "$root/verifier-contract"
-# json FILE EXPR: a field of a JSON file (EXPR in JavaScript over `d`)
-json() { node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(eval(process.argv[2]))' "$@"; }
 
 credit=$root/models/credit_gbt
 calibration=(--input "$credit/input.json" --input "$credit/input2.json" --input "$here/alice.json" --input "$here/bob.json")

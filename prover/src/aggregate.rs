@@ -134,6 +134,12 @@ pub fn verify_aggregate(key: &AggregateKeyFile, bundle: &AggregateBundle) -> Res
     let instances = aggregate_instances(bundle)?;
     let mut at = ACCUMULATOR_LIMBS;
     for (i, (inner, info)) in bundle.proofs.iter().zip(&key.info.inner).enumerate() {
+        // only the aggregate's proof is checked; an inner bundle says what its slot proves
+        if inner.transcript != Transcript::Poseidon {
+            return Err(ZkError::Rejected(format!(
+                "inner proof #{i} is not a proof for aggregation (its transcript is not Poseidon)"
+            )));
+        }
         let shown = check_public(info, inner).map_err(|e| ZkError::Rejected(format!("inner proof #{i}: {e}")))?;
         if instances.get(at..at + shown.len()) != Some(shown.as_slice()) {
             return Err(ZkError::Rejected(format!(
@@ -149,8 +155,7 @@ pub fn verify_aggregate(key: &AggregateKeyFile, bundle: &AggregateBundle) -> Res
             key.info.layout.num_instances
         )));
     }
-    let proof =
-        hex::decode(&bundle.proof).map_err(|e| ZkError::Rejected(format!("the aggregate's proof is not hex ({e})")))?;
+    let proof = bundle.proof_bytes()?;
     zkinfer_aggregation::verify::verify(&key.srs, &key.vk, &instances, &proof).map_err(|r| {
         ZkError::Rejected(match r {
             Rejection::Proof => "the aggregate proof does not verify for these public instances".into(),
@@ -175,7 +180,8 @@ impl AggregateBundle {
     }
 
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
-        hex::decode(&self.proof).map_err(|e| ZkError::Rejected(format!("the aggregate's proof is not hex ({e})")))
+        hex::decode(self.proof.trim_start_matches("0x"))
+            .map_err(|e| ZkError::Rejected(format!("the aggregate's proof is not hex ({e})")))
     }
 
     /// The instances as 32-byte big-endian words, as the EVM verifier reads them.

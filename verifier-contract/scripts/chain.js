@@ -29,13 +29,16 @@ function compile(sources) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/// Starts anvil on a random local port; `noSizeLimit` lifts EIP-170 (for oversized verifiers).
+/// Starts anvil on a random local port; `noSizeLimit` lifts EIP-170 and raises the block gas limit
+/// (for oversized verifiers).
 async function startChain({ noSizeLimit = false } = {}) {
   if (!fs.existsSync(anvilBin)) throw new Error(`anvil not found at ${anvilBin}: run npm ci --prefix ${here}`);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}`;
   const args = ['--host', '127.0.0.1', '--port', String(port), '--hardfork', 'osaka', '--silent'];
-  if (noSizeLimit) args.push('--disable-code-size-limit');
+  // an oversized verifier costs more gas to deploy than a mainnet block holds: lift that too
+  if (noSizeLimit) args.push('--disable-code-size-limit', '--gas-limit', '1000000000');
+  const txGas = noSizeLimit ? '0x3b9aca00' : '0xf42400';
   const proc = spawn(anvilBin, args, { stdio: 'ignore' });
   let id = 0;
   const rpc = async (method, params = []) => {
@@ -49,7 +52,7 @@ async function startChain({ noSizeLimit = false } = {}) {
   }
   /// Sends a transaction and waits for its receipt (status '0x1' or '0x0').
   const send = async (from, tx) => {
-    const hash = await rpc('eth_sendTransaction', [{ from, gas: '0xf42400', ...tx }]);
+    const hash = await rpc('eth_sendTransaction', [{ from, gas: txGas, ...tx }]);
     for (let i = 0; i < 200; i++) {
       const receipt = await rpc('eth_getTransactionReceipt', [hash]);
       if (receipt) return receipt;
