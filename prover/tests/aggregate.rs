@@ -11,7 +11,7 @@ use zkinfer::proof::{fr_from_hex, fr_to_bounded, fr_to_hex, Transcript};
 use zkinfer::{AggregateBundle, AggregateKeyFile, ProofBundle, VerifyingKeyFile};
 use zkinfer_circuits::circuit::visibility::{ModelVisibility, Visibility};
 use zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr;
-use zkinfer_verifier_contract::abi::{self, encode_call, raw_verifier_call, Token};
+use zkinfer_verifier_contract::abi::{self, address_word, encode_call, plus_modulus, raw_verifier_call, Token};
 use zkinfer_verifier_contract::deploy::{BATCH_SCORES_SOURCE, INSTANCES_SOURCE, WRAPPER_SOURCE};
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::generate::aggregate_verifier_source;
@@ -127,19 +127,6 @@ fn two_proofs_aggregate_and_verify_and_tampering_is_refused() {
     assert!(zkinfer::verify_aggregate(&key, &swapped).is_err());
 }
 
-/// `w + r` as a 32-byte big-endian word (BN254's r fits with room: w + r < 2^256 for small w).
-fn add_modulus(w: [u8; 32]) -> [u8; 32] {
-    let r = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
-    let mut out = [0u8; 32];
-    let mut carry = 0u16;
-    for i in (0..32).rev() {
-        let s = w[i] as u16 + r[i] as u16 + carry;
-        out[i] = s as u8;
-        carry = s >> 8;
-    }
-    out
-}
-
 /// The aggregate's Halo2Verifier and its ZkinferVerifier wrapper, deployed without EIP-170 (the
 /// aggregate verifier is larger than mainnet allows: docs/gas.md).
 fn deployed_verifier(evm: &mut Evm) -> (Address, Address) {
@@ -186,7 +173,7 @@ fn the_aggregate_verifies_on_the_evm_and_tampering_is_refused() {
     assert!(!evm.call(address, raw_verifier_call(&bad, &words)).unwrap().success, "proof changed");
     // a non-canonical instance (w + r) is refused as well
     let mut w = words.clone();
-    w[LIMBS] = add_modulus(w[LIMBS]);
+    w[LIMBS] = plus_modulus(&w[LIMBS]);
     assert!(!evm.call(address, raw_verifier_call(&proof, &w)).unwrap().success, "non-canonical instance");
 }
 
@@ -194,12 +181,6 @@ fn signed_word(v: i128) -> Token {
     let mut w = if v < 0 { [0xffu8; 32] } else { [0u8; 32] };
     w[16..].copy_from_slice(&v.to_be_bytes());
     Token::Word(w)
-}
-
-fn address_word(a: Address) -> [u8; 32] {
-    let mut w = [0u8; 32];
-    w[12..].copy_from_slice(a.as_slice());
-    w
 }
 
 fn reverted_with(r: &CallResult, error: &str) {
@@ -271,7 +252,7 @@ fn batch_risk_scores_accepts_one_aggregate_for_its_registered_borrowers() {
     lowered[LIMBS + 2 * high + 1] = words[LIMBS + 2 * low + 1];
     reverted_with(&evm.call(scores, submit(&lowered, &borrowers)).unwrap(), "InvalidProof()");
     let mut noncanonical = words.clone();
-    noncanonical[LIMBS + 1] = add_modulus(words[LIMBS + 1]);
+    noncanonical[LIMBS + 1] = plus_modulus(&words[LIMBS + 1]);
     reverted_with(&evm.call(scores, submit(&noncanonical, &borrowers)).unwrap(), "InvalidProof()");
 
     let accepted = evm.call(scores, submit(&words, &borrowers)).unwrap();

@@ -14,9 +14,7 @@ pub enum Token {
 
 impl Token {
     pub fn address(a: Address) -> Self {
-        let mut w = [0u8; 32];
-        w[12..].copy_from_slice(a.as_slice());
-        Token::Word(w)
+        Token::Word(address_word(a))
     }
 
     pub fn uint(v: u64) -> Self {
@@ -24,6 +22,28 @@ impl Token {
         w[24..].copy_from_slice(&v.to_be_bytes());
         Token::Word(w)
     }
+}
+
+/// An address as an ABI word (left-padded), as in an `address[]`.
+pub fn address_word(a: Address) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a.as_slice());
+    w
+}
+
+/// `w + r` for a canonical 32-byte word `w` (below BN254's scalar modulus `r`, so the sum fits
+/// 256 bits): the same field element, a non-canonical encoding, which verifiers must refuse.
+pub fn plus_modulus(word: &[u8; 32]) -> [u8; 32] {
+    let r = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").expect("hex");
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let sum = word[i] as u16 + r[i] as u16 + carry;
+        out[i] = sum as u8;
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0, "the word was not canonical");
+    out
 }
 
 /// The 4-byte selector of a signature such as `verifyProof(bytes,uint256[])`.

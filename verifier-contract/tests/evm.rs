@@ -5,7 +5,7 @@
 use std::path::Path;
 use zkinfer::proof::fr_from_hex;
 use zkinfer_circuits::circuit::public::PublicPart;
-use zkinfer_verifier_contract::abi::{self, encode_call, Token};
+use zkinfer_verifier_contract::abi::{self, encode_call, plus_modulus, Token};
 use zkinfer_verifier_contract::deploy::{VerifierArtifacts, CONSUMER_SOURCE, INSTANCES_SOURCE, WRAPPER_SOURCE};
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::solc;
@@ -87,20 +87,6 @@ fn accepts_only_its_own_valid_proof(m: &Model, other: &Model) -> u64 {
     assert!(!returns_true(&evm.call(wrapper, abi::verify_proof_call(&other_proof, &other_inst)).unwrap()), "{name}");
     rejects_non_canonical_scalars(m, &mut evm, raw, wrapper);
     ok.gas_used
-}
-
-/// `w + r` for a canonical 32-byte word `w` (below the modulus, so the sum fits 256 bits).
-fn plus_modulus(word: &[u8; 32]) -> [u8; 32] {
-    let r = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
-    let mut out = [0u8; 32];
-    let mut carry = 0u16;
-    for i in (0..32).rev() {
-        let sum = word[i] as u16 + r[i] as u16 + carry;
-        out[i] = sum as u8;
-        carry = sum >> 8;
-    }
-    assert_eq!(carry, 0);
-    out
 }
 
 /// Every instance, and a proof evaluation, raised by the field modulus: the same field elements
