@@ -16,7 +16,7 @@ use halo2_proofs::{
 use snark_verifier_sdk::snark_verifier::{
     loader::evm::EvmLoader,
     system::halo2::{compile, transcript::evm::EvmTranscript, Config},
-    verifier::SnarkVerifier,
+    verifier::{plonk::PlonkProtocol, SnarkVerifier},
 };
 use snark_verifier_sdk::{PlonkVerifier, SHPLONK};
 use std::rc::Rc;
@@ -45,8 +45,7 @@ fn verifier_source(
     num_instances: usize,
     accumulator: Option<Vec<(usize, usize)>>,
 ) -> String {
-    let config = Config::kzg().with_num_instance(vec![num_instances]).with_accumulator_indices(accumulator);
-    let protocol = compile(srs, vk, config);
+    let protocol = protocol(srs, vk, num_instances, accumulator);
     let deciding_key = (srs.get_g()[0], srs.g2(), srs.s_g2()).into();
     let loader = EvmLoader::new::<Fq, Fr>();
     let protocol = protocol.loaded(&loader);
@@ -56,6 +55,18 @@ fn verifier_source(
         .expect("symbolic proof reading");
     PlonkVerifier::<SHPLONK>::verify(&deciding_key, &protocol, &instances, &proof).expect("symbolic verification");
     require_canonical_scalars(&loader.solidity_code())
+}
+
+/// snark-verifier's description of the verifier of `vk`'s proofs (one instance column of
+/// `num_instances` values, KZG): what the unrolled generator and the reusable key both start from.
+pub fn protocol(
+    srs: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    num_instances: usize,
+    accumulator: Option<Vec<(usize, usize)>>,
+) -> PlonkProtocol<G1Affine> {
+    let config = Config::kzg().with_num_instance(vec![num_instances]).with_accumulator_indices(accumulator);
+    compile(srs, vk, config)
 }
 
 const SCALAR_LOAD: &str = "mod(calldataload(";

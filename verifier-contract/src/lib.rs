@@ -9,6 +9,7 @@ pub mod abi;
 pub mod deploy;
 pub mod evm;
 pub mod generate;
+pub mod reusable;
 pub mod solc;
 
 pub use revm::primitives::Address;

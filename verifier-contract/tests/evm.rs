@@ -2,6 +2,9 @@
 //! accepted; tampered proofs, wrong instances and another model's proofs are rejected, both by the
 //! raw verifier (revert) and by the stable `verifyProof` ABI (false). And the DeFi consumer.
 
+mod common;
+
+use common::{compile_and_prove, flip, instances, returns_true};
 use std::path::Path;
 use zkinfer::proof::fr_from_hex;
 use zkinfer_circuits::circuit::public::PublicPart;
@@ -21,29 +24,9 @@ fn build(model: &str) -> Model {
 }
 
 fn build_with(model: &str, opts: zkinfer::compile::CompileOptions) -> Model {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(model);
-    let samples: Vec<_> =
-        ["input.json", "input2.json"].iter().map(|f| zkinfer::input::read_input(&dir.join(f)).unwrap()).collect();
-    let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &opts).unwrap();
-    let srs = zkinfer::srs::generate_insecure(compiled.params.k, 3).unwrap();
-    let (pk, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
-    let bundle = zkinfer::prove(&compiled, &pk, &samples[0]).unwrap();
+    let (compiled, vk, bundle) = compile_and_prove(model, &opts);
     let verifier = VerifierArtifacts::build(&vk.srs, &vk.vk, vk.info.num_instances(), vk.info.pinned_params()).unwrap();
     Model { bundle, verifier, compiled }
-}
-
-fn instances(bundle: &zkinfer::ProofBundle) -> Vec<[u8; 32]> {
-    bundle.instances.iter().map(|h| hex::decode(&h[2..]).unwrap().try_into().unwrap()).collect()
-}
-
-fn returns_true(r: &CallResult) -> bool {
-    r.success && r.output.len() == 32 && r.output[31] == 1 && r.output[..31].iter().all(|&b| b == 0)
-}
-
-fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
-    let mut b = bytes.to_vec();
-    b[at] ^= 1;
-    b
 }
 
 fn for_the_verifier() -> zkinfer::compile::CompileOptions {

@@ -1,0 +1,342 @@
+//! The reusable verifier: one deployed `ZkinferReusableVerifier` checks any zkinfer model's
+//! proof, given that model's **key contract**, whose code is the verifying key encoded here.
+//! Registering a model deploys only its key.
+//!
+//! The key is snark-verifier's own description of the verifier (`PlonkProtocol`, compiled from
+//! the halo2 verifying key) with everything that does not depend on the proof worked out off
+//! chain: the transcript's shape, the preprocessed commitments, the Lagrange points, the
+//! numerator as a stack program ([`numerator`]), and SHPLONK's query sets with their
+//! interpolation constants ([`sets`]). The contract then replays the same Keccak transcript and
+//! the same BDFG21 multi-open as snark-verifier's unrolled verifier, in loops, so both accept the
+//! same proofs. The layout of the key, word by word, is in docs/verifier.md.
+
+pub mod numerator;
+pub mod sets;
+
+use crate::deploy::PinnedParams;
+use crate::generate::protocol;
+use halo2_proofs::{
+    halo2curves::{
+        bn256::{Bn256, Fq, Fr, G1Affine, G2Affine},
+        ff::{Field, PrimeField},
+    },
+    plonk::VerifyingKey,
+    poly::{commitment::ParamsProver, kzg::commitment::ParamsKZG},
+};
+use numerator::{Constants, Node, Program};
+use snark_verifier_sdk::snark_verifier::verifier::plonk::PlonkProtocol;
+use std::cell::RefCell;
+
+/// The first word of every key: `"zkinfer-key-v1"`, right-aligned.
+pub const MAGIC: &[u8] = b"zkinfer-key-v1";
+/// Words before the first variable section.
+pub const HEADER_WORDS: usize = 30;
+
+/// Where each value the numerator and the multi-open read sits in the verifier's value table.
+struct Slots {
+    challenges: usize,
+    lagranges: usize,
+    evals: usize,
+    instance_eval: usize,
+    quotient_eval: usize,
+    constants: usize,
+}
+
+impl Slots {
+    fn new(num_challenges: usize, num_lagranges: usize, num_evals: usize) -> Self {
+        let challenges = 1; // slot 0 is z
+        let lagranges = challenges + num_challenges;
+        let evals = lagranges + num_lagranges;
+        let instance_eval = evals + num_evals;
+        let quotient_eval = instance_eval + 1;
+        Slots { challenges, lagranges, evals, instance_eval, quotient_eval, constants: quotient_eval + 1 }
+    }
+}
+
+/// A model's key for the reusable verifier, and what the encoder learned about it.
+pub struct ReusableKey {
+    /// The key contract's runtime code after its leading `STOP` byte.
+    pub data: Vec<u8>,
+    /// Instructions of the numerator program.
+    pub num_ops: usize,
+}
+
+impl ReusableKey {
+    /// Encodes the key of a model whose proofs carry `num_instances` public values, with the
+    /// parameter pin the per-model `ZkinferVerifier` would hold. Fails, saying why, on a protocol
+    /// the reusable verifier does not cover (an aggregate's accumulator, instances queried at a
+    /// rotation, a linearised quotient).
+    pub fn encode(
+        srs: &ParamsKZG<Bn256>,
+        vk: &VerifyingKey<G1Affine>,
+        num_instances: usize,
+        pinned: Option<PinnedParams>,
+    ) -> Result<Self, String> {
+        let protocol = protocol(srs, vk, num_instances, None);
+        check_supported(&protocol)?;
+        let lagranges = lagrange_points(&protocol, num_instances)?;
+        let num_challenges: usize = protocol.num_challenge.iter().sum();
+        let slots = Slots::new(num_challenges, lagranges.len(), protocol.evaluations.len());
+        let (root, constants) = numerator_tree(&protocol, &slots, &lagranges)?;
+        let program = Program::compile(&root);
+        check_program(&protocol, &program, &constants, &slots, &lagranges)?;
+        let sets = sets::encode(&protocol, &|poly, rotation| eval_slot(&protocol, &slots, poly, rotation))?;
+
+        let mut w = Words::default();
+        let (start, digest) = pinned.map_or((num_instances, [0; 32]), |p| (p.start, p.digest));
+        let mut magic = [0u8; 32];
+        magic[32 - MAGIC.len()..].copy_from_slice(MAGIC);
+        w.word(magic);
+        for v in [num_instances, start] {
+            w.uint(v);
+        }
+        w.word(digest);
+        w.uint(protocol.domain.k);
+        w.fr(&protocol.domain.n_inv);
+        w.fr(protocol.transcript_initial_state.as_ref().expect("checked"));
+        let num_witness: usize = protocol.num_witness.iter().sum();
+        for v in [
+            protocol.num_witness.len(),
+            protocol.preprocessed.len(),
+            num_witness,
+            protocol.quotient.num_chunk(),
+            protocol.quotient.chunk_degree,
+            protocol.evaluations.len(),
+            lagranges.len(),
+            num_challenges,
+            constants.values.len(),
+            sets.count,
+            program.ops.len(),
+            program.max_depth,
+            sets.words.len(),
+        ] {
+            w.uint(v);
+        }
+        w.g1(&srs.get_g()[0]);
+        w.g2(&srs.g2());
+        w.g2(&-srs.s_g2());
+        assert_eq!(w.0.len(), 32 * HEADER_WORDS);
+        for (&n, &m) in protocol.num_witness.iter().zip(&protocol.num_challenge) {
+            w.uint(n);
+            w.uint(m);
+        }
+        protocol.preprocessed.iter().for_each(|p| w.g1(p));
+        // ω, then the points past the instances' 0..num_instances (the contract forms those
+        // powers itself: one word instead of one per public value)
+        assert!(lagranges[..num_instances].iter().copied().eq(0..num_instances as i32));
+        w.fr(&protocol.domain.gen);
+        lagranges[num_instances..].iter().for_each(|&i| w.fr(&omega_power(&protocol, i)));
+        constants.values.iter().for_each(|c| w.fr(c));
+        sets.words.iter().for_each(|s| w.fr(s));
+        w.0.extend(program.bytes());
+        Ok(ReusableKey { data: w.0, num_ops: program.ops.len() })
+    }
+
+    /// Creation code of the key contract: it deploys `0x00 ‖ data` (a leading `STOP`, so a call
+    /// to the key does nothing).
+    pub fn creation_code(&self) -> Vec<u8> {
+        let runtime_len = self.data.len() + 1;
+        assert!(runtime_len <= 0xffff, "a key over 64 KiB");
+        // PUSH2 len, DUP1, PUSH1 14, PUSH1 0, CODECOPY, PUSH1 0, RETURN
+        let [hi, lo] = (runtime_len as u16).to_be_bytes();
+        let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0e, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
+        code.resize(14, 0x00);
+        code.push(0x00);
+        code.extend(&self.data);
+        code
+    }
+
+    /// Bytes of the deployed key contract (EIP-170 applies to them).
+    pub fn runtime_size(&self) -> usize {
+        self.data.len() + 1
+    }
+}
+
+fn check_supported(protocol: &PlonkProtocol<G1Affine>) -> Result<(), String> {
+    let unsupported = |what: &str| Err(format!("the reusable verifier does not cover {what}"));
+    if protocol.num_instance.len() != 1 {
+        return unsupported("more than one instance column");
+    }
+    if protocol.instance_committing_key.is_some() || protocol.linearization.is_some() {
+        return unsupported("committed instances or a linearised quotient");
+    }
+    if !protocol.accumulator_indices.is_empty() {
+        return unsupported("an aggregate's accumulator (use gen-verifier --aggregated)");
+    }
+    if protocol.transcript_initial_state.is_none() || protocol.domain_as_witness.is_some() {
+        return unsupported("a transcript without the verifying key's digest");
+    }
+    if protocol.num_witness.len() != protocol.num_challenge.len() {
+        return unsupported("phases without challenges");
+    }
+    Ok(())
+}
+
+/// The index of the instance polynomial in the protocol's polynomial numbering.
+fn instance_poly(protocol: &PlonkProtocol<G1Affine>) -> usize {
+    protocol.preprocessed.len()
+}
+
+/// The Lagrange points the verifier evaluates: `0..num_instances` first (the instance
+/// evaluation reads them in order), then the others the numerator uses.
+fn lagrange_points(protocol: &PlonkProtocol<G1Affine>, num_instances: usize) -> Result<Vec<i32>, String> {
+    let instance = instance_poly(protocol);
+    if protocol.quotient.numerator.used_query().iter().any(|q| q.poly == instance && q.rotation.0 != 0) {
+        return Err("the reusable verifier does not cover instances queried at a rotation".into());
+    }
+    let mut points: Vec<i32> = (0..num_instances as i32).collect();
+    points.extend(
+        protocol.quotient.numerator.used_langrange().into_iter().filter(|&i| i < 0 || i >= num_instances as i32),
+    );
+    Ok(points)
+}
+
+fn omega_power(protocol: &PlonkProtocol<G1Affine>, i: i32) -> Fr {
+    if i >= 0 {
+        protocol.domain.gen.pow_vartime([i as u64])
+    } else {
+        protocol.domain.gen_inv.pow_vartime([(-i) as u64])
+    }
+}
+
+/// The value-table slot of the evaluation of `poly` at `rotation`.
+fn eval_slot(protocol: &PlonkProtocol<G1Affine>, slots: &Slots, poly: usize, rotation: i32) -> Result<u16, String> {
+    let quotient =
+        protocol.preprocessed.len() + protocol.num_instance.len() + protocol.num_witness.iter().sum::<usize>();
+    let slot = if poly == quotient && rotation == 0 {
+        slots.quotient_eval
+    } else if poly == instance_poly(protocol) && rotation == 0 {
+        slots.instance_eval
+    } else {
+        let at = protocol.evaluations.iter().position(|q| q.poly == poly && q.rotation.0 == rotation);
+        slots.evals + at.ok_or_else(|| format!("no evaluation of polynomial {poly} at rotation {rotation}"))?
+    };
+    u16::try_from(slot).map_err(|_| "more than 65,536 values".to_string())
+}
+
+type Tree = Result<Node, String>;
+
+/// The numerator rebuilt as a [`Node`] tree over value slots, and its constants.
+fn numerator_tree(
+    protocol: &PlonkProtocol<G1Affine>,
+    slots: &Slots,
+    lagranges: &[i32],
+) -> Result<(Node, Constants), String> {
+    let constants = RefCell::new(Constants::default());
+    let leaf = |slot: usize| -> Tree { Ok(Node::Leaf(u16::try_from(slot).map_err(|_| "too many values")?)) };
+    let constant = |c: Fr| leaf(slots.constants + constants.borrow_mut().slot(c) as usize);
+    let boxed = |a: Tree| a.map(Box::new);
+    let root = protocol.quotient.numerator.evaluate(
+        &constant,
+        &|poly| match serde_json::to_value(poly).map_err(|e| e.to_string())? {
+            serde_json::Value::String(s) if s == "Identity" => leaf(0),
+            v => {
+                let i = v.get("Lagrange").and_then(|i| i.as_i64()).ok_or(format!("common polynomial {v}"))?;
+                leaf(slots.lagranges + lagranges.iter().position(|&l| l as i64 == i).ok_or("a Lagrange point")?)
+            }
+        },
+        &|query| eval_slot(protocol, slots, query.poly, query.rotation.0).map(Node::Leaf),
+        &|index| leaf(slots.challenges + index),
+        &|a| Ok(Node::Neg(boxed(a)?)),
+        &|a, b| Ok(Node::Add(boxed(a)?, boxed(b)?)),
+        &|a, b| Ok(Node::Mul(boxed(a)?, boxed(b)?)),
+        &|a, c| Ok(Node::Mul(boxed(a)?, boxed(constant(c))?)),
+    )?;
+    Ok((root, constants.into_inner()))
+}
+
+/// Runs the program on pseudo-random values and compares it with snark-verifier's own
+/// evaluation of the numerator on the same values: a key whose program differs is never
+/// written.
+fn check_program(
+    protocol: &PlonkProtocol<G1Affine>,
+    program: &Program,
+    constants: &Constants,
+    slots: &Slots,
+    lagranges: &[i32],
+) -> Result<(), String> {
+    let mut values: Vec<Fr> =
+        (0..slots.constants as u64).map(|i| Fr::from(i * 7919 + 3).square() + Fr::from(i)).collect();
+    values.extend(&constants.values);
+    let lookup =
+        |poly: usize, rotation: i32| values[eval_slot(protocol, slots, poly, rotation).expect("slot") as usize];
+    let expected = protocol.quotient.numerator.evaluate(
+        &|c| c,
+        &|poly| match serde_json::to_value(poly).expect("serializes").get("Lagrange").and_then(|i| i.as_i64()) {
+            None => values[0],
+            Some(i) => values[slots.lagranges + lagranges.iter().position(|&l| l as i64 == i).expect("point")],
+        },
+        &|query| lookup(query.poly, query.rotation.0),
+        &|index| values[slots.challenges + index],
+        &|a| -a,
+        &|a, b| a + b,
+        &|a, b| a * b,
+        &|a, c| a * c,
+    );
+    if numerator::run(program, &values) != expected {
+        return Err("the numerator program disagrees with snark-verifier's numerator".into());
+    }
+    Ok(())
+}
+
+/// Big-endian words, as the contract reads them.
+#[derive(Default)]
+struct Words(Vec<u8>);
+
+impl Words {
+    fn word(&mut self, w: [u8; 32]) {
+        self.0.extend(w);
+    }
+
+    fn uint(&mut self, v: usize) {
+        let mut w = [0u8; 32];
+        w[24..].copy_from_slice(&(v as u64).to_be_bytes());
+        self.word(w);
+    }
+
+    fn fr(&mut self, v: &Fr) {
+        let mut w = v.to_repr();
+        w.reverse();
+        self.word(w);
+    }
+
+    fn fq(&mut self, v: &Fq) {
+        let mut w = v.to_repr();
+        w.reverse();
+        self.word(w);
+    }
+
+    fn g1(&mut self, p: &G1Affine) {
+        self.fq(&p.x);
+        self.fq(&p.y);
+    }
+
+    /// The precompile's order: x's imaginary part first.
+    fn g2(&mut self, p: &G2Affine) {
+        for c in [&p.x.c1, &p.x.c0, &p.y.c1, &p.y.c0] {
+            self.fq(c);
+        }
+    }
+}
+
+/// The shared verifier's Solidity.
+pub const VERIFIER_SOURCE: &str = include_str!("../../contracts/ZkinferReusableVerifier.sol");
+
+/// Compiles the shared verifier (the Yul optimizer on: its assembly is written in small
+/// functions, which it inlines).
+pub fn compile_verifier() -> Result<crate::solc::Compiled, crate::solc::SolcError> {
+    crate::solc::compile_contract(
+        &[("ZkinferReusableVerifier.sol", VERIFIER_SOURCE)],
+        "ZkinferReusableVerifier",
+        crate::solc::Optimizer::Full { runs: 200 },
+    )
+}
+
+/// Calldata of `verifyProof(address key, bytes proof, uint256[] instances)`.
+pub fn verify_call(key: crate::Address, proof: &[u8], instances: &[[u8; 32]]) -> Vec<u8> {
+    use crate::abi::{encode_call, Token};
+    encode_call(
+        "verifyProof(address,bytes,uint256[])",
+        &[Token::address(key), Token::Bytes(proof.to_vec()), Token::Words(instances.to_vec())],
+    )
+}
