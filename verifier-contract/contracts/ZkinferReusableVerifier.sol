@@ -2,12 +2,13 @@
 pragma solidity 0.8.19;
 
 /// @notice One verifier for every zkinfer model. A model is registered by deploying its **key
-/// contract** (`zkinfer gen-verifier --reusable` writes it): the code of that contract is the
-/// model's verifying key, encoded (verifier-contract/src/reusable; layout in docs/verifier.md).
-/// `verifyProof` reads the key, replays the proof's Keccak transcript, evaluates the model's
-/// constraints (the key's numerator program) at the challenge point and runs SHPLONK's
-/// multi-open and the KZG pairing, the same checks as the model's own generated verifier, in
-/// loops instead of unrolled code.
+/// contract** (`zkinfer gen-verifier --reusable` writes it): its code is the model's numerator
+/// (every gate, the permutation and the lookups, as straight-line EVM code that takes the value
+/// table as calldata and returns one word), followed by the model's verifying key as data
+/// (verifier-contract/src/reusable; layout in docs/verifier.md). `verifyProof` reads the key,
+/// replays the proof's Keccak transcript, calls the key for the constraints at the challenge
+/// point and runs SHPLONK's multi-open and the KZG pairing: the same checks as the model's own
+/// generated verifier, in loops instead of unrolled code.
 /// - The key is trusted: whoever calls this contract must pin the key's address (or its
 ///   codehash), which pins the model, its weights and, for witness-parameter models, the
 ///   parameter digest the key holds.
@@ -23,12 +24,12 @@ contract ZkinferReusableVerifier {
         assembly {
             // Constants: R is BN254's scalar field modulus r (each function names it), Q its base field's.
 
-            // ---- memory: registers at 0x80..0x3a0, EC scratch at 0x400, modexp at 0x500, data from 0x600
-            // 0x80 key header   0xa0 phases  0xc0 preprocessed  0xe0 Lagrange points  0x100 constants
-            // 0x120 sets  0x140 program  0x160 values  0x180 stack  0x1a0 denominators  0x1c0 set sums
-            // 0x1e0 MSM scalars  0x200 transcript  0x220 proof  0x240 quotient chunks  0x260 evaluations
-            // 0x280 W  0x2a0 z'  0x2c0 mu  0x2e0 gamma  0x300 z^n  0x320 G's scalar  0x340 z_s of set 0
-            // 0x360 prefix products
+            // ---- memory: registers at 0x80..0x3e0, EC scratch at 0x400, modexp at 0x500, data from 0x600
+            // 0x80 key header   0xa0 phases  0xc0 preprocessed  0xe0 w, then the Lagrange points
+            // 0x100 constants  0x120 sets  0x140 key address  0x160 values  0x1a0 denominators
+            // 0x1c0 set sums  0x1e0 MSM scalars  0x200 transcript  0x220 proof  0x240 quotient chunks
+            // 0x260 evaluations  0x280 W  0x2a0 z'  0x2c0 mu  0x2e0 gamma  0x300 z^n  0x320 G's scalar
+            // 0x340 z_s of set 0  0x360 prefix products  0x380 and 0x3a0 the instance sums N and S
 
             function reject() {
                 mstore(0, 0)
@@ -44,6 +45,7 @@ contract ZkinferReusableVerifier {
             }
 
             // value-table slots: z, challenges, Lagrange evaluations, evaluations, instance, quotient, constants
+            // (the numerator reads them all but the quotient's)
             function lagSlot() -> s {
                 s := add(1, h(14))
             }
@@ -56,35 +58,39 @@ contract ZkinferReusableVerifier {
                 s := add(evalSlot(), add(h(12), 2))
             }
 
-            // Copies the key's code after its STOP byte, checks its magic and length, lays out memory.
+            // Copies the key's data (after its code: `PUSH2 start, POP, numerator`), checks its magic
+            // and length, lays out memory.
             function loadKey(keyAddress) {
                 let size := extcodesize(keyAddress)
+                if lt(size, 964) { reject() }
+                extcodecopy(keyAddress, 0x400, 0, 0x20)
+                let head := mload(0x400)
+                if iszero(and(eq(byte(0, head), 0x61), eq(byte(3, head), 0x50))) { reject() }
+                let start := and(shr(232, head), 0xffff)
+                if gt(add(start, 960), size) { reject() }
                 let base := 0x600
-                if lt(size, 961) { reject() }
-                extcodecopy(keyAddress, base, 1, sub(size, 1))
+                extcodecopy(keyAddress, base, start, sub(size, start))
                 mstore(0x80, base)
-                if iszero(eq(h(0), 0x7a6b696e6665722d6b65792d7631)) { reject() }
+                mstore(0x140, keyAddress)
+                if iszero(eq(h(0), 0x7a6b696e6665722d6b65792d7632)) { reject() }
                 let p := add(base, 960)
                 mstore(0xa0, p)
                 p := add(p, shl(6, h(7)))
                 mstore(0xc0, p)
                 p := add(p, shl(6, h(8)))
-                // the Lagrange table holds w and the points after the instances' 0..ni
-                if lt(h(13), h(1)) { reject() }
-                let lagKey := p
-                p := add(p, shl(5, add(sub(h(13), h(1)), 1)))
+                mstore(0xe0, p)
+                p := add(p, shl(5, add(h(13), 1)))
                 mstore(0x100, p)
+                let constants := p
                 p := add(p, shl(5, h(15)))
                 mstore(0x120, p)
                 p := add(p, shl(5, h(19)))
-                mstore(0x140, p)
-                p := add(p, mul(3, h(17)))
-                if iszero(eq(sub(p, base), sub(size, 1))) { reject() }
-                p := and(add(p, 63), not(31))
+                if iszero(eq(sub(p, base), sub(size, start))) { reject() }
+                if iszero(eq(h(17), add(constSlot(), h(15)))) { reject() }
                 mstore(0x160, p)
-                p := add(p, shl(5, add(constSlot(), h(15))))
-                mstore(0x180, p)
-                p := add(p, shl(5, add(h(18), 1)))
+                // the constants go straight to their value slots
+                extcodecopy(keyAddress, slot(constSlot()), add(start, sub(constants, base)), shl(5, h(15)))
+                p := add(p, shl(5, h(17)))
                 let dens := add(add(2, h(13)), add(h(19), h(16)))
                 mstore(0x1a0, p)
                 p := add(p, shl(5, dens))
@@ -94,25 +100,7 @@ contract ZkinferReusableVerifier {
                 p := add(p, shl(5, h(16)))
                 mstore(0x1e0, p)
                 p := add(p, shl(5, add(add(h(8), h(9)), 1)))
-                mstore(0xe0, p)
-                expandLagrangePoints(lagKey, p)
-                p := add(p, shl(5, h(13)))
                 mstore(0x200, p)
-            }
-
-            // Writes the Lagrange points w^0..w^(ni-1), then the key's other points, to `out`.
-            function expandLagrangePoints(lagKey, out) {
-                let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-                let w := mload(lagKey)
-                let ni := h(1)
-                let power := 1
-                for { let i := 0 } lt(i, ni) { i := add(i, 1) } {
-                    mstore(add(out, shl(5, i)), power)
-                    power := mulmod(power, w, R)
-                }
-                for { let i := ni } lt(i, h(13)) { i := add(i, 1) } {
-                    mstore(add(out, shl(5, i)), mload(add(lagKey, shl(5, add(sub(i, ni), 1)))))
-                }
             }
 
             function squeeze(tb, len) -> c {
@@ -223,10 +211,35 @@ contract ZkinferReusableVerifier {
                 n := add(add(s, 0x40), add(shl(6, m), mul(shl(5, mload(add(s, 0x20))), add(m, 1))))
             }
 
-            // The first batch of denominators: z^n - 1, z - w^i for each Lagrange point, and per
-            // SHPLONK set the barycentric denominators ell_j z^(m-1) (z' - w_j z) and, after the
-            // first set, z_s. Returns how many.
-            function fillDenominators() -> n {
+            // The instances' part of the evaluation, sum_i x_i L_i(z), without a Lagrange value each:
+            // L_i(z) = (z^n - 1)/n * w^i/(z - w^i) and w^i/(z - w^i) = z/(z - w^i) - 1, so the sum is
+            // (z^n - 1)/n * (z N/D - S) with S = sum x_i and N/D = sum x_i/(z - w^i), built as one
+            // fraction (N d + x D) / (D d). Stores N and S, returns D (inverted with the others).
+            // Also rejects any instance that is not below r.
+            function instanceSums(instancesAt, z) -> d {
+                let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
+                let w := mload(mload(0xe0))
+                let wi := 1
+                let num := 0
+                let sum := 0
+                d := 1
+                for { let i := 0 } lt(i, h(1)) { i := add(i, 1) } {
+                    let x := calldataload(add(instancesAt, shl(5, i)))
+                    if iszero(lt(x, R)) { reject() }
+                    let di := addmod(z, sub(R, wi), R)
+                    num := addmod(mulmod(num, di, R), mulmod(x, d, R), R)
+                    d := mulmod(d, di, R)
+                    sum := addmod(sum, x, R)
+                    wi := mulmod(wi, w, R)
+                }
+                mstore(0x380, num)
+                mstore(0x3a0, sum)
+            }
+
+            // The first batch of denominators: z^n - 1, z - w^j for each Lagrange point of the
+            // numerator, the instance sum's denominator, and per SHPLONK set the barycentric
+            // denominators ell_j z^(m-1) (z' - w_j z) and, after the first set, z_s. Returns how many.
+            function fillDenominators(instancesAt) -> n {
                 let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
                 let den := mload(0x1a0)
                 let z := mload(slot(0))
@@ -235,11 +248,12 @@ contract ZkinferReusableVerifier {
                 for { let i := 0 } lt(i, h(4)) { i := add(i, 1) } { zn := mulmod(zn, zn, R) }
                 mstore(0x300, zn)
                 mstore(den, addmod(zn, sub(R, 1), R))
-                let lags := mload(0xe0)
+                let lags := add(mload(0xe0), 0x20)
                 for { let i := 0 } lt(i, h(13)) { i := add(i, 1) } {
                     mstore(add(den, shl(5, add(i, 1))), addmod(z, sub(R, mload(add(lags, shl(5, i)))), R))
                 }
-                n := add(h(13), 1)
+                mstore(add(den, shl(5, add(h(13), 1))), instanceSums(instancesAt, z))
+                n := add(h(13), 2)
                 let s := mload(0x120)
                 for { let k := 0 } lt(k, h(16)) { k := add(k, 1) } {
                     let m := mload(s)
@@ -263,69 +277,28 @@ contract ZkinferReusableVerifier {
                 }
             }
 
-            // Lagrange evaluations, the instance evaluation, the constants, then the numerator
-            // program: the quotient's evaluation, numerator / (z^n - 1).
-            function evaluateQuotient(instancesAt) {
+            // The numerator's Lagrange evaluations and the instance evaluation in the value table,
+            // then the key's numerator called on it: the quotient's evaluation, numerator / (z^n - 1).
+            function evaluateQuotient() {
                 let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
                 let den := mload(0x1a0)
                 let numer := mulmod(addmod(mload(0x300), sub(R, 1), R), h(5), R)
-                let lags := mload(0xe0)
+                let lags := add(mload(0xe0), 0x20)
                 let lag := slot(lagSlot())
-                for { let i := 0 } lt(i, h(13)) { i := add(i, 1) } {
+                let nl := h(13)
+                for { let i := 0 } lt(i, nl) { i := add(i, 1) } {
                     let w := mload(add(lags, shl(5, i)))
                     mstore(add(lag, shl(5, i)), mulmod(mulmod(numer, w, R), mload(add(den, shl(5, add(i, 1)))), R))
                 }
-                let acc := 0
-                for { let i := 0 } lt(i, h(1)) { i := add(i, 1) } {
-                    acc := addmod(acc, mulmod(calldataload(add(instancesAt, shl(5, i))), mload(add(lag, shl(5, i))), R), R)
-                }
-                mstore(slot(add(evalSlot(), h(12))), acc)
-                let consts := mload(0x100)
-                let cs := slot(constSlot())
-                for { let i := 0 } lt(i, h(15)) { i := add(i, 1) } {
-                    mstore(add(cs, shl(5, i)), mload(add(consts, shl(5, i))))
-                }
-                mstore(slot(add(evalSlot(), add(h(12), 1))), mulmod(runProgram(), mload(den), R))
-            }
-
-            // The stack machine of verifier-contract/src/reusable/numerator.rs: 3-byte instructions,
-            // an opcode and a value slot. The top of the stack lives in `top`, the rest in memory
-            // (its first word is a dummy the first push writes); cases are ordered by how often
-            // the bundled models' programs use them.
-            function runProgram() -> top {
-                let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-                let vals := mload(0x160)
-                let stack := mload(0x180)
-                let sp := stack
-                let ip := mload(0x140)
-                for { let end := add(ip, mul(3, h(17))) } lt(ip, end) { ip := add(ip, 3) } {
-                    let ins := shr(232, mload(ip))
-                    let v := mload(add(vals, shl(5, and(ins, 0xffff))))
-                    switch shr(16, ins)
-                    case 2 { top := mulmod(top, v, R) }
-                    case 1 { top := addmod(top, v, R) }
-                    case 0 {
-                        mstore(sp, top)
-                        sp := add(sp, 0x20)
-                        top := v
-                    }
-                    case 4 {
-                        sp := sub(sp, 0x20)
-                        top := addmod(mload(sp), top, R)
-                    }
-                    case 3 { top := addmod(top, sub(R, v), R) }
-                    case 5 {
-                        sp := sub(sp, 0x20)
-                        top := mulmod(mload(sp), top, R)
-                    }
-                    case 6 {
-                        sp := sub(sp, 0x20)
-                        top := addmod(mload(sp), sub(R, top), R)
-                    }
-                    case 7 { top := mod(sub(R, top), R) }
-                    default { reject() }
-                }
-                if iszero(eq(sp, add(stack, 0x20))) { reject() }
+                let zOverD := mulmod(mload(slot(0)), mload(add(den, shl(5, add(nl, 1)))), R)
+                let inner := addmod(mulmod(zOverD, mload(0x380), R), sub(R, mload(0x3a0)), R)
+                mstore(slot(add(evalSlot(), h(12))), mulmod(numer, inner, R))
+                // the numerator's code returns one word below r
+                if iszero(staticcall(gas(), mload(0x140), mload(0x160), shl(5, h(17)), 0x400, 0x20)) { reject() }
+                if iszero(eq(returndatasize(), 0x20)) { reject() }
+                let value := mload(0x400)
+                if iszero(lt(value, R)) { reject() }
+                mstore(slot(add(evalSlot(), add(h(12), 1))), mulmod(value, mload(den), R))
             }
 
             // SHPLONK (BDFG21 as snark-verifier verifies it): per set the sum of its barycentric
@@ -336,7 +309,7 @@ contract ZkinferReusableVerifier {
                 let den := mload(0x1a0)
                 let sums := mload(0x1c0)
                 let s := mload(0x120)
-                let d := add(h(13), 1)
+                let d := add(h(13), 2)
                 for { let k := 0 } lt(k, h(16)) { k := add(k, 1) } {
                     let m := mload(s)
                     let sum := 0
@@ -349,7 +322,7 @@ contract ZkinferReusableVerifier {
                 }
                 batchInvert(sums, h(16))
                 s := mload(0x120)
-                d := add(h(13), 1)
+                d := add(h(13), 2)
                 let gammaPow := 1
                 let gScalar := 0
                 for { let k := 0 } lt(k, h(16)) { k := add(k, 1) } {
@@ -442,13 +415,9 @@ contract ZkinferReusableVerifier {
                 valid := and(ok, eq(mload(p), 1))
             }
 
-            let rMod := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
             loadKey(key)
             let ni := h(1)
             if iszero(eq(instances.length, ni)) { reject() }
-            for { let i := 0 } lt(i, ni) { i := add(i, 1) } {
-                if iszero(lt(calldataload(add(instances.offset, shl(5, i))), rMod)) { reject() }
-            }
             if h(3) {
                 let start := h(2)
                 if gt(start, ni) { reject() }
@@ -459,8 +428,8 @@ contract ZkinferReusableVerifier {
             let expected := add(shl(6, add(add(h(9), h(10)), 2)), shl(5, h(12)))
             if iszero(eq(proof.length, expected)) { reject() }
             readTranscript(proof.offset, ni, instances.offset)
-            batchInvert(mload(0x1a0), fillDenominators())
-            evaluateQuotient(instances.offset)
+            batchInvert(mload(0x1a0), fillDenominators(instances.offset))
+            evaluateQuotient()
             shplonkScalars()
             mstore(0, pairing())
             return(0, 0x20)

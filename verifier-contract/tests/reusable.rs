@@ -33,7 +33,7 @@ fn build(model: &str, opts: zkinfer::compile::CompileOptions) -> Model {
 /// Header word `i` of a key (layout in docs/verifier.md).
 fn header(key: &ReusableKey, i: usize) -> usize {
     assert!(i < HEADER_WORDS);
-    usize::from_be_bytes(key.data[32 * i + 24..32 * i + 32].try_into().unwrap())
+    usize::from_be_bytes(key.data()[32 * i + 24..32 * i + 32].try_into().unwrap())
 }
 
 struct Chain {

@@ -4,11 +4,13 @@
 //!
 //! The key is snark-verifier's own description of the verifier (`PlonkProtocol`, compiled from
 //! the halo2 verifying key) with everything that does not depend on the proof worked out off
-//! chain: the transcript's shape, the preprocessed commitments, the Lagrange points, the
-//! numerator as a stack program ([`numerator`]), and SHPLONK's query sets with their
-//! interpolation constants ([`sets`]). The contract then replays the same Keccak transcript and
-//! the same BDFG21 multi-open as snark-verifier's unrolled verifier, in loops, so both accept the
-//! same proofs. The layout of the key, word by word, is in docs/verifier.md.
+//! chain: the transcript's shape, the preprocessed commitments, the Lagrange points, SHPLONK's
+//! query sets with their interpolation constants ([`sets`]), and the numerator (every gate, the
+//! permutation and the lookups) as straight-line EVM code ([`numerator`]): the key contract's
+//! code *is* that numerator, which the shared verifier `STATICCALL`s with the value table, and its
+//! data follows the code. The contract replays the same Keccak transcript and the same BDFG21
+//! multi-open as snark-verifier's unrolled verifier, in loops, so both accept the same proofs.
+//! The layout of the key, word by word, is in docs/verifier.md.
 
 pub mod numerator;
 pub mod sets;
@@ -27,8 +29,10 @@ use numerator::{Constants, Node, Program};
 use snark_verifier_sdk::snark_verifier::verifier::plonk::PlonkProtocol;
 use std::cell::RefCell;
 
-/// The first word of every key: `"zkinfer-key-v1"`, right-aligned.
-pub const MAGIC: &[u8] = b"zkinfer-key-v1";
+/// The first word of every key's data: `"zkinfer-key-v2"`, right-aligned.
+pub const MAGIC: &[u8] = b"zkinfer-key-v2";
+/// The key contract's first bytes: `PUSH2 <where the data starts>`, `POP`; the numerator follows.
+pub const PROLOGUE_BYTES: usize = 4;
 /// Words before the first variable section.
 pub const HEADER_WORDS: usize = 30;
 
@@ -55,8 +59,10 @@ impl Slots {
 
 /// A model's key for the reusable verifier, and what the encoder learned about it.
 pub struct ReusableKey {
-    /// The key contract's runtime code after its leading `STOP` byte.
-    pub data: Vec<u8>,
+    /// The key contract's runtime code: the prologue, the numerator's code, then the data.
+    pub runtime: Vec<u8>,
+    /// Where the data (the header and the sections after it) starts in `runtime`.
+    pub data_start: usize,
     /// Instructions of the numerator program.
     pub num_ops: usize,
 }
@@ -74,12 +80,16 @@ impl ReusableKey {
     ) -> Result<Self, String> {
         let protocol = protocol(srs, vk, num_instances, None);
         check_supported(&protocol)?;
-        let lagranges = lagrange_points(&protocol, num_instances)?;
+        let lagranges = lagrange_points(&protocol)?;
         let num_challenges: usize = protocol.num_challenge.iter().sum();
         let slots = Slots::new(num_challenges, lagranges.len(), protocol.evaluations.len());
         let (root, constants) = numerator_tree(&protocol, &slots, &lagranges)?;
         let program = Program::compile(&root);
-        check_program(&protocol, &program, &constants, &slots, &lagranges)?;
+        if program.max_depth + 2 > EVM_STACK_LIMIT {
+            return Err(format!("a numerator {} values deep (the EVM stack holds 1,024)", program.max_depth));
+        }
+        let code = program.evm_code();
+        check_numerator(&protocol, &code, &constants, &slots, &lagranges)?;
         let sets = sets::encode(&protocol, &|poly, rotation| eval_slot(&protocol, &slots, poly, rotation))?;
 
         let mut w = Words::default();
@@ -106,7 +116,7 @@ impl ReusableKey {
             num_challenges,
             constants.values.len(),
             sets.count,
-            program.ops.len(),
+            slots.constants + constants.values.len(),
             program.max_depth,
             sets.words.len(),
         ] {
@@ -121,35 +131,49 @@ impl ReusableKey {
             w.uint(m);
         }
         protocol.preprocessed.iter().for_each(|p| w.g1(p));
-        // ω, then the points past the instances' 0..num_instances (the contract forms those
-        // powers itself: one word instead of one per public value)
-        assert!(lagranges[..num_instances].iter().copied().eq(0..num_instances as i32));
+        // ω (the instance evaluation forms ω^0..ω^(ni−1) as it goes), then the numerator's points
         w.fr(&protocol.domain.gen);
-        lagranges[num_instances..].iter().for_each(|&i| w.fr(&omega_power(&protocol, i)));
+        lagranges.iter().for_each(|&i| w.fr(&omega_power(&protocol, i)));
         constants.values.iter().for_each(|c| w.fr(c));
         sets.words.iter().for_each(|s| w.fr(s));
-        w.0.extend(program.bytes());
-        Ok(ReusableKey { data: w.0, num_ops: program.ops.len() })
+
+        let data_start = PROLOGUE_BYTES + code.len();
+        let start = u16::try_from(data_start).map_err(|_| "a numerator over 64 KiB of code")?;
+        let mut runtime = vec![PUSH2, (start >> 8) as u8, start as u8, POP];
+        runtime.extend(code);
+        runtime.extend(w.0);
+        Ok(ReusableKey { runtime, data_start, num_ops: program.ops.len() })
     }
 
-    /// Creation code of the key contract: it deploys `0x00 ‖ data` (a leading `STOP`, so a call
-    /// to the key does nothing).
+    /// The key's data: the header words, then the sections (docs/verifier.md).
+    pub fn data(&self) -> &[u8] {
+        &self.runtime[self.data_start..]
+    }
+
+    /// Creation code of the key contract: it deploys [`Self::runtime`].
     pub fn creation_code(&self) -> Vec<u8> {
-        let runtime_len = self.data.len() + 1;
-        assert!(runtime_len <= 0xffff, "a key over 64 KiB");
-        // PUSH2 len, DUP1, PUSH1 14, PUSH1 0, CODECOPY, PUSH1 0, RETURN
-        let [hi, lo] = (runtime_len as u16).to_be_bytes();
-        let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0e, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
-        code.resize(14, 0x00);
-        code.push(0x00);
-        code.extend(&self.data);
-        code
+        creation_code(&self.runtime)
     }
 
     /// Bytes of the deployed key contract (EIP-170 applies to them).
     pub fn runtime_size(&self) -> usize {
-        self.data.len() + 1
+        self.runtime.len()
     }
+}
+
+const PUSH2: u8 = 0x61;
+const POP: u8 = 0x50;
+const EVM_STACK_LIMIT: usize = 1024;
+
+/// Creation code that deploys `runtime` as it is.
+pub fn creation_code(runtime: &[u8]) -> Vec<u8> {
+    assert!(runtime.len() <= 0xffff, "a contract over 64 KiB");
+    // PUSH2 len, DUP1, PUSH1 14, PUSH1 0, CODECOPY, PUSH1 0, RETURN, then 2 bytes of padding
+    let [hi, lo] = (runtime.len() as u16).to_be_bytes();
+    let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0e, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
+    code.resize(14, 0x00);
+    code.extend(runtime);
+    code
 }
 
 fn check_supported(protocol: &PlonkProtocol<G1Affine>) -> Result<(), String> {
@@ -177,18 +201,14 @@ fn instance_poly(protocol: &PlonkProtocol<G1Affine>) -> usize {
     protocol.preprocessed.len()
 }
 
-/// The Lagrange points the verifier evaluates: `0..num_instances` first (the instance
-/// evaluation reads them in order), then the others the numerator uses.
-fn lagrange_points(protocol: &PlonkProtocol<G1Affine>, num_instances: usize) -> Result<Vec<i32>, String> {
+/// The Lagrange points the numerator reads (`l_0`, `l_last`, the blinding rows): the instance
+/// evaluation does not go through Lagrange values one by one (see the contract).
+fn lagrange_points(protocol: &PlonkProtocol<G1Affine>) -> Result<Vec<i32>, String> {
     let instance = instance_poly(protocol);
     if protocol.quotient.numerator.used_query().iter().any(|q| q.poly == instance && q.rotation.0 != 0) {
         return Err("the reusable verifier does not cover instances queried at a rotation".into());
     }
-    let mut points: Vec<i32> = (0..num_instances as i32).collect();
-    points.extend(
-        protocol.quotient.numerator.used_langrange().into_iter().filter(|&i| i < 0 || i >= num_instances as i32),
-    );
-    Ok(points)
+    Ok(protocol.quotient.numerator.used_langrange().into_iter().collect())
 }
 
 fn omega_power(protocol: &PlonkProtocol<G1Affine>, i: i32) -> Fr {
@@ -211,7 +231,15 @@ fn eval_slot(protocol: &PlonkProtocol<G1Affine>, slots: &Slots, poly: usize, rot
         let at = protocol.evaluations.iter().position(|q| q.poly == poly && q.rotation.0 == rotation);
         slots.evals + at.ok_or_else(|| format!("no evaluation of polynomial {poly} at rotation {rotation}"))?
     };
-    u16::try_from(slot).map_err(|_| "more than 65,536 values".to_string())
+    checked_slot(slot)
+}
+
+/// The numerator addresses its calldata with `PUSH2`: at most 2,048 value slots.
+fn checked_slot(slot: usize) -> Result<u16, String> {
+    if slot >= 2048 {
+        return Err("a value table over 2,048 slots (the numerator's calldata offsets are 16 bits)".into());
+    }
+    Ok(slot as u16)
 }
 
 type Tree = Result<Node, String>;
@@ -223,7 +251,7 @@ fn numerator_tree(
     lagranges: &[i32],
 ) -> Result<(Node, Constants), String> {
     let constants = RefCell::new(Constants::default());
-    let leaf = |slot: usize| -> Tree { Ok(Node::Leaf(u16::try_from(slot).map_err(|_| "too many values")?)) };
+    let leaf = |slot: usize| -> Tree { checked_slot(slot).map(Node::Leaf) };
     let constant = |c: Fr| leaf(slots.constants + constants.borrow_mut().slot(c) as usize);
     let boxed = |a: Tree| a.map(Box::new);
     let root = protocol.quotient.numerator.evaluate(
@@ -245,12 +273,12 @@ fn numerator_tree(
     Ok((root, constants.into_inner()))
 }
 
-/// Runs the program on pseudo-random values and compares it with snark-verifier's own
-/// evaluation of the numerator on the same values: a key whose program differs is never
-/// written.
-fn check_program(
+/// Runs the numerator's EVM code on revm over pseudo-random values and compares it with
+/// snark-verifier's own evaluation of the numerator on the same values: a key whose code
+/// computes anything else is never written.
+fn check_numerator(
     protocol: &PlonkProtocol<G1Affine>,
-    program: &Program,
+    code: &[u8],
     constants: &Constants,
     slots: &Slots,
     lagranges: &[i32],
@@ -273,10 +301,30 @@ fn check_program(
         &|a, b| a * b,
         &|a, c| a * c,
     );
-    if numerator::run(program, &values) != expected {
-        return Err("the numerator program disagrees with snark-verifier's numerator".into());
+    if run_numerator(code, &values)? != expected {
+        return Err("the numerator's code disagrees with snark-verifier's numerator".into());
     }
     Ok(())
+}
+
+/// Deploys numerator code on an in-process EVM and calls it with `values` as its calldata.
+fn run_numerator(code: &[u8], values: &[Fr]) -> Result<Fr, String> {
+    let mut evm = crate::evm::Evm::without_code_size_limit();
+    let at = evm.deploy(creation_code(code))?;
+    let calldata: Vec<u8> = values.iter().flat_map(fr_word).collect();
+    let result = evm.call(at, calldata)?;
+    if !result.success || result.output.len() != 32 {
+        return Err("the numerator's code did not return one word".into());
+    }
+    let mut repr = <Fr as PrimeField>::Repr::default();
+    repr.as_mut().copy_from_slice(&result.output.iter().rev().copied().collect::<Vec<u8>>());
+    Option::from(Fr::from_repr(repr)).ok_or_else(|| "the numerator returned a value ≥ r".to_string())
+}
+
+fn fr_word(v: &Fr) -> [u8; 32] {
+    let mut w = v.to_repr();
+    w.reverse();
+    w
 }
 
 /// Big-endian words, as the contract reads them.
@@ -295,9 +343,7 @@ impl Words {
     }
 
     fn fr(&mut self, v: &Fr) {
-        let mut w = v.to_repr();
-        w.reverse();
-        self.word(w);
+        self.word(fr_word(v));
     }
 
     fn fq(&mut self, v: &Fq) {
