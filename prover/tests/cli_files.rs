@@ -286,3 +286,102 @@ fn aggregation_inputs_are_refused_with_a_clear_error() {
     fails_with(&zkinfer(&["calldata", "--proof", s(&partial)]), "partial.json");
     fails_with(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&partial)]), "partial.json");
 }
+
+/// `gen-verifier --reusable` writes the shared verifier and the model's key contract, which
+/// `evm-verify --reusable` and anvil-verify.js --reusable check on revm and on anvil; wrong
+/// combinations are refused before anything is written.
+#[test]
+fn the_reusable_verifier_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let (sol, key) = (p("ZkinferReusableVerifier.sol"), p("key.json"));
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> =
+            ["gen-verifier", "--vk", s(&w("vk.bin")), "--reusable", "-o", s(&sol), "--key-out", s(&key)]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+        v.extend(extra.iter().map(|a| a.to_string()));
+        v
+    };
+    let report = succeeds(&zkinfer(&args(&["--json"]).iter().map(String::as_str).collect::<Vec<_>>()));
+    let key_file: serde_json::Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    assert_eq!(key_file["format"], "zkinfer-reusable-key-v2");
+    assert_eq!(report["key_runtime_bytes"], key_file["runtime_bytes"]);
+    assert_eq!(report["codehash"], key_file["codehash"]);
+    assert_eq!(report["source_bytes"].as_u64(), Some(std::fs::metadata(&sol).unwrap().len()));
+    assert!(key_file["runtime_bytes"].as_u64().unwrap() <= 24_576 - 4_096);
+
+    let verified = succeeds(&zkinfer(&[
+        "evm-verify",
+        "--vk",
+        s(&w("vk.bin")),
+        "--proof",
+        s(&w("proof.json")),
+        "--reusable",
+        "--json",
+    ]));
+    assert_eq!(verified["accepted"], true);
+    assert_eq!(verified["key_runtime_bytes"], key_file["runtime_bytes"]);
+    assert!(verified["verifier_runtime_bytes"].as_u64().unwrap() <= 24_576 - 4_096);
+
+    let key_address = "0x00000000000000000000000000000000000000aa";
+    let calldata = succeeds(&zkinfer(&["calldata", "--proof", s(&w("proof.json")), "--key", key_address, "--json"]));
+    let call = calldata["reusable_calldata"].as_str().unwrap();
+    assert!(call.starts_with("0xaf83a18d") && call.contains(&key_address[2..]), "{call}");
+    usage_error(&zkinfer(&["calldata", "--proof", s(&w("proof.json")), "--key", "0x12"]), "not 20 bytes");
+
+    std::fs::write(p("calldata.json"), zkinfer(&["calldata", "--proof", s(&w("proof.json")), "--json"]).stdout)
+        .unwrap();
+    let script = models_dir().join("../verifier-contract/scripts/anvil-verify.js");
+    let run = std::process::Command::new("node")
+        .arg(&script)
+        .args(["--reusable", "ZkinferReusableVerifier.sol", "key.json", "calldata.json"])
+        .current_dir(dir.path())
+        .output()
+        .expect("node");
+    assert!(run.status.success(), "{}{}", stdout(&run), stderr(&run));
+    let result: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    for check in [
+        "accepted",
+        "tampered_rejected",
+        "noncanonical_instance_rejected",
+        "not_a_key_rejected",
+        "key_codehash_matches",
+    ] {
+        assert_eq!(result[check], true, "{check}: {result}");
+    }
+    // the files swapped: named, exit 2
+    let run = std::process::Command::new("node")
+        .arg(&script)
+        .args(["--reusable", "ZkinferReusableVerifier.sol", "calldata.json", "key.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("is not a key file"), "{}", stderr(&run));
+
+    // refusals, with nothing written
+    let (fresh, vk) = (p("fresh.sol"), w("vk.bin"));
+    let refused = |extra: &[&str], message: &str, assert_refused: fn(&std::process::Output, &str)| {
+        let mut a: Vec<&str> = vec!["gen-verifier", "--vk", s(&vk), "--reusable", "-o", s(&fresh)];
+        a.extend(extra);
+        assert_refused(&zkinfer(&a), message);
+        assert!(!fresh.exists());
+    };
+    refused(&["--key-out", s(&fresh)], "is the same file as -o/--output", fails_with);
+    refused(&["--key-out", s(&vk)], "the same file as --vk", fails_with);
+    refused(&["--aggregated"], "cannot be used with", usage_error);
+    usage_error(
+        &zkinfer(&[
+            "evm-verify",
+            "--vk",
+            s(&w("vk.bin")),
+            "--proof",
+            s(&w("proof.json")),
+            "--reusable",
+            "--no-size-limit",
+        ]),
+        "cannot be used with",
+    );
+}

@@ -109,4 +109,4 @@ async function transact(chain, abi, tx) {
   return { ok: receipt.status === '0x1', gas: parseInt(receipt.gasUsed, 16), reason };
 }
 
-module.exports = { errorName, revertData, transact, compile, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin, wrapperArgs, addModulusAt, FIELD_MODULUS };
+module.exports = { errorName, revertData, transact, compile, compileWith, VERIFIER_OPTIMIZER, startChain, word, signedWord, selector, anvilBin, wrapperArgs, addModulusAt, FIELD_MODULUS };

@@ -33,6 +33,14 @@ pub fn fails_with(out: &Output, needle: &str) {
     assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
 }
 
+/// Asserts a refused command line (clap's usage error): exit status 2, `needle` in the message.
+pub fn usage_error(out: &Output, needle: &str) {
+    let stderr = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
+}
+
 /// Asserts success; returns stdout as JSON (`Null` when it is text).
 pub fn succeeds(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "stderr: {}", stderr(out));

@@ -159,6 +159,37 @@ impl ReusableKey {
     pub fn runtime_size(&self) -> usize {
         self.runtime.len()
     }
+
+    /// `keccak256` of the key contract's code, which a caller may pin instead of its address.
+    pub fn codehash(&self) -> [u8; 32] {
+        crate::abi::keccak(&self.runtime)
+    }
+}
+
+/// One proof checked by the shared verifier under one key, both deployed on a fresh in-process
+/// chain (Osaka rules).
+pub struct EvmVerification {
+    /// The `verifyProof` transaction (whole-transaction gas).
+    pub call: crate::evm::CallResult,
+    pub verifier_runtime_bytes: usize,
+}
+
+impl EvmVerification {
+    /// `verifyProof` returned exactly `true`.
+    pub fn accepted(&self) -> bool {
+        let out = &self.call.output;
+        self.call.success && out.len() == 32 && out[31] == 1 && out[..31].iter().all(|&b| b == 0)
+    }
+}
+
+/// Compiles and deploys the shared verifier and `key`, then sends `verifyProof(key, proof, instances)`.
+pub fn verify_on_evm(key: &ReusableKey, proof: &[u8], instances: &[[u8; 32]]) -> Result<EvmVerification, String> {
+    let verifier = compile_verifier().map_err(|e| format!("compiling the reusable verifier failed: {e}"))?;
+    let mut evm = crate::evm::Evm::new();
+    let shared = evm.deploy(verifier.creation_bytes()).map_err(|e| format!("deploying the verifier failed: {e}"))?;
+    let key_at = evm.deploy(key.creation_code()).map_err(|e| format!("deploying the key failed: {e}"))?;
+    let call = evm.call(shared, verify_call(key_at, proof, instances))?;
+    Ok(EvmVerification { call, verifier_runtime_bytes: verifier.runtime_size() })
 }
 
 const PUSH2: u8 = 0x61;
