@@ -165,9 +165,13 @@ fn a_key_pins_the_weights_of_a_witness_parameter_model() {
     );
 }
 
-/// Every bundled model (default layout) encodes into a key that fits EIP-170 with 4 KB spare.
+/// Every bundled model (default layout): its key fits EIP-170 with 4 KB spare, and the reusable
+/// verifier gives the same verdict as snark-verifier's native SHPLONK verifier (halo2's
+/// `verify_proof`, which `zkinfer verify` runs) on the valid proof and on each of the same
+/// tampered ones. (The reusable verifier also refuses a proof with bytes appended, which the
+/// native verifier never reads: `accepts_only_its_own_valid_proof` tests the lengths.)
 #[test]
-fn every_bundled_model_has_a_key_within_the_size_limit() {
+fn every_bundled_model_agrees_with_the_native_verifier() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
     let mut names: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
@@ -177,23 +181,74 @@ fn every_bundled_model_has_a_key_within_the_size_limit() {
         .collect();
     names.sort();
     assert!(names.len() >= 10, "{names:?}");
-    for name in names {
-        let dir = root.join(&name);
-        let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples(&name), &Default::default()).unwrap();
-        let srs = zkinfer::srs::generate_insecure(compiled.params.k, 3).unwrap();
-        let (_, vk) = zkinfer::setup(&compiled, srs, Path::new("test-srs")).unwrap();
-        let key = ReusableKey::encode(&vk.srs, &vk.vk, vk.info.num_instances(), vk.info.pinned_params()).unwrap();
-        let h = |i| header(&key, i);
+    let models: Vec<Model> = names.iter().map(|name| build(name, Default::default())).collect();
+    let mut chain = Chain::new();
+    let keys: Vec<Address> = models.iter().map(|m| chain.register(m)).collect();
+    for (i, m) in models.iter().enumerate() {
+        let h = |i| header(&m.key, i);
         println!(
-            "{name}: k {}, key {} bytes: {} ops, {} constants, {} set words, {} preprocessed, {} Lagrange points",
-            compiled.params.k,
-            key.runtime_size(),
-            key.num_ops,
+            "{}: key {} bytes: {} ops, {} constants, {} set words, {} preprocessed, {} Lagrange points",
+            m.name,
+            m.key.runtime_size(),
+            m.key.num_ops,
             h(15),
             h(19),
             h(8),
             h(13)
         );
-        assert!(key.runtime_size() <= WITH_SPARE, "{name}: key {} bytes", key.runtime_size());
+        let other = &models[(i + 1) % models.len()];
+        let mut verdicts = 0;
+        for (what, proof, inst) in tampered_cases(m, other) {
+            let native = native_verifies(m, &proof, &inst);
+            assert_eq!(chain.accepts(keys[i], &proof, &inst), native, "{}: {what}: native says {native}", m.name);
+            verdicts += native as usize;
+        }
+        assert_eq!(verdicts, 1, "{}: only the valid proof is accepted", m.name);
     }
+}
+
+/// The valid proof, then proofs and instances moved from it in one way each.
+fn tampered_cases(m: &Model, other: &Model) -> Vec<(String, Vec<u8>, Vec<[u8; 32]>)> {
+    let proof = m.bundle.proof_bytes().unwrap();
+    let inst = instances(&m.bundle);
+    let mut cases = vec![("valid".to_string(), proof.clone(), inst.clone())];
+    let evaluations_at = 64 * (header(&m.key, 9) + header(&m.key, 10));
+    for at in [0, 63, evaluations_at, evaluations_at + 31, proof.len() - 65, proof.len() - 1] {
+        cases.push((format!("proof byte {at} flipped"), flip(&proof, at), inst.clone()));
+    }
+    let mut reencoded = proof.clone();
+    let word: [u8; 32] = proof[evaluations_at..evaluations_at + 32].try_into().unwrap();
+    reencoded[evaluations_at..evaluations_at + 32].copy_from_slice(&plus_modulus(&word));
+    cases.push(("first evaluation + r".into(), reencoded, inst.clone()));
+    let last = inst.len() - 1;
+    for i in [0, last / 2, last] {
+        let mut moved = inst.clone();
+        moved[i] = plus_modulus(&inst[i]);
+        cases.push((format!("instance {i} + r"), proof.clone(), moved));
+        let mut moved = inst.clone();
+        moved[i][31] ^= 1;
+        cases.push((format!("instance {i} off by one"), proof.clone(), moved));
+    }
+    if last > 0 {
+        let mut swapped = inst.clone();
+        swapped.swap(0, last);
+        cases.push(("first and last instances swapped".into(), proof.clone(), swapped));
+    }
+    cases.push(("a short proof".into(), proof[..proof.len() - 32].to_vec(), inst.clone()));
+    if other.bundle.instances.len() == inst.len() {
+        let other_inst = instances(&other.bundle);
+        cases.push((format!("{}'s proof", other.name), other.bundle.proof_bytes().unwrap(), other_inst));
+    }
+    cases
+}
+
+/// snark-verifier's native verdict: canonical instances, then halo2's SHPLONK `verify_proof`
+/// over the EVM's Keccak transcript, pairing included.
+fn native_verifies(m: &Model, proof: &[u8], inst: &[[u8; 32]]) -> bool {
+    let parsed: Option<Vec<_>> = inst.iter().map(|w| fr_from_hex(&format!("0x{}", hex::encode(w)))).collect();
+    parsed.is_some_and(|fr| {
+        zkinfer_aggregation::shplonk::verifies::<_, zkinfer_aggregation::shplonk::Keccak<&[u8]>>(
+            &m.vk.srs, &m.vk.vk, &fr, proof,
+        )
+    })
 }
