@@ -3,8 +3,9 @@
 # (`--optimize verifier` and the default `prover`), proves one inference and verifies it with the
 # generated Solidity verifier on revm (Osaka rules); records the raw verifier's whole-transaction
 # gas, its runtime bytecode size against EIP-170, the public instances, k, prove time and error,
-# beside EZKL's gas where it was measured (issue 4: public input and output). Writes its
-# section of docs/gas.md, and docs/gas.json.
+# beside EZKL's gas where it was measured (issue 4: public input and output), and the same proof
+# through the reusable verifier under the model's key contract. Writes its two sections of
+# docs/gas.md, and docs/gas.json.
 #
 #   benches/gas_report.sh            (needs solc-js: npm ci --prefix verifier-contract)
 set -euo pipefail
@@ -62,4 +63,32 @@ for r in rows:
     )
 replace_section("docs/gas.md", "per-model verifiers", "benches/gas_report.sh", "\n".join(lines))
 print("\n".join(lines))
+
+# the reusable verifier beside the per-model one, in the same runs
+def overhead(a, b):
+    return f"{100 * (a / b - 1):+.1f}%"
+shared = {r[l]["reusable_verifier_bytes"] for r in rows for l in ("verifier", "prover")}
+reusable = [
+    "## The reusable verifier",
+    "",
+    "Written by `benches/gas_report.sh`, in the same runs as the table above: the same proof verified by",
+    f"`ZkinferReusableVerifier.verifyProof(key, proof, instances)` (one shared contract, {', '.join(f'{b:,}' for b in sorted(shared))} bytes",
+    "of runtime code) under the model's key contract, beside the model's own verifier: `ZkinferVerifier.verifyProof`",
+    "(the stable ABI) and the raw `Halo2Verifier`. Whole transactions on revm, Osaka rules.",
+    "",
+    "| model | layout | key bytes | reusable gas | per-model `verifyProof` gas | reusable vs `verifyProof` | raw `Halo2Verifier` gas | reusable vs raw |",
+    "|---|---|---|---|---|---|---|---|",
+]
+worst = []
+for r in rows:
+    for layout, label in (("verifier", "`--optimize verifier`"), ("prover", "default")):
+        x = r[layout]
+        worst.append(x["reusable_gas"] / x["evm_verifyProof_gas"] - 1)
+        reusable.append(
+            f"| {r['model']} | {label} | {x['reusable_key_bytes']:,} | {x['reusable_gas']:,} | {x['evm_verifyProof_gas']:,} "
+            f"| {overhead(x['reusable_gas'], x['evm_verifyProof_gas'])} | {x['evm_gas']:,} | {overhead(x['reusable_gas'], x['evm_gas'])} |"
+        )
+reusable += ["", f"Largest overhead against `verifyProof`: {100 * max(worst):+.1f}%; every key within {max(r[l]['reusable_key_bytes'] for r in rows for l in ('verifier', 'prover')):,} bytes."]
+replace_section("docs/gas.md", "reusable verifier", "benches/gas_report.sh", "\n".join(reusable))
+print("\n".join(reusable))
 PY

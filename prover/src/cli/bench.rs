@@ -121,7 +121,14 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         let result =
             built.verify_on_evm(&bundle.proof_bytes()?, &words, !built.fits_eip170()).map_err(anyhow::Error::msg)?;
         anyhow::ensure!(result.accepted(), "the EVM verifier rejected the proof");
-        Some((result.raw.gas_used, built.halo2.runtime_size()))
+        let key = super::gen_verifier::encode_key(&vk)?;
+        let reusable = zkinfer_verifier_contract::reusable::verify_on_evm(&key, &bundle.proof_bytes()?, &words)
+            .map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(reusable.accepted(), "the reusable verifier rejected the proof");
+        Some(serde_json::json!({
+            "evm_gas": result.raw.gas_used, "evm_verifyProof_gas": result.wrapped.gas_used, "verifier_runtime_bytes": built.halo2.runtime_size(),
+            "reusable_gas": reusable.call.gas_used, "reusable_key_bytes": key.runtime_size(), "reusable_verifier_bytes": reusable.verifier_runtime_bytes,
+        }))
     } else {
         None
     };
@@ -132,9 +139,10 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         "compile_s": compile_time.as_secs_f64(), "keygen_s": keygen_time.as_secs_f64(), "witness_s": witness_time.as_secs_f64(),
         "prove_s": prove_time.as_secs_f64(), "verify_s": verify_time.as_secs_f64(),
         "peak_rss_mib": peak_rss_mib(), "proof_bytes": bundle.proof.len() / 2,
-        "evm_gas": gas.map(|g| g.0), "verifier_runtime_bytes": gas.map(|g| g.1), "profile": profile,
+        "profile": profile,
     });
     report.extend(timings.as_object().cloned().unwrap_or_default());
+    report.extend(gas.as_ref().and_then(|g| g.as_object().cloned()).unwrap_or_default());
     let report = serde_json::Value::Object(report);
     if let Some(dir) = &a.report {
         let written = zkinfer::report::write_bench_report(dir, &compiled.name, &report, &st.layers, &profile)?;
@@ -174,8 +182,11 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         compiled.accuracy.reference
     );
     print_profile(&profile);
-    if let Some((g, size)) = gas {
-        println!("EVM verification: {g} gas, verifier runtime {size} bytes");
+    if let Some(g) = gas {
+        println!(
+            "EVM verification: {} gas (raw), verifyProof {} gas, verifier runtime {} bytes; reusable verifier {} gas with a {}-byte key",
+            g["evm_gas"], g["evm_verifyProof_gas"], g["verifier_runtime_bytes"], g["reusable_gas"], g["reusable_key_bytes"]
+        );
     }
     Ok(())
 }
