@@ -12,9 +12,13 @@ pragma solidity 0.8.19;
 /// - The key is trusted: whoever calls this contract must pin the key's address (or its
 ///   codehash), which pins the model, its weights and, for witness-parameter models, the
 ///   parameter digest the key holds.
-/// - Returns false, never reverts, for an invalid proof, wrong or non-canonical instances (or
-///   proof scalars), another model's proof, a wrong instance count or a malformed key. A rejected
-///   proof can consume the gas forwarded to it (a failing precompile call uses up its gas).
+/// - Returns false for an invalid proof, wrong or non-canonical instances (or proof scalars),
+///   another model's proof, a wrong instance count or a malformed key. Calldata whose ABI offsets
+///   or lengths run past its end reverts in Solidity's decoder, and so does a call out of gas:
+///   treat a revert as a refusal too. A rejected proof can consume the gas forwarded to it (a
+///   failing precompile call uses up its gas).
+/// - The statement is the decoded `(proof, instances)`, not the calldata bytes (offsets and
+///   padding can differ): key replay protection on the instances, never on `msg.data`.
 contract ZkinferReusableVerifier {
     function verifyProof(address key, bytes calldata proof, uint256[] calldata instances)
         external
@@ -195,6 +199,8 @@ contract ZkinferReusableVerifier {
                     acc := mulmod(acc, mload(add(arr, shl(5, i))), R)
                     mstore(add(pref, shl(5, i)), acc)
                 }
+                // a zero denominator (z or z' on a point the prover cannot aim at) would zero every inverse
+                if iszero(acc) { reject() }
                 let inv := modInverse(acc)
                 for { let i := sub(n, 1) } gt(i, 0) { i := sub(i, 1) } {
                     let at := add(arr, shl(5, i))

@@ -85,7 +85,8 @@ impl ReusableKey {
         let slots = Slots::new(num_challenges, lagranges.len(), protocol.evaluations.len());
         let (root, constants) = numerator_tree(&protocol, &slots, &lagranges)?;
         let program = Program::compile(&root);
-        if program.max_depth + 2 > EVM_STACK_LIMIT {
+        // r at the bottom, the program's values, a loaded slot and a copy of r
+        if program.max_depth + 3 > EVM_STACK_LIMIT {
             return Err(format!("a numerator {} values deep (the EVM stack holds 1,024)", program.max_depth));
         }
         let code = program.evm_code();

@@ -1,4 +1,5 @@
 //! Helpers the EVM test files share.
+#![allow(dead_code)] // each test file uses its own share of these
 
 use zkinfer_verifier_contract::evm::CallResult;
 
