@@ -5,13 +5,20 @@
 //! keys made once for a list of models verify every later aggregate of proofs of those models in
 //! that order. halo2-base lays out its cells itself, so proving replays the key generation's
 //! break points (where each column's cells wrap), kept in [`AggregationLayout`].
+//!
+//! Two [`Layer`]s: the first verifies model proofs; a compression layer verifies one first-layer
+//! aggregate (proved with the Poseidon transcript for it) at a larger k, in a few columns, so
+//! that its verifier on-chain costs the same whatever the number of model proofs. It folds the
+//! first layer's accumulator into its own and exposes the same instances: its accumulator, then
+//! every model proof's instances (the first layer's accumulator limbs are not repeated).
 
-use crate::shplonk::{self, Keccak};
+use crate::shplonk;
 use crate::{catching, AggregationError, Result, Srs};
 use halo2_proofs::{
     halo2curves::bn256::{Fr, G1Affine},
     plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
     poly::commitment::Params,
+    transcript::{EncodedChallenge, TranscriptWriterBuffer},
 };
 use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams, VerifierUniversality};
@@ -21,6 +28,16 @@ use snark_verifier_sdk::{CircuitExt, Snark, SHPLONK};
 /// The aggregation circuit's type, for reading its keys.
 pub type Circuit = AggregationCircuit;
 
+/// What an aggregation circuit verifies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Layer {
+    /// Model proofs.
+    #[default]
+    Models,
+    /// One aggregate of the first layer, whose accumulator it folds into its own.
+    Compression,
+}
+
 /// What proving needs besides the proving key: the columns chosen at key generation and where
 /// each column's cells wrap.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,20 +46,22 @@ pub struct AggregationLayout {
     pub break_points: Vec<Vec<usize>>,
     /// The number of public instances: the accumulator's limbs, then every inner instance.
     pub num_instances: usize,
+    #[serde(default)]
+    pub layer: Layer,
 }
 
 /// The aggregation circuit over `snarks` at `stage`, exposing the inner instances after the
-/// accumulator.
+/// accumulator (without the accumulator limbs of an inner aggregate, which it folds).
 fn circuit(
     stage: CircuitBuilderStage,
     config: AggregationConfigParams,
     srs: &Srs,
     snarks: &[Snark],
+    layer: Layer,
 ) -> AggregationCircuit {
     let mut circuit =
         AggregationCircuit::new::<SHPLONK>(stage, config, srs, snarks.iter().cloned(), VerifierUniversality::None);
-    // `false`: the inner proofs are not aggregates themselves, so no old accumulator to drop
-    circuit.expose_previous_instances(false);
+    circuit.expose_previous_instances(layer == Layer::Compression);
     circuit
 }
 
@@ -57,9 +76,16 @@ pub fn keygen(
     srs: &Srs,
     snarks: &[Snark],
     with_pk: bool,
+    layer: Layer,
 ) -> Result<(VerifyingKey<G1Affine>, Option<ProvingKey<G1Affine>>, AggregationLayout)> {
     if snarks.is_empty() {
         return Err(AggregationError::NoProofs);
+    }
+    if layer == Layer::Compression && snarks.len() != 1 {
+        return Err(AggregationError::Layout {
+            k: srs.k(),
+            reason: "a compression layer verifies one aggregate".into(),
+        });
     }
     let k = srs.k();
     if k < MIN_K {
@@ -72,7 +98,7 @@ pub fn keygen(
     let sizing = AggregationConfigParams { degree: k, lookup_bits: k as usize - 1, ..Default::default() };
     let layout = |e: String| AggregationError::Layout { k, reason: e };
     let (keygen_circuit, config) = catching(|| {
-        let mut c = circuit(CircuitBuilderStage::Keygen, sizing, srs, snarks);
+        let mut c = circuit(CircuitBuilderStage::Keygen, sizing, srs, snarks, layer);
         let config = c.calculate_params(Some(10));
         (c, config)
     })
@@ -85,19 +111,25 @@ pub fn keygen(
     };
     let num_instances = keygen_circuit.num_instance()[0];
     let break_points = keygen_circuit.break_points().into_iter().collect();
-    Ok((vk, pk, AggregationLayout { config, break_points, num_instances }))
+    Ok((vk, pk, AggregationLayout { config, break_points, num_instances, layer }))
 }
 
-/// Proves the aggregate of `snarks` with the Keccak EVM transcript; returns its public instances
-/// (accumulator limbs, then the inner instances) and the proof.
-pub fn prove(
+/// Proves the aggregate of `snarks` over transcript `T` (Keccak for the EVM, Poseidon for an
+/// aggregate a compression layer verifies); returns its public instances (accumulator limbs,
+/// then the inner instances) and the proof.
+pub fn prove<E, T>(
     srs: &Srs,
     pk: &ProvingKey<G1Affine>,
     layout: &AggregationLayout,
     snarks: &[Snark],
-) -> Result<(Vec<Fr>, Vec<u8>)> {
+) -> Result<(Vec<Fr>, Vec<u8>)>
+where
+    E: EncodedChallenge<G1Affine>,
+    T: TranscriptWriterBuffer<Vec<u8>, G1Affine, E>,
+{
     let prover = catching(|| {
-        circuit(CircuitBuilderStage::Prover, layout.config, srs, snarks).use_break_points(layout.break_points.clone())
+        circuit(CircuitBuilderStage::Prover, layout.config, srs, snarks, layout.layer)
+            .use_break_points(layout.break_points.clone())
     })
     .map_err(AggregationError::Prove)?;
     let instances = prover.instances().remove(0);
@@ -108,7 +140,6 @@ pub fn prove(
             layout.num_instances
         )));
     }
-    let proof =
-        shplonk::prove::<_, _, Keccak<Vec<u8>>>(srs, pk, prover, &instances).map_err(AggregationError::Prove)?;
+    let proof = shplonk::prove::<_, _, T>(srs, pk, prover, &instances).map_err(AggregationError::Prove)?;
     Ok((instances, proof))
 }

@@ -3,7 +3,7 @@
 //! verifying key compiled to snark-verifier's protocol, its instances, its proof bytes.
 
 use crate::shplonk::{self, Poseidon};
-use crate::{same_ceremony, AggregationError, Result, Srs};
+use crate::{accumulator, same_ceremony, AggregationError, Result, Srs};
 use halo2_proofs::{
     halo2curves::bn256::{Fr, G1Affine},
     plonk::VerifyingKey,
@@ -19,6 +19,38 @@ use snark_verifier_sdk::{Snark, SHPLONK};
 /// those keys makes the same ones.
 pub fn placeholder(srs: &Srs, vk: &VerifyingKey<G1Affine>, num_instances: usize) -> Snark {
     gen_dummy_snark_from_vk::<SHPLONK>(srs, vk, vec![num_instances], None)
+}
+
+/// The instance cells of an aggregate that hold its accumulator: a compression layer reads the
+/// accumulator there and folds it (without them it would never check the first layer's pairing).
+fn accumulator_indices() -> Option<Vec<(usize, usize)>> {
+    <crate::circuit::Circuit as snark_verifier_sdk::CircuitExt<Fr>>::accumulator_indices()
+}
+
+/// [`placeholder`] for a first-layer aggregate with verifying key `vk`, for a compression
+/// layer's key generation.
+pub fn aggregate_placeholder(srs: &Srs, vk: &VerifyingKey<G1Affine>, num_instances: usize) -> Snark {
+    gen_dummy_snark_from_vk::<SHPLONK>(srs, vk, vec![num_instances], accumulator_indices())
+}
+
+/// A first-layer aggregate (proved with the Poseidon transcript) as the one `Snark` a compression
+/// layer verifies, after checking its proof and its accumulator's pairing: the compression layer
+/// defers that pairing again, so a failing one would only show as a final proof no verifier
+/// accepts.
+pub fn aggregate_snark(srs: &Srs, vk: &VerifyingKey<G1Affine>, instances: Vec<Fr>, proof: Vec<u8>) -> Result<Snark> {
+    let refuse = |reason: &str| AggregationError::InvalidInner {
+        index: 0,
+        label: "the first layer's aggregate".into(),
+        reason: reason.into(),
+    };
+    if !shplonk::verifies::<_, Poseidon<&[u8]>>(srs, vk, &instances, &proof) {
+        return Err(refuse("its proof does not verify (Poseidon transcript)"));
+    }
+    if !accumulator::decides(srs, &instances) {
+        return Err(refuse("its accumulator's pairing does not hold"));
+    }
+    let config = Config::kzg().with_num_instance(vec![instances.len()]).with_accumulator_indices(accumulator_indices());
+    Ok(Snark::new(compile(srs, vk, config), vec![instances], proof))
 }
 
 /// Whether a model set up with `srs` can be aggregated with `aggregation_srs`: a k it holds,

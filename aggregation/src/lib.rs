@@ -35,6 +35,7 @@ use thiserror::Error;
 
 pub use snark_verifier_sdk::halo2::aggregation::AggregationConfigParams;
 pub use snark_verifier_sdk::snark_verifier::halo2_base::gates::circuit::builder::BaseCircuitBuilder;
+pub use snark_verifier_sdk::Snark;
 
 pub type Srs = ParamsKZG<Bn256>;
 

@@ -5,6 +5,13 @@
 //! instances and proof) and the aggregation verifying key (header, then length-prefixed blocks:
 //! JSON [`AggregateInfo`], the aggregation SRS, the halo2 key). The key pins the inner models:
 //! the aggregation circuit holds their verifying keys as constants.
+//!
+//! Compressed (`first_k`): the proofs are aggregated at `first_k` (proved with the Poseidon
+//! transcript), and that aggregate is verified again by a compression circuit at the SRS's k,
+//! in fewer columns, repeated until the last circuit has at most two advice columns (at most
+//! three times): the last proof is the one verified on-chain, and its verifier costs about the
+//! same for 2 proofs or 16. The key file then holds the last circuit's key; it pins the key of
+//! the layer below, and so down to the models.
 
 use crate::error::{Result, ZkError};
 use crate::files::{self, AGGREGATE_VK};
@@ -14,15 +21,17 @@ use crate::srs::{self, Srs};
 use crate::verify::check_public;
 use halo2_proofs::{
     halo2curves::bn256::{Fr, G1Affine},
-    plonk::{ProvingKey, VerifyingKey},
+    plonk::VerifyingKey,
     SerdeFormat,
 };
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::Path;
-use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout};
-use zkinfer_aggregation::inner::{fits, placeholder, InnerProof};
+use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout, Layer};
+use zkinfer_aggregation::inner::{aggregate_placeholder, aggregate_snark, fits, placeholder, InnerProof};
+use zkinfer_aggregation::shplonk::{Keccak, Poseidon};
 use zkinfer_aggregation::verify::Rejection;
+use zkinfer_aggregation::Snark;
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
 
 pub const AGGREGATE_FORMAT: &str = "zkinfer-aggregate";
@@ -47,7 +56,12 @@ pub struct AggregateBundle {
 pub struct AggregateInfo {
     /// The inner models' key infos, in aggregation order.
     pub inner: Vec<KeyInfo>,
+    /// The layout of the circuit whose key this is (the compression layer's, when compressed).
     pub layout: AggregationLayout,
+    /// When compressed: the layers before this key's, first to last (the first verifies the
+    /// model proofs at its own k, each next one the aggregate before it).
+    #[serde(default)]
+    pub earlier_layers: Vec<AggregationLayout>,
 }
 
 pub struct AggregateKeyFile {
@@ -57,43 +71,25 @@ pub struct AggregateKeyFile {
 }
 
 /// The aggregation keys for proofs of `models`, in this order (one entry per slot), with `srs`
-/// the aggregation SRS. They depend on the models' verifying keys and the SRS alone, never on a
-/// proof: a verifier makes the same aggregate.vk from the model keys it trusts (`zkinfer
-/// aggregate-setup`) and need not take the aggregator's. `with_pk` also makes the proving key.
-pub fn aggregation_keys(
-    models: &[&VerifyingKeyFile],
-    srs: Srs,
-    with_pk: bool,
-) -> Result<(AggregateKeyFile, Option<ProvingKey<G1Affine>>)> {
-    let mut placeholders = Vec::with_capacity(models.len());
-    for (index, key) in models.iter().enumerate() {
-        let label = format!("model '{}'", key.info.model_name);
-        if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
-            return Err(ZkError::Rejected(format!("proof #{index} ({label}): its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it")));
-        }
-        fits(index, &label, &key.srs, &srs).map_err(|e| ZkError::Rejected(e.to_string()))?;
-        placeholders.push(placeholder(&key.srs, &key.vk, key.info.num_instances()));
-    }
-    let (vk, pk, layout) = keygen(&srs, &placeholders, with_pk).map_err(|e| ZkError::Prove(e.to_string()))?;
-    let info = AggregateInfo { inner: models.iter().map(|k| k.info.clone()).collect(), layout };
-    Ok((AggregateKeyFile { info, srs, vk }, pk))
+/// the aggregation SRS (and with `first_k`, the first layer at that k, compressed at the SRS's).
+/// They depend on the models' verifying keys and the SRS alone, never on a proof: a verifier makes
+/// the same aggregate.vk from the model keys it trusts (`zkinfer aggregate-setup`) and need not
+/// take the aggregator's.
+pub fn aggregation_keys(models: &[&VerifyingKeyFile], srs: Srs, first_k: Option<u32>) -> Result<AggregateKeyFile> {
+    Ok(build(models, srs, first_k, None)?.0)
 }
 
-/// Aggregates `proofs` (each with its model's verifying key) with `srs`, the aggregation SRS:
-/// generates the aggregation keys, then proves. Every inner proof is checked first.
+/// Aggregates `proofs` (each with its model's verifying key) with `srs`, the aggregation SRS
+/// (compressed when `first_k` is given): generates the aggregation keys, then proves. Every inner
+/// proof is checked first.
 pub fn aggregate(
     proofs: &[(&ProofBundle, &VerifyingKeyFile)],
     srs: Srs,
+    first_k: Option<u32>,
 ) -> Result<(AggregateBundle, AggregateKeyFile)> {
-    let mut snarks = Vec::with_capacity(proofs.len());
-    for (index, (bundle, key)) in proofs.iter().enumerate() {
-        snarks.push(inner_snark(index, bundle, key, &srs)?);
-    }
     let models: Vec<&VerifyingKeyFile> = proofs.iter().map(|(_, k)| *k).collect();
-    let (key, pk) = aggregation_keys(&models, srs, true)?;
-    let pk = pk.expect("asked for the proving key");
-    let (instances, proof) =
-        prove(&key.srs, &pk, &key.info.layout, &snarks).map_err(|e| ZkError::Prove(e.to_string()))?;
+    let (key, proved) = build(&models, srs, first_k, Some(proofs))?;
+    let (instances, proof) = proved.expect("proofs given");
     let bundle = AggregateBundle {
         format: AGGREGATE_FORMAT.into(),
         version: AGGREGATE_VERSION,
@@ -104,12 +100,117 @@ pub fn aggregate(
     Ok((bundle, key))
 }
 
-fn inner_snark(
-    index: usize,
-    bundle: &ProofBundle,
-    key: &VerifyingKeyFile,
+type Proved = Option<(Vec<Fr>, Vec<u8>)>;
+
+/// The keys of every layer and, given proofs, the final proof. Each layer's proving key is
+/// dropped before the next is made (a first layer of eight proofs holds about 10 GB).
+fn build(
+    models: &[&VerifyingKeyFile],
+    srs: Srs,
+    first_k: Option<u32>,
+    proofs: Option<&[(&ProofBundle, &VerifyingKeyFile)]>,
+) -> Result<(AggregateKeyFile, Proved)> {
+    use halo2_proofs::poly::commitment::Params;
+    let first_srs = match first_k {
+        Some(k) if k >= srs.k() => {
+            return Err(ZkError::Rejected(format!(
+            "the first layer's k ({k}) must be below the aggregation SRS's ({}), where the compression layer is proved",
+            srs.k()
+        )))
+        }
+        Some(k) => Some(srs::downsize(&srs, k)),
+        None => None,
+    };
+    let first = first_srs.as_ref().unwrap_or(&srs);
+    let placeholders = model_placeholders(models, first)?;
+    let snarks = proofs
+        .map(|ps| ps.iter().enumerate().map(|(i, (b, k))| inner_snark(i, b, k, first)).collect::<Result<Vec<_>>>())
+        .transpose()?;
+    let inner = models.iter().map(|k| k.info.clone()).collect();
+    if first_srs.is_none() {
+        let (vk, layout, proved) = layer::<_, Keccak<Vec<u8>>>(&srs, &placeholders, Layer::Models, snarks.as_deref())?;
+        let info = AggregateInfo { inner, layout, earlier_layers: vec![] };
+        return Ok((AggregateKeyFile { info, srs, vk }, proved));
+    }
+    let (mut vk, mut layout, mut proved) =
+        layer::<_, Poseidon<Vec<u8>>>(first, &placeholders, Layer::Models, snarks.as_deref())?;
+    let mut earlier = Vec::new();
+    let mut below = first;
+    for compression in 1..=MAX_COMPRESSIONS {
+        let aggregate = proved
+            .map(|(instances, proof)| aggregate_snark(below, &vk, instances, proof).map(|s| vec![s]))
+            .transpose()
+            .map_err(|e| ZkError::Prove(e.to_string()))?;
+        let compressing = [aggregate_placeholder(below, &vk, layout.num_instances)];
+        earlier.push(layout);
+        let (next_vk, pk, next_layout) = keygen(&srs, &compressing, aggregate.is_some(), Layer::Compression)
+            .map_err(|e| ZkError::Prove(e.to_string()))?;
+        // the last layer is the one verified on-chain (Keccak); the others are compressed again
+        let last = next_layout.config.num_advice <= FINAL_ADVICE || compression == MAX_COMPRESSIONS;
+        proved = match (aggregate, pk) {
+            (Some(snarks), Some(pk)) => Some(
+                if last {
+                    prove::<_, Keccak<Vec<u8>>>(&srs, &pk, &next_layout, &snarks)
+                } else {
+                    prove::<_, Poseidon<Vec<u8>>>(&srs, &pk, &next_layout, &snarks)
+                }
+                .map_err(|e| ZkError::Prove(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        (vk, layout, below) = (next_vk, next_layout, &srs);
+        if last {
+            break;
+        }
+    }
+    let info = AggregateInfo { inner, layout, earlier_layers: earlier };
+    Ok((AggregateKeyFile { info, srs, vk }, proved))
+}
+
+/// Compression repeats until its circuit has at most this many advice columns (then its
+/// verifier costs about the same for 2 proofs or 16), at most [`MAX_COMPRESSIONS`] times.
+const FINAL_ADVICE: usize = 2;
+const MAX_COMPRESSIONS: usize = 3;
+
+/// Placeholders of the model slots (key generation reads only their keys), after checking that
+/// each model can be aggregated with `srs`.
+fn model_placeholders(models: &[&VerifyingKeyFile], srs: &Srs) -> Result<Vec<Snark>> {
+    let mut placeholders = Vec::with_capacity(models.len());
+    for (index, key) in models.iter().enumerate() {
+        let label = format!("model '{}'", key.info.model_name);
+        if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
+            return Err(ZkError::Rejected(format!("proof #{index} ({label}): its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it")));
+        }
+        fits(index, &label, &key.srs, srs).map_err(|e| ZkError::Rejected(e.to_string()))?;
+        placeholders.push(placeholder(&key.srs, &key.vk, key.info.num_instances()));
+    }
+    Ok(placeholders)
+}
+
+/// One aggregation circuit's keys, and with `snarks` its proof over transcript `T` (the proving
+/// key is made only then, and dropped on return).
+fn layer<E, T>(
     srs: &Srs,
-) -> Result<snark_verifier_sdk::Snark> {
+    placeholders: &[Snark],
+    layer: Layer,
+    snarks: Option<&[Snark]>,
+) -> Result<(VerifyingKey<G1Affine>, AggregationLayout, Proved)>
+where
+    E: halo2_proofs::transcript::EncodedChallenge<G1Affine>,
+    T: halo2_proofs::transcript::TranscriptWriterBuffer<Vec<u8>, G1Affine, E>,
+{
+    let (vk, pk, layout) =
+        keygen(srs, placeholders, snarks.is_some(), layer).map_err(|e| ZkError::Prove(e.to_string()))?;
+    let proved = match (snarks, pk) {
+        (Some(snarks), Some(pk)) => {
+            Some(prove::<E, T>(srs, &pk, &layout, snarks).map_err(|e| ZkError::Prove(e.to_string()))?)
+        }
+        _ => None,
+    };
+    Ok((vk, layout, proved))
+}
+
+fn inner_snark(index: usize, bundle: &ProofBundle, key: &VerifyingKeyFile, srs: &Srs) -> Result<Snark> {
     let label = format!("model '{}'", bundle.model_name);
     let refuse = |reason: String| ZkError::Rejected(format!("proof #{index} ({label}): {reason}"));
     if bundle.transcript != Transcript::Poseidon {
@@ -204,6 +305,16 @@ fn check_layout(info: &AggregateInfo, srs: &Srs, key: &[u8]) -> std::result::Res
     }
     if c.num_advice + c.num_lookup_advice + c.num_fixed > MAX_COLUMNS || c.lookup_bits >= c.degree as usize {
         return Err(format!("its layout is not one zkinfer makes ({c:?})"));
+    }
+    let compression = info.layout.layer == Layer::Compression;
+    let layers_fit = info.earlier_layers.len() <= MAX_COMPRESSIONS
+        && info.earlier_layers.iter().enumerate().all(|(i, l)| {
+            (l.layer == Layer::Compression) == (i > 0)
+                && l.config.degree <= c.degree
+                && l.num_instances == info.layout.num_instances
+        });
+    if compression == info.earlier_layers.is_empty() || !layers_fit {
+        return Err("its layers do not fit together (a compression layer over a first layer, at a k no larger)".into());
     }
     let expected = ACCUMULATOR_LIMBS + info.inner.iter().map(KeyInfo::num_instances).sum::<usize>();
     if info.layout.num_instances != expected || info.inner.is_empty() {

@@ -57,7 +57,8 @@ fn aggregated() -> &'static Aggregated {
             zkinfer::verify(&vk, b).expect("a Poseidon-transcript proof verifies on its own");
             assert_eq!(b.instances.len(), 2, "a slot is the commitment, then the output");
         }
-        let (aggregate, key) = zkinfer::aggregate(&[(&bundles[0], &vk), (&bundles[1], &vk)], srs.clone()).unwrap();
+        let (aggregate, key) =
+            zkinfer::aggregate(&[(&bundles[0], &vk), (&bundles[1], &vk)], srs.clone(), None).unwrap();
         eprintln!("aggregation layout of 2 proofs: {:?}", key.info.layout.config);
         Aggregated { srs, bundles, vk, compiled, pk, aggregate, key }
     })
@@ -76,19 +77,21 @@ fn proofs_that_cannot_aggregate_are_refused_before_proving() {
     let evm_proof =
         zkinfer::prove(&a.compiled, &a.pk, &zkinfer::input::read_input(&model_dir().join("input.json")).unwrap())
             .unwrap();
-    let err = zkinfer::aggregate(&[(&a.bundles[0], &a.vk), (&evm_proof, &a.vk)], a.srs.clone()).err().expect("refused");
+    let err =
+        zkinfer::aggregate(&[(&a.bundles[0], &a.vk), (&evm_proof, &a.vk)], a.srs.clone(), None).err().expect("refused");
     assert!(err.to_string().contains("--for-aggregation"), "{err}");
     let other_ceremony = VerifyingKeyFile {
         info: a.vk.info.clone(),
         srs: zkinfer::srs::generate_insecure(a.compiled.params.k, 12).unwrap(),
         vk: a.vk.vk.clone(),
     };
-    let err = zkinfer::aggregate(&[(&a.bundles[0], &other_ceremony)], a.srs.clone()).err().expect("refused");
+    let err = zkinfer::aggregate(&[(&a.bundles[0], &other_ceremony)], a.srs.clone(), None).err().expect("refused");
     assert!(err.to_string().contains("another ceremony"), "{err}");
     // an inner bundle whose stated output differs from its instances
     let mut lying = a.bundles[1].clone();
     lying.outputs[0].values[0] += 1.0;
-    let err = zkinfer::aggregate(&[(&a.bundles[0], &a.vk), (&lying, &a.vk)], a.srs.clone()).err().expect("refused");
+    let err =
+        zkinfer::aggregate(&[(&a.bundles[0], &a.vk), (&lying, &a.vk)], a.srs.clone(), None).err().expect("refused");
     assert!(err.to_string().contains("proof #1"), "{err}");
 }
 
@@ -292,8 +295,7 @@ fn vk_bytes(
 #[test]
 fn a_verifier_makes_the_aggregation_key_from_the_model_keys_it_trusts() {
     let Aggregated { srs, vk, aggregate, key, .. } = aggregated();
-    let (own, pk) = zkinfer::aggregate::aggregation_keys(&[vk, vk], srs.clone(), false).unwrap();
-    assert!(pk.is_none(), "a verifier's setup makes no proving key");
+    let own = zkinfer::aggregate::aggregation_keys(&[vk, vk], srs.clone(), None).unwrap();
     assert_eq!(vk_bytes(&own.vk), vk_bytes(&key.vk), "the same halo2 key as the aggregator's");
     assert_eq!(serde_json::to_string(&own.info).unwrap(), serde_json::to_string(&key.info).unwrap());
     zkinfer::verify_aggregate(&own, aggregate).expect("the aggregate verifies under the verifier's own key");
@@ -307,7 +309,7 @@ fn a_verifier_makes_the_aggregation_key_from_the_model_keys_it_trusts() {
     let other = zkinfer::compile(&dir.join("model.onnx"), &samples, &options).unwrap();
     let (_, other_vk) = zkinfer::setup(&other, srs.clone(), Path::new("aggregation-srs")).unwrap();
     assert_ne!(vk_bytes(&other_vk.vk), vk_bytes(&vk.vk));
-    let (theirs, _) = zkinfer::aggregate::aggregation_keys(&[&other_vk, &other_vk], srs.clone(), false).unwrap();
+    let theirs = zkinfer::aggregate::aggregation_keys(&[&other_vk, &other_vk], srs.clone(), None).unwrap();
     let posing = AggregateKeyFile { info: key.info.clone(), srs: theirs.srs, vk: theirs.vk };
     let err = zkinfer::verify_aggregate(&posing, aggregate).unwrap_err().to_string();
     assert!(err.contains("does not verify"), "{err}");

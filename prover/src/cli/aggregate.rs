@@ -29,6 +29,36 @@ pub struct Args {
     /// Where the aggregation verifying key goes (for `verify`, `gen-verifier --aggregated`).
     #[arg(long, default_value = "aggregate.vk")]
     out_vk: PathBuf,
+    #[command(flatten)]
+    layers: Layers,
+}
+
+/// How many aggregation circuits, shared by `aggregate` and `aggregate-setup` (which must agree).
+#[derive(clap::Args)]
+pub struct Layers {
+    /// Aggregate in two layers: the proofs at --first-k, then that aggregate compressed at the
+    /// SRS's k in a few columns, so the on-chain verifier costs about the same for any number of
+    /// proofs (the SRS must be above --first-k: k 22 or 23 for the compression).
+    #[arg(long)]
+    compress: bool,
+    /// With --compress: the first layer's k.
+    #[arg(long, default_value_t = 20, requires = "compress")]
+    first_k: u32,
+}
+
+impl Layers {
+    /// The first layer's k when compressing.
+    pub fn first_k(&self) -> Option<u32> {
+        self.compress.then_some(self.first_k)
+    }
+
+    /// How the layers are sized, for messages.
+    pub fn describe(&self, k: u32) -> String {
+        match self.first_k() {
+            Some(first) => format!("at k = {first}, compressed at k = {k}"),
+            None => format!("at k = {k}"),
+        }
+    }
 }
 
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
@@ -48,9 +78,9 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let srs = zkinfer::srs::load(&a.srs)?;
     let k = zkinfer::srs::file_k(&a.srs)?;
     let (result, time) = step(
-        &format!("aggregating {} proofs at k = {k} (key generation, then the proof)", bundles.len()),
+        &format!("aggregating {} proofs {} (key generation, then the proof)", bundles.len(), a.layers.describe(k)),
         json,
-        || zkinfer::aggregate(&pairs, srs),
+        || zkinfer::aggregate(&pairs, srs, a.layers.first_k()),
     );
     let (bundle, key) = result?;
     bundle.save(&a.output)?;
@@ -59,7 +89,8 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     if json {
         print_json(&serde_json::json!({
             "output": a.output, "vk": a.out_vk, "proofs": bundles.len(), "k": k, "num_instances": n,
-            "layout": key.info.layout.config, "proof_bytes": bundle.proof.len() / 2, "seconds": time.as_secs_f64(),
+            "layout": key.info.layout.config, "earlier_layers": key.info.earlier_layers.iter().map(|l| l.config).collect::<Vec<_>>(),
+            "proof_bytes": bundle.proof.len() / 2, "seconds": time.as_secs_f64(),
         }));
     } else {
         println!(
@@ -97,7 +128,7 @@ pub fn verify(vk: &Path, proof: &Path, json: bool) -> anyhow::Result<()> {
             .zip(&key.info.inner)
             .map(|(b, info)| {
                 serde_json::json!({
-                    "model": b.model_name, "outputs": b.outputs, "input_commitment": b.input_commitment,
+                    "model": b.model_name, "outputs": b.outputs, "input_commitment": b.input_commitment, "input_owner": b.input_owner,
                     "output_commitment": b.output_commitment, "params_commitment": b.params_commitment,
                     "params_pin": info.params_pin, "caveats": info.caveats(),
                 })
@@ -111,6 +142,9 @@ pub fn verify(vk: &Path, proof: &Path, json: bool) -> anyhow::Result<()> {
         let outputs: Vec<String> =
             b.outputs.iter().flat_map(|o| o.values.iter().map(|&v| o.format(v, 6)).collect::<Vec<_>>()).collect();
         println!("  #{i} model '{}': outputs [{}]", b.model_name, outputs.join(", "));
+        if let Some(owner) = &b.input_owner {
+            println!("     owner {owner}");
+        }
         for (what, commitment) in b.commitments() {
             if let Some(c) = commitment {
                 println!("     {what} commitment {c}");

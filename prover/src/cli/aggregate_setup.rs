@@ -20,6 +20,9 @@ pub struct Args {
     srs: PathBuf,
     #[arg(long, default_value = "aggregate.vk")]
     out_vk: PathBuf,
+    /// As the aggregator aggregated (--compress, --first-k).
+    #[command(flatten)]
+    layers: super::aggregate::Layers,
 }
 
 pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
@@ -37,16 +40,17 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let models: Vec<&VerifyingKeyFile> = (0..slots).map(|i| &keys[i.min(keys.len() - 1)]).collect();
     let srs = zkinfer::srs::load(&a.srs)?;
     let k = zkinfer::srs::file_k(&a.srs)?;
-    let (result, time) =
-        step(&format!("generating the aggregation verifying key for {slots} proofs at k = {k}"), json, || {
-            zkinfer::aggregate::aggregation_keys(&models, srs, false)
-        });
-    let (key, _) = result?;
+    let (result, time) = step(
+        &format!("generating the aggregation verifying key for {slots} proofs {}", a.layers.describe(k)),
+        json,
+        || zkinfer::aggregate::aggregation_keys(&models, srs, a.layers.first_k()),
+    );
+    let key = result?;
     key.save(&a.out_vk)?;
     let n = key.info.layout.num_instances;
     if json {
         print_json(
-            &serde_json::json!({ "vk": a.out_vk, "proofs": slots, "k": k, "num_instances": n, "layout": key.info.layout.config, "seconds": time.as_secs_f64() }),
+            &serde_json::json!({ "vk": a.out_vk, "proofs": slots, "k": k, "num_instances": n, "layout": key.info.layout.config, "earlier_layers": key.info.earlier_layers.iter().map(|l| l.config).collect::<Vec<_>>(), "seconds": time.as_secs_f64() }),
         );
     } else {
         println!("wrote {} ({slots} proofs, {n} public instances) in {:.1}s: verify aggregates with it, not with the aggregator's", a.out_vk.display(), time.as_secs_f64());
