@@ -100,9 +100,10 @@ impl KeyInfo {
         let params_pin = match params.visibility.params {
             Visibility::Fixed => ParamsPin::Fixed,
             Visibility::Private => ParamsPin::Unpinned,
-            Visibility::Public | Visibility::Hashed => {
+            // (parameters are never salted: the visibility check refuses it)
+            Visibility::Public | Visibility::Hashed | Visibility::Salted => {
                 // the parameter part is the last of the instances
-                let words = params.public_parts()[2].encode(&witness);
+                let words = params.public_parts()[2].encode(&witness, None);
                 let start = params.num_instances(m.input_node().len(), m.output_len(), witness.len()) - words.len();
                 ParamsPin::Instances { start, count: words.len(), keccak256: hex::encode(words_keccak(&words)) }
             }

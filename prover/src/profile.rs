@@ -11,6 +11,7 @@
 
 use crate::compile::CompiledModel;
 use crate::error::{Result, ZkError};
+use crate::input::Opening;
 use crate::keys::ProvingKeyFile;
 use crate::proof::ProofBundle;
 use halo2_proofs::{
@@ -61,9 +62,14 @@ pub struct Floor {
 
 /// Proves `input` once with each part timed, and measures the floor at the key's k; returns the
 /// split and the proof (a whole proof, as `prove` makes it: `zkinfer prove --profile` keeps it).
-pub fn profile(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) -> Result<(ProveProfile, ProofBundle)> {
+pub fn profile(
+    compiled: &CompiledModel,
+    key: &ProvingKeyFile,
+    input: &[f64],
+    opening: Option<&Opening>,
+) -> Result<(ProveProfile, ProofBundle)> {
     let t = Instant::now();
-    let (circuit, instances, _) = crate::proof::witnessed_circuit(compiled, input)?;
+    let (circuit, instances, _) = crate::proof::witnessed_circuit(compiled, input, opening)?;
     let witness_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -80,7 +86,7 @@ pub fn profile(compiled: &CompiledModel, key: &ProvingKeyFile, input: &[f64]) ->
     let advice_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let bundle = crate::prove(compiled, key, input)?;
+    let bundle = crate::proof::prove_opened(compiled, key, input, opening, crate::proof::Transcript::Evm)?;
     let total_s = t.elapsed().as_secs_f64();
     let split = ProveProfile {
         witness_s,

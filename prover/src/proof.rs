@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
 use zkinfer_aggregation::shplonk::{self, Keccak, Poseidon};
-use zkinfer_circuits::circuit::visibility::Visibility;
+use zkinfer_circuits::circuit::visibility::{Opening, Visibility};
 use zkinfer_circuits::ModelCircuit;
 
 pub const PROOF_FORMAT: &str = "zkinfer-proof";
@@ -37,9 +37,13 @@ pub struct ProofBundle {
     pub input: Vec<f64>,
     /// Every output, dequantized from the public instances; empty unless public.
     pub outputs: Vec<ProvedOutput>,
-    /// The Poseidon commitment to the quantized input, when the input is hashed.
+    /// The Poseidon commitment to the quantized input, when the input is hashed (or salted: then
+    /// to the owner, the salt and the input).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_commitment: Option<String>,
+    /// The owner a salted input's commitment names (the first public instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_owner: Option<String>,
     /// The Poseidon commitment to the quantized outputs (all, in order), when they are hashed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_commitment: Option<String>,
@@ -279,10 +283,15 @@ pub fn commitments_from_instances(info: &KeyInfo, instances: &[Fr]) -> [Option<S
     let vis = info.params.visibility;
     let at = |hashed: bool, index: usize| (hashed && index < instances.len()).then(|| fr_to_hex(&instances[index]));
     [
-        at(vis.input == Visibility::Hashed, 0),
+        at(vis.input == Visibility::Hashed, 0).or_else(|| at(vis.input == Visibility::Salted, 1)),
         at(vis.output == Visibility::Hashed, info.input_instances()),
         at(vis.params == Visibility::Hashed, instances.len().saturating_sub(1)),
     ]
+}
+
+/// The owner a salted input's instances name (the first instance), hex; `None` unless salted.
+pub fn owner_from_instances(info: &KeyInfo, instances: &[Fr]) -> Option<String> {
+    (info.params.visibility.input == Visibility::Salted).then(|| instances.first().map(fr_to_hex)).flatten()
 }
 
 /// The Poseidon commitment (hex) to the model's parameters: the public instance of a proof whose
@@ -292,21 +301,46 @@ pub fn params_commitment(compiled: &CompiledModel) -> String {
 }
 
 /// The Poseidon commitment (hex) to `input` quantized at the model's input scale: the public
-/// instance of a proof whose input is hashed.
-pub fn input_commitment(compiled: &CompiledModel, input: &[f64]) -> Result<String> {
+/// instance of a proof whose input is hashed; for a salted input, to `(owner, salt, input)`.
+pub fn input_commitment(compiled: &CompiledModel, input: &[f64], opening: Option<&Opening>) -> Result<String> {
+    let opening = check_opening(compiled, opening)?;
     let q = compiled.model.quantize_input(input)?;
-    Ok(fr_to_hex(&zkinfer_circuits::circuit::visibility::commitment(&q)))
+    Ok(fr_to_hex(&match opening {
+        Some(o) => zkinfer_circuits::circuit::visibility::salted_commitment(o, &q),
+        None => zkinfer_circuits::circuit::visibility::commitment(&q),
+    }))
 }
 
-/// The circuit of `compiled` with the witness for `input`, its public instances, and the
-/// quantized input (shared by proving and by `profile`).
-pub(crate) fn witnessed_circuit(compiled: &CompiledModel, input: &[f64]) -> Result<(ModelCircuit, Vec<Fr>, Vec<i128>)> {
+/// A salted input needs its owner and salt, and only a salted input takes them.
+fn check_opening<'a>(compiled: &CompiledModel, opening: Option<&'a Opening>) -> Result<Option<&'a Opening>> {
+    let salted = compiled.params.visibility.input == Visibility::Salted;
+    match (salted, opening) {
+        (true, None) => Err(ZkError::Mismatch(
+            "this model's input is salted: its input file needs \"owner\" and \"salt\" (field elements, 0x hex or decimal)".into(),
+        )),
+        (false, Some(_)) => Err(ZkError::Mismatch(format!(
+            "this model's input is {}, not salted: the input file's \"owner\" and \"salt\" would go unused (remove them, or compile with --input-visibility salted)",
+            compiled.params.visibility.input
+        ))),
+        _ => Ok(opening),
+    }
+}
+
+/// The circuit of `compiled` with the witness for `input` (and a salted input's opening), its
+/// public instances, and the quantized input (shared by proving and by `profile`).
+pub(crate) fn witnessed_circuit(
+    compiled: &CompiledModel,
+    input: &[f64],
+    opening: Option<&Opening>,
+) -> Result<(ModelCircuit, Vec<Fr>, Vec<i128>)> {
+    let opening = check_opening(compiled, opening)?;
     let model = &compiled.model;
     let q_input = model.quantize_input(input)?;
     let witness = model.evaluate(&q_input)?;
     let q_outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&compiled.params, model, &q_input, &q_outputs);
-    let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()));
+    let instances = ModelCircuit::instances(&compiled.params, model, &q_input, &q_outputs, opening);
+    let circuit = ModelCircuit::new(Arc::new(model.clone()), compiled.params, Some(q_input.clone()))
+        .with_opening(opening.copied());
     Ok((circuit, instances, q_input))
 }
 
@@ -322,6 +356,17 @@ pub fn prove_with(
     input: &[f64],
     transcript: Transcript,
 ) -> Result<ProofBundle> {
+    prove_opened(compiled, key, input, None, transcript)
+}
+
+/// Proves one inference of a model whose input may be salted (`opening`: its owner and salt).
+pub fn prove_opened(
+    compiled: &CompiledModel,
+    key: &ProvingKeyFile,
+    input: &[f64],
+    opening: Option<&Opening>,
+    transcript: Transcript,
+) -> Result<ProofBundle> {
     let digest = compiled.digest();
     if key.info.model_digest != digest {
         return Err(ZkError::Mismatch(format!(
@@ -333,7 +378,7 @@ pub fn prove_with(
         )));
     }
     let model = &compiled.model;
-    let (circuit, instances, q_input) = witnessed_circuit(compiled, input)?;
+    let (circuit, instances, q_input) = witnessed_circuit(compiled, input, opening)?;
 
     let proof = match transcript {
         Transcript::Evm => shplonk::prove::<_, _, Keccak<Vec<u8>>>(&key.srs, &key.pk, circuit, &instances),
@@ -358,6 +403,7 @@ pub fn prove_with(
             vec![]
         },
         outputs,
+        input_owner: owner_from_instances(&key.info, &instances),
         input_commitment,
         output_commitment,
         params_commitment,

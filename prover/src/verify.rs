@@ -5,8 +5,8 @@
 use crate::error::{Result, ZkError};
 use crate::keys::{words_keccak, KeyInfo, ParamsPin, VerifyingKeyFile};
 use crate::proof::{
-    commitments_from_instances, input_from_instances, outputs_from_instances, parse_hex_instances, requantize_exactly,
-    ProofBundle, Transcript,
+    commitments_from_instances, input_from_instances, outputs_from_instances, owner_from_instances,
+    parse_hex_instances, requantize_exactly, ProofBundle, Transcript,
 };
 use halo2_proofs::halo2curves::bn256::Fr;
 use zkinfer_aggregation::shplonk::{self, Keccak, Poseidon};
@@ -92,6 +92,9 @@ fn check_claims(info: &KeyInfo, bundle: &ProofBundle, instances: &[Fr]) -> Resul
         return Err(ZkError::Rejected(
             "a commitment written in the proof file differs from its public instances".into(),
         ));
+    }
+    if bundle.input_owner != owner_from_instances(info, instances) {
+        return Err(ZkError::Rejected("the owner written in the proof file differs from its public instances".into()));
     }
     Ok(())
 }

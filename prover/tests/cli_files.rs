@@ -385,3 +385,71 @@ fn the_reusable_verifier_from_the_cli() {
         "cannot be used with",
     );
 }
+
+/// A salted input from the CLI: the input file carries "owner" and "salt"; `commit` gives the
+/// commitment the proof shows, `verify` prints the owner; a missing, partial, malformed or unused
+/// opening is refused naming the file, and no proof is written.
+#[test]
+fn a_salted_input_takes_its_owner_and_salt_from_the_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let input = input_path("linear_regression", "input.json");
+    let m = p("salted.zkc");
+    succeeds(&zkinfer(&[
+        "compile",
+        s(&onnx("linear_regression")),
+        "--input",
+        s(&input),
+        "--input-visibility",
+        "salted",
+        "-o",
+        s(&m),
+        "--json",
+    ]));
+    // the hash of owner, salt and features takes more rows than the plain model's SRS holds
+    succeeds(&zkinfer(&["srs", "gen", "--for", s(&m), "-o", s(&p("srs.bin")), "--json"]));
+    succeeds(&setup(&m, &p("srs.bin"), &p("pk.bin"), &p("vk.bin")));
+    let values = std::fs::read_to_string(&input).unwrap();
+    let values: serde_json::Value = serde_json::from_str(&values).unwrap();
+    let with = |extra: serde_json::Value, name: &str| {
+        let mut v = values.clone();
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        write_file(dir.path(), name, &v.to_string())
+    };
+    let owner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    let good = with(serde_json::json!({ "owner": owner, "salt": "0x5eed" }), "good.json");
+    let proof = p("proof.json");
+    let proved =
+        succeeds(&zkinfer(&["prove", s(&m), "--pk", s(&p("pk.bin")), "--input", s(&good), "-o", s(&proof), "--json"]));
+    let committed = succeeds(&zkinfer(&["commit", s(&m), "--input", s(&good), "--json"]));
+    assert_eq!(proved["input_commitment"], committed["input_commitment"]);
+    assert!(proved["input_owner"].as_str().unwrap().ends_with(&owner[2..].to_lowercase()));
+    let text = stdout(&zkinfer(&["verify", "--vk", s(&p("vk.bin")), "--proof", s(&proof)]));
+    assert!(text.contains("owner of the salted input: 0x") && text.contains(&owner[2..].to_lowercase()), "{text}");
+    // another salt: another commitment for the same features
+    let other = with(serde_json::json!({ "owner": owner, "salt": "0x5eee" }), "other.json");
+    let other = succeeds(&zkinfer(&["commit", s(&m), "--input", s(&other), "--json"]));
+    assert_ne!(other["input_commitment"], committed["input_commitment"]);
+
+    let refused = p("refused.json");
+    for (extra, message) in [
+        (serde_json::json!({}), "needs \"owner\" and \"salt\""),
+        (serde_json::json!({ "owner": owner }), "go together"),
+        (serde_json::json!({ "owner": "0xzz", "salt": "1" }), "owner '0xzz' is not 0x and 1 to 64 hex digits"),
+        (serde_json::json!({ "owner": owner, "salt": format!("0x{}", "f".repeat(64)) }), "below the field modulus"),
+    ] {
+        let file = with(extra, "bad.json");
+        fails_with(
+            &zkinfer(&["prove", s(&m), "--pk", s(&p("pk.bin")), "--input", s(&file), "-o", s(&refused)]),
+            message,
+        );
+        fails_with(&zkinfer(&["commit", s(&m), "--input", s(&file)]), message);
+        assert!(!refused.exists());
+    }
+    // a model that is not salted: the opening would go unused
+    fails_with(
+        &zkinfer(&["prove", s(&w("m.zkc")), "--pk", s(&w("pk.bin")), "--input", s(&good), "-o", s(&refused)]),
+        "not salted",
+    );
+    assert!(!refused.exists());
+}

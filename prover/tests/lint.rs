@@ -47,7 +47,7 @@ fn lint_all(name: &str, visibility: ModelVisibility) -> usize {
     let model = std::sync::Arc::new(model);
     let layouts = layouts(&model, name, visibility);
     for params in &layouts {
-        let instances = ModelCircuit::instances(params, &model, &input, &outputs);
+        let instances = ModelCircuit::instances(params, &model, &input, &outputs, None);
         let circuit = ModelCircuit::new(model.clone(), *params, Some(input.clone()));
         let report = lint_model(&circuit, &instances).unwrap();
         assert!(report.is_clean(), "{name} {visibility:?} {params:?}:\n{report}");

@@ -39,14 +39,14 @@ fn hashed_input_exposes_its_commitment_and_binds_the_proof_to_it() {
     let bundle = prove(&compiled, &pk, &borrower).unwrap();
     verify(&vk, &bundle).unwrap();
     assert!(bundle.input.is_empty(), "the features stay private");
-    let commitment = input_commitment(&compiled, &borrower).unwrap();
+    let commitment = input_commitment(&compiled, &borrower, None).unwrap();
     assert_eq!(bundle.input_commitment.as_deref(), Some(commitment.as_str()));
     assert_eq!(bundle.instances[0], commitment);
     assert_eq!(bundle.instances.len(), 1 + 3, "commitment, label, two probabilities");
     assert!(!bundle.outputs.is_empty());
 
     // the same proof presented as one about another borrower's committed features
-    let other = input_commitment(&compiled, &sample("credit_gbt", "input2.json")).unwrap();
+    let other = input_commitment(&compiled, &sample("credit_gbt", "input2.json"), None).unwrap();
     assert_ne!(other, commitment);
     let mut moved = bundle.clone();
     moved.instances[0] = other.clone();
@@ -184,4 +184,63 @@ fn private_parameters_still_bind_the_public_outputs() {
     wrong.outputs[0].quantized[0] += 1;
     wrong.outputs[0].values[0] = wrong.outputs[0].quantized[0] as f64 / 2f64.powi(wrong.outputs[0].scale);
     assert!(rejected(verify(&vk, &wrong)).contains("does not verify"));
+}
+
+/// A salted input: the proof shows the owner and Poseidon(owner, salt, features); `commit` with
+/// the same owner and salt reproduces it, another salt or owner gives another commitment, and
+/// neither a moved owner nor a moved commitment verifies.
+#[test]
+fn a_salted_input_names_its_owner_and_hides_equal_features() {
+    use zkinfer::input::{field_element, Opening};
+    use zkinfer::proof::{prove_opened, Transcript};
+    let vis = ModelVisibility { input: Visibility::Salted, ..ModelVisibility::default() };
+    let (compiled, pk, vk) = keys_for("credit_gbt", vis);
+    let borrower = sample("credit_gbt", "input.json");
+    let alice = field_element("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "owner").unwrap();
+    let salt = field_element("123456789012345678901234567890", "salt").unwrap();
+    let opening = Opening { owner: alice, salt };
+    let bundle = prove_opened(&compiled, &pk, &borrower, Some(&opening), Transcript::Evm).unwrap();
+    verify(&vk, &bundle).unwrap();
+    assert_eq!(bundle.instances.len(), 2 + 3, "owner, commitment, label, two probabilities");
+    assert_eq!(bundle.input_owner.as_deref(), Some(fr_to_hex(&alice).as_str()));
+    let commitment = input_commitment(&compiled, &borrower, Some(&opening)).unwrap();
+    assert_eq!(bundle.input_commitment.as_deref(), Some(commitment.as_str()));
+    assert_eq!(bundle.instances[..2], [fr_to_hex(&alice), commitment.clone()]);
+    // equal features, another salt or another owner: another commitment
+    for other in [Opening { salt: salt + salt, ..opening }, Opening { owner: alice + alice, ..opening }] {
+        assert_ne!(input_commitment(&compiled, &borrower, Some(&other)).unwrap(), commitment);
+    }
+    // the proof moved to another owner (instance and label together), or mislabelled
+    let mut moved = bundle.clone();
+    moved.instances[0] = fr_to_hex(&(alice + alice));
+    moved.input_owner = Some(moved.instances[0].clone());
+    assert!(rejected(verify(&vk, &moved)).contains("does not verify"));
+    let mut mislabelled = bundle.clone();
+    mislabelled.input_owner = Some(fr_to_hex(&(alice + alice)));
+    assert!(rejected(verify(&vk, &mislabelled)).contains("owner"));
+    // a salted model needs the opening, and a model that is not salted refuses one
+    let missing = prove_opened(&compiled, &pk, &borrower, None, Transcript::Evm).unwrap_err().to_string();
+    assert!(missing.contains("\"owner\" and \"salt\""), "{missing}");
+    let (plain, plain_pk, _) = keys_for("linear_regression", ModelVisibility::default());
+    let x = sample("linear_regression", "input.json");
+    let unused = prove_opened(&plain, &plain_pk, &x, Some(&opening), Transcript::Evm).unwrap_err().to_string();
+    assert!(unused.contains("not salted"), "{unused}");
+}
+
+#[test]
+fn owners_and_salts_are_canonical_field_elements() {
+    use zkinfer::input::field_element;
+    let r = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+    assert!(field_element(r, "salt").unwrap_err().contains("below the field modulus"));
+    let r_minus_one = "21888242871839275222246405745257275088548364400416034343698204186575808495616";
+    assert_eq!(
+        field_element(r_minus_one, "salt").unwrap(),
+        -zkinfer_circuits::halo2_proofs::halo2curves::bn256::Fr::one()
+    );
+    assert_eq!(field_element("0x0a", "owner"), field_element("10", "owner"));
+    assert!(field_element(&format!("0x{}", "f".repeat(64)), "salt").unwrap_err().contains("below the field modulus"));
+    assert!(field_element(&"9".repeat(80), "salt").unwrap_err().contains("below the field modulus"));
+    for bad in ["", "0x", "0xg1", "-5", "1.5", &format!("0x{}", "1".repeat(65))] {
+        assert!(field_element(bad, "owner").is_err(), "{bad:?} accepted");
+    }
 }

@@ -154,15 +154,37 @@ pub fn inspect(py: Python<'_>, model: PathBuf) -> PyResult<String> {
     })
 }
 
+/// A salted input's owner and salt from Python (both or neither), as the input file takes them.
+pub fn opening(owner: Option<String>, salt: Option<String>) -> anyhow::Result<Option<zkinfer::input::Opening>> {
+    use zkinfer::input::field_element;
+    match (owner, salt) {
+        (None, None) => Ok(None),
+        (Some(owner), Some(salt)) => Ok(Some(zkinfer::input::Opening {
+            owner: field_element(&owner, "owner").map_err(anyhow::Error::msg)?,
+            salt: field_element(&salt, "salt").map_err(anyhow::Error::msg)?,
+        })),
+        _ => anyhow::bail!("owner and salt go together (a salted input's commitment opens with both)"),
+    }
+}
+
 /// The Poseidon commitment to an input (or, with `input=None`, to the parameters) that a proof
-/// with hashed input (or hashed parameters) exposes.
+/// with hashed input (or hashed parameters) exposes; a salted input takes its owner and salt.
 #[pyfunction]
-#[pyo3(signature = (model, input=None))]
-pub fn commit(py: Python<'_>, model: PathBuf, input: Option<Vec<f64>>) -> PyResult<String> {
+#[pyo3(signature = (model, input=None, owner=None, salt=None))]
+pub fn commit(
+    py: Python<'_>,
+    model: PathBuf,
+    input: Option<Vec<f64>>,
+    owner: Option<String>,
+    salt: Option<String>,
+) -> PyResult<String> {
     run(py, || {
         let compiled = CompiledModel::load(&model)?;
+        let opening = opening(owner, salt)?;
         Ok(to_json(match input {
-            Some(x) => serde_json::json!({ "input_commitment": zkinfer::proof::input_commitment(&compiled, &x)? }),
+            Some(x) => {
+                serde_json::json!({ "input_commitment": zkinfer::proof::input_commitment(&compiled, &x, opening.as_ref())? })
+            }
             None => serde_json::json!({ "params_commitment": zkinfer::proof::params_commitment(&compiled) }),
         }))
     })

@@ -39,14 +39,25 @@ impl Prover {
     /// Proves one inference on the flat `input`; writes the proof file to `output` when given.
     /// The report holds the proof file's JSON under `bundle`, so a remote worker can send it back,
     /// and, with `reference`, the float outputs of the source model (or of the imported graph).
-    #[pyo3(signature = (input, output=None, reference=true))]
-    fn prove(&self, py: Python<'_>, input: Vec<f64>, output: Option<PathBuf>, reference: bool) -> PyResult<String> {
+    /// A salted input takes its `owner` and `salt` (field elements, 0x hex or decimal).
+    #[pyo3(signature = (input, output=None, reference=true, owner=None, salt=None))]
+    fn prove(
+        &self,
+        py: Python<'_>,
+        input: Vec<f64>,
+        output: Option<PathBuf>,
+        reference: bool,
+        owner: Option<String>,
+        salt: Option<String>,
+    ) -> PyResult<String> {
         run(py, || {
             if let Some(path) = &output {
                 check_outputs(&[("output", path)], &[])?;
             }
+            let opening = crate::pipeline::opening(owner, salt)?;
             let start = Instant::now();
-            let bundle = zkinfer::prove(&self.compiled, &self.key, &input)?;
+            let transcript = zkinfer::proof::Transcript::Evm;
+            let bundle = zkinfer::proof::prove_opened(&self.compiled, &self.key, &input, opening.as_ref(), transcript)?;
             let seconds = start.elapsed().as_secs_f64();
             if let Some(path) = &output {
                 bundle.save(path)?;
@@ -59,7 +70,7 @@ impl Prover {
                 false => (None, None),
             };
             Ok(to_json(serde_json::json!({
-                "proof": output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment,
+                "proof": output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "input_owner": bundle.input_owner,
                 "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
                 "float_reference": reference, "reference_source": source, "proof_bytes": bundle.proof.len() / 2,
                 "prove_seconds": seconds, "bundle": bundle.to_json(),

@@ -47,10 +47,20 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 ArrayLike = Union[PathLike, np.ndarray, Sequence[float]]
+# a field element: an int, or a string of 0x hex (an address) or decimal digits
+FieldLike = Union[int, str]
 
 
 def _path(p: Optional[PathLike]) -> Optional[str]:
     return None if p is None else os.fspath(p)
+
+
+def _field(v: Optional[FieldLike]) -> Optional[str]:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ZkinferError(f"a field element is a non-negative int or a 0x hex or decimal string, not {v!r}")
+    return str(v)
 
 
 def _values(x: ArrayLike) -> list:
@@ -173,16 +183,34 @@ class Prover:
     def load_seconds(self) -> float:
         return self._native.load_seconds
 
-    def prove(self, input: ArrayLike, output: Optional[PathLike] = None, *, reference: bool = True) -> dict:
-        """Proves one inference; ``reference=False`` skips the float reference run (for batches)."""
-        return _with_arrays(json.loads(self._native.prove(_values(input), _path(output), reference)))
+    def prove(
+        self,
+        input: ArrayLike,
+        output: Optional[PathLike] = None,
+        *,
+        reference: bool = True,
+        owner: Optional[FieldLike] = None,
+        salt: Optional[FieldLike] = None,
+    ) -> dict:
+        """Proves one inference; ``reference=False`` skips the float reference run (for batches).
+        A model compiled with a salted input takes its ``owner`` and ``salt``."""
+        report = self._native.prove(_values(input), _path(output), reference, _field(owner), _field(salt))
+        return _with_arrays(json.loads(report))
 
 
-def prove(model: PathLike, pk: PathLike, input: ArrayLike, output: Optional[PathLike] = "proof.json") -> dict:
+def prove(
+    model: PathLike,
+    pk: PathLike,
+    input: ArrayLike,
+    output: Optional[PathLike] = "proof.json",
+    *,
+    owner: Optional[FieldLike] = None,
+    salt: Optional[FieldLike] = None,
+) -> dict:
     """Proves one inference. Returns the proved outputs (numpy arrays), the float reference,
     commitments, timings, and under ``bundle`` the proof file's JSON (also written to ``output``
-    unless it is None)."""
-    return Prover(model, pk).prove(input, output)
+    unless it is None). A salted input takes its ``owner`` (public) and ``salt`` (private)."""
+    return Prover(model, pk).prove(input, output, owner=owner, salt=salt)
 
 
 class Verifier:
@@ -227,9 +255,17 @@ def inspect(model: PathLike) -> dict:
     return json.loads(_native.inspect(os.fspath(model)))
 
 
-def commit(model: PathLike, input: Optional[ArrayLike] = None) -> str:
+def commit(
+    model: PathLike,
+    input: Optional[ArrayLike] = None,
+    *,
+    owner: Optional[FieldLike] = None,
+    salt: Optional[FieldLike] = None,
+) -> str:
     """The Poseidon commitment to ``input`` (or, without one, to the model's parameters) that a
-    proof with hashed input (or hashed parameters) exposes, as 0x-prefixed hex."""
-    report = json.loads(_native.commit(os.fspath(model), None if input is None else _values(input)))
+    proof with hashed input (or hashed parameters) exposes, as 0x-prefixed hex; for a salted
+    input, to its ``owner``, ``salt`` and values."""
+    values = None if input is None else _values(input)
+    report = json.loads(_native.commit(os.fspath(model), values, _field(owner), _field(salt)))
     return report.get("input_commitment") or report["params_commitment"]
 

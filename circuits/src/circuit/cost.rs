@@ -88,12 +88,13 @@ pub fn layer_stats(model: &QuantizedModel, params: &CircuitParams) -> Vec<LayerS
     let lens = [model.input_node().len(), model.output_len(), param_len];
     for ((kind, part), len) in ["input", "output", "parameter"].into_iter().zip(params.public_parts()).zip(lens) {
         match part {
-            PublicPart::Commitment => layers.push(LayerStats {
+            PublicPart::Commitment | PublicPart::SaltedCommitment => layers.push(LayerStats {
                 name: format!("{kind} commitment"),
                 op: "Poseidon".into(),
                 shape: vec![1],
                 scale: 0,
-                rows: poseidon::rows(len),
+                // a salted input absorbs its owner and salt first
+                rows: poseidon::rows(len + if part == PublicPart::SaltedCommitment { 2 } else { 0 }),
                 lookups: 0,
             }),
             PublicPart::Packed(p) => {

@@ -8,19 +8,20 @@ pub mod public;
 mod tests;
 pub mod visibility;
 
-use crate::gadgets::PackGadget;
+use crate::gadgets::{poseidon::Word, PackGadget};
 use crate::layers;
-use crate::layout::region::{RegionCtx, Wire};
+use crate::layout::region::{fr_from_i128, RegionCtx, Wire};
 use crate::quantize::QuantizedModel;
 use config::ModelConfig;
 use halo2_proofs::{
-    circuit::{Layouter, SimpleFloorPlanner},
+    circuit::{Layouter, SimpleFloorPlanner, Value},
     halo2curves::bn256::Fr,
     plonk::{Circuit, ConstraintSystem, Error},
 };
 use params::CircuitParams;
 use public::PublicPart;
 use std::sync::Arc;
+use visibility::Opening;
 
 /// Row 0 is left empty so that no gate ever reads across the start of the region.
 pub const FIRST_ROW: usize = 1;
@@ -36,16 +37,30 @@ pub struct ModelCircuit {
     pub params: CircuitParams,
     /// The quantized input; `None` for key generation.
     pub input: Option<Arc<Vec<i128>>>,
+    /// A salted input's owner and salt; `None` for key generation (and for other models).
+    pub opening: Option<Opening>,
 }
 
 impl ModelCircuit {
     pub fn new(model: Arc<QuantizedModel>, params: CircuitParams, input: Option<Vec<i128>>) -> Self {
-        Self { model, params, input: input.map(Arc::new) }
+        Self { model, params, input: input.map(Arc::new), opening: None }
     }
 
-    /// The instance column for a quantized input and the outputs it produces.
-    pub fn instances(params: &CircuitParams, model: &QuantizedModel, input: &[i128], outputs: &[Vec<i128>]) -> Vec<Fr> {
-        params.instances(input, outputs, &model.param_values(params.visibility.witness_params()))
+    /// The circuit with a salted input's owner and salt.
+    pub fn with_opening(self, opening: Option<Opening>) -> Self {
+        Self { opening, ..self }
+    }
+
+    /// The instance column for a quantized input (with its opening, when salted) and the outputs
+    /// it produces.
+    pub fn instances(
+        params: &CircuitParams,
+        model: &QuantizedModel,
+        input: &[i128],
+        outputs: &[Vec<i128>],
+        opening: Option<&Opening>,
+    ) -> Vec<Fr> {
+        params.instances(input, outputs, &model.param_values(params.visibility.witness_params()), opening)
     }
 }
 
@@ -55,7 +70,7 @@ impl Circuit<Fr> for ModelCircuit {
     type Params = CircuitParams;
 
     fn without_witnesses(&self) -> Self {
-        Self { input: None, ..self.clone() }
+        Self { input: None, opening: None, ..self.clone() }
     }
 
     fn params(&self) -> CircuitParams {
@@ -85,9 +100,11 @@ impl Circuit<Fr> for ModelCircuit {
                     layers::assign_model(&config, &mut ctx, &self.model, self.input.as_deref().map(|v| v.as_slice()))?;
                 let outputs: Vec<Wire> = wires.outputs.iter().flatten().copied().collect();
                 let [input_part, output_part, params_part] = self.params.public_parts();
-                let mut public = exposed(&config, &mut ctx, input_part, config.pack_input.as_ref(), &wires.input)?;
-                public.extend(exposed(&config, &mut ctx, output_part, config.pack_output.as_ref(), &outputs)?);
-                public.extend(exposed(&config, &mut ctx, params_part, None, &wires.params)?);
+                let opening = self.opening;
+                let mut public =
+                    exposed(&config, &mut ctx, input_part, config.pack_input.as_ref(), &wires.input, opening)?;
+                public.extend(exposed(&config, &mut ctx, output_part, config.pack_output.as_ref(), &outputs, None)?);
+                public.extend(exposed(&config, &mut ctx, params_part, None, &wires.params, None)?);
                 // exactly the instances the key expects: each one is pinned to a cell
                 let params_len = self.model.param_values(self.params.visibility.witness_params()).len();
                 if public.len()
@@ -120,13 +137,17 @@ impl Circuit<Fr> for ModelCircuit {
 }
 
 /// The cells a tensor contributes to the instance column: its values, the words packing them,
-/// its commitment (hashed in the circuit here), or none.
+/// its commitment (hashed in the circuit here), or none. A salted input contributes its owner,
+/// then the commitment to `(owner, salt, values)`: the owner and the salt are assigned in the
+/// hash's first absorb row (unknown at key generation), the owner's cell pinned to its instance,
+/// the salt's read by nothing but the hash.
 fn exposed(
     config: &ModelConfig,
     ctx: &mut RegionCtx,
     part: PublicPart,
     packer: Option<&PackGadget>,
     wires: &[Wire],
+    opening: Option<Opening>,
 ) -> Result<Vec<halo2_proofs::circuit::Cell>, Error> {
     Ok(match part {
         PublicPart::Values => wires.iter().map(|w| w.cell).collect(),
@@ -137,6 +158,15 @@ fn exposed(
             let gadget =
                 config.poseidon.as_ref().expect("a model with a hashed tensor is configured with the Poseidon gadget");
             vec![gadget.assign(ctx, wires)?.0]
+        }
+        PublicPart::SaltedCommitment => {
+            let gadget =
+                config.poseidon.as_ref().expect("a model with a salted input is configured with the Poseidon gadget");
+            let known = |f: fn(&Opening) -> Fr| opening.as_ref().map_or(Value::unknown(), |o| Value::known(f(o)));
+            let mut words = vec![Word::Here(known(|o| o.owner)), Word::Here(known(|o| o.salt))];
+            words.extend(wires.iter().map(|w| Word::Copy(w.cell, w.value.map(fr_from_i128))));
+            let (commitment, _, here) = gadget.assign_words(ctx, &words)?;
+            vec![here[0], commitment]
         }
         PublicPart::Nothing => vec![],
     })

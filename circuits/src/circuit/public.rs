@@ -11,7 +11,7 @@
 //! price of one range-checked row per limb in the circuit.
 
 use super::params::CircuitParams;
-use super::visibility::Visibility;
+use super::visibility::{salted_commitment, Opening, Visibility};
 pub use crate::layout::packing::{Packing, MAX_SLOT_BITS, WORD_BITS};
 use crate::layout::region::fr_from_i128;
 use halo2_proofs::halo2curves::bn256::Fr;
@@ -22,6 +22,8 @@ pub enum PublicPart {
     Values,
     Packed(Packing),
     Commitment,
+    /// The owner, then the commitment to `(owner, salt, values)` (a salted input).
+    SaltedCommitment,
     Nothing,
 }
 
@@ -32,15 +34,21 @@ impl PublicPart {
             Self::Values => len,
             Self::Packed(p) => p.words(len),
             Self::Commitment => 1,
+            Self::SaltedCommitment => 2,
             Self::Nothing => 0,
         }
     }
 
-    pub fn encode(&self, values: &[i128]) -> Vec<Fr> {
+    /// The instances of a tensor; a salted one needs its opening (the prover checks it has one).
+    pub fn encode(&self, values: &[i128], opening: Option<&Opening>) -> Vec<Fr> {
         match self {
             Self::Values => values.iter().map(|&v| fr_from_i128(v)).collect(),
             Self::Packed(p) => p.pack(values),
             Self::Commitment => vec![super::visibility::commitment(values)],
+            Self::SaltedCommitment => {
+                let opening = opening.expect("a salted input is encoded with its owner and salt");
+                vec![opening.owner, salted_commitment(opening, values)]
+            }
             Self::Nothing => vec![],
         }
     }
@@ -57,6 +65,9 @@ impl PublicPart {
                 p.slot_bits() - 1
             ),
             Self::Commitment => format!("the Poseidon commitment to {len} values"),
+            Self::SaltedCommitment => {
+                format!("the owner, then the Poseidon commitment to (owner, salt, {len} values); the salt is private")
+            }
             Self::Nothing => "not public".into(),
         }
     }
@@ -68,7 +79,7 @@ impl PublicPart {
                 (instances.len() == len).then(|| instances.iter().map(to_int).collect::<Option<Vec<_>>>())?
             }
             Self::Packed(p) => p.unpack(instances, len),
-            Self::Commitment | Self::Nothing => None,
+            Self::Commitment | Self::SaltedCommitment | Self::Nothing => None,
         }
     }
 }
@@ -99,6 +110,7 @@ impl CircuitParams {
             }
             Visibility::Public => PublicPart::Values,
             Visibility::Hashed => PublicPart::Commitment,
+            Visibility::Salted => PublicPart::SaltedCommitment,
             Visibility::Private | Visibility::Fixed => PublicPart::Nothing,
         };
         let vis = self.visibility;
@@ -133,13 +145,19 @@ impl CircuitParams {
     }
 
     /// The public instances: the input part, the output part (all outputs in order), then the
-    /// parameter part.
-    pub fn instances(&self, input: &[i128], outputs: &[Vec<i128>], params: &[i128]) -> Vec<Fr> {
+    /// parameter part. `opening` is a salted input's owner and salt.
+    pub fn instances(
+        &self,
+        input: &[i128],
+        outputs: &[Vec<i128>],
+        params: &[i128],
+        opening: Option<&Opening>,
+    ) -> Vec<Fr> {
         let flat: Vec<i128> = outputs.iter().flatten().copied().collect();
         let [i, o, p] = self.public_parts();
-        let mut out = i.encode(input);
-        out.extend(o.encode(&flat));
-        out.extend(p.encode(params));
+        let mut out = i.encode(input, opening);
+        out.extend(o.encode(&flat, None));
+        out.extend(p.encode(params, None));
         out
     }
 }

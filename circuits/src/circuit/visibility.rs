@@ -5,6 +5,10 @@
 //! - `hashed`: one public instance, the Poseidon commitment to the values, computed in the
 //!   circuit, so a contract can check it against a commitment registered elsewhere without the
 //!   values being revealed;
+//! - `salted` (input only): two public instances, the *owner* (whom the proof is for: a
+//!   borrower's address, any field element) and the Poseidon commitment to `(owner, salt,
+//!   values)`, with the salt a private field element of the prover's: equal or guessable inputs
+//!   neither share nor reveal a commitment, and a commitment names its owner;
 //! - `fixed` (parameters only): the weights are fixed columns, committed in the verifying key, so
 //!   the verifier (or the contract embedding it) pins the model.
 //!
@@ -29,6 +33,7 @@ pub enum Visibility {
     Public,
     Private,
     Hashed,
+    Salted,
     Fixed,
 }
 
@@ -39,8 +44,9 @@ impl FromStr for Visibility {
             "public" => Ok(Self::Public),
             "private" => Ok(Self::Private),
             "hashed" => Ok(Self::Hashed),
+            "salted" => Ok(Self::Salted),
             "fixed" => Ok(Self::Fixed),
-            other => Err(format!("unknown visibility '{other}' (public, private, hashed or fixed)")),
+            other => Err(format!("unknown visibility '{other}' (public, private, hashed, salted or fixed)")),
         }
     }
 }
@@ -51,6 +57,7 @@ impl fmt::Display for Visibility {
             Self::Public => "public",
             Self::Private => "private",
             Self::Hashed => "hashed",
+            Self::Salted => "salted",
             Self::Fixed => "fixed",
         })
     }
@@ -59,6 +66,21 @@ impl fmt::Display for Visibility {
 /// The Poseidon commitment to quantized values (each as its field element; negatives wrap).
 pub fn commitment(values: &[i128]) -> Fr {
     let elements: Vec<Fr> = values.iter().map(|&v| fr_from_i128(v)).collect();
+    poseidon::hash(&elements)
+}
+
+/// What opens a salted input's commitment besides the values: the owner, which is public, and
+/// the salt, which stays private.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opening {
+    pub owner: Fr,
+    pub salt: Fr,
+}
+
+/// The commitment of a salted input: Poseidon over `(owner, salt, values...)`.
+pub fn salted_commitment(opening: &Opening, values: &[i128]) -> Fr {
+    let mut elements = vec![opening.owner, opening.salt];
+    elements.extend(values.iter().map(|&v| fr_from_i128(v)));
     poseidon::hash(&elements)
 }
 
@@ -85,6 +107,13 @@ impl ModelVisibility {
                 ));
             }
         }
+        for (kind, v) in [("output", self.output), ("param", self.params)] {
+            if v == Visibility::Salted {
+                return Err(format!(
+                    "--{kind}-visibility salted: only the input can be salted (public, private or hashed)"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -95,6 +124,6 @@ impl ModelVisibility {
 
     /// Whether the circuit hashes anything (and so needs the Poseidon gadget).
     pub fn hashes(&self) -> bool {
-        [self.input, self.output, self.params].contains(&Visibility::Hashed)
+        [self.input, self.output, self.params].contains(&Visibility::Hashed) || self.input == Visibility::Salted
     }
 }

@@ -13,13 +13,13 @@
 //! squares in three more, and one absorb row per permutation:
 //!
 //! - absorb: `s'_0 = s_0 + m_0`, `s'_1 = s_1 + m_1`, `s'_2 = s_2` (`m` copied from the tensor,
-//!   padding pinned to 0);
+//!   or assigned there for a word nothing else holds, such as a salt; padding pinned to 0);
 //! - full round: `q_j = (s_j + c_j)^2`, `s'_i = Σ_j M_ij · q_j^2 · (s_j + c_j)`;
 //! - partial round: the same with the S-box on word 0 only.
 //!
 //! The initial state is pinned to constants. Degree 4 with the selector.
 
-use crate::layout::region::{RegionCtx, Wire};
+use crate::layout::region::{fr_from_i128, RegionCtx, Wire};
 use halo2_proofs::{
     circuit::{Cell, Value},
     halo2curves::bn256::Fr,
@@ -114,6 +114,14 @@ pub fn rows(len: usize) -> usize {
     len.div_ceil(RATE) * (1 + FULL_ROUNDS + PARTIAL_ROUNDS) + 1
 }
 
+/// A message word: a copy of a cell laid out elsewhere (a tensor's value), or a value assigned
+/// in the absorb row itself (a salt, which nothing else reads; an owner, exposed from there).
+#[derive(Clone, Copy, Debug)]
+pub enum Word {
+    Copy(Cell, Value<Fr>),
+    Here(Value<Fr>),
+}
+
 #[derive(Clone, Debug)]
 pub struct PoseidonGadget {
     absorb: Selector,
@@ -172,35 +180,50 @@ impl PoseidonGadget {
 
     /// Hashes the values on `wires`; returns the cell holding the hash and its value.
     pub fn assign(&self, ctx: &mut RegionCtx, wires: &[Wire]) -> Result<(Cell, Value<Fr>), Error> {
-        let first = ctx.take_rows(rows(wires.len()));
-        let mut state: Value<[Fr; WIDTH]> = Value::known(initial_state(wires.len()));
+        let words: Vec<Word> = wires.iter().map(|w| Word::Copy(w.cell, w.value.map(fr_from_i128))).collect();
+        let (hash, value, _) = self.assign_words(ctx, &words)?;
+        Ok((hash, value))
+    }
+
+    /// Hashes `words`; returns the cell holding the hash, its value, and the cells of the
+    /// [`Word::Here`] words (in order), which the caller pins or keeps private.
+    pub fn assign_words(&self, ctx: &mut RegionCtx, words: &[Word]) -> Result<(Cell, Value<Fr>, Vec<Cell>), Error> {
+        let first = ctx.take_rows(rows(words.len()));
+        let mut state: Value<[Fr; WIDTH]> = Value::known(initial_state(words.len()));
         let mut cells: Vec<Cell> = Vec::new();
+        let mut here = Vec::new();
         // the initial state, pinned to its constants
         for j in 0..WIDTH {
             let value = state.map(|s| s[j]);
             let cell = ctx.assign_field(self.state[j], first, value).cell;
-            ctx.constrain_cell_constant(cell, initial_state(wires.len())[j])?;
+            ctx.constrain_cell_constant(cell, initial_state(words.len())[j])?;
             cells.push(cell);
         }
         let mut row = first;
-        for pair in wires.chunks(RATE) {
+        for pair in words.chunks(RATE) {
             // absorb row: the message words beside the state
             ctx.enable(&self.absorb, row)?;
             let mut message = Value::known([Fr::ZERO; RATE]);
             for j in 0..RATE {
-                match pair.get(j) {
-                    Some(w) => {
-                        let copy = ctx.copy(w, self.squares[j], row);
-                        message = message.zip(copy.value).map(|(mut m, v)| {
-                            m[j] = crate::layout::region::fr_from_i128(v);
-                            m
-                        });
+                let value = match pair.get(j) {
+                    Some(Word::Copy(cell, value)) => {
+                        ctx.copy_field(*cell, *value, self.squares[j], row);
+                        *value
+                    }
+                    Some(Word::Here(value)) => {
+                        here.push(ctx.assign_field(self.squares[j], row, *value).cell);
+                        *value
                     }
                     None => {
                         let padding = ctx.assign(self.squares[j], row, Value::known(0));
                         ctx.constrain_constant(&padding, 0)?;
+                        Value::known(Fr::ZERO)
                     }
-                }
+                };
+                message = message.zip(value).map(|(mut m, v)| {
+                    m[j] = v;
+                    m
+                });
             }
             state = state.zip(message).map(|(mut s, m)| {
                 s[0] += m[0];
@@ -221,8 +244,8 @@ impl PoseidonGadget {
                 cells = self.assign_state(ctx, row, state);
             }
         }
-        debug_assert_eq!(row + 1, first + rows(wires.len()));
-        Ok((cells[0], state.map(|s| s[0])))
+        debug_assert_eq!(row + 1, first + rows(words.len()));
+        Ok((cells[0], state.map(|s| s[0]), here))
     }
 
     fn assign_state(&self, ctx: &mut RegionCtx, row: usize, state: Value<[Fr; WIDTH]>) -> Vec<Cell> {

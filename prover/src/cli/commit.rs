@@ -6,7 +6,8 @@ use zkinfer::{input::read_input_file, CompiledModel};
 pub struct Args {
     /// The compiled model (its input scale decides the quantized values that are hashed).
     model: PathBuf,
-    /// The input, `{"input_data": [[...]]}`: print its commitment.
+    /// The input, `{"input_data": [[...]]}` (with "owner" and "salt" for a salted input): print
+    /// its commitment.
     #[arg(long, required_unless_present = "params")]
     input: Option<PathBuf>,
     /// Print the commitment to the model's parameters instead (for `--param-visibility hashed`).
@@ -22,7 +23,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         Some(path) => {
             let input = read_input_file(path)?;
             compiled.check_input_shape(&input, path)?;
-            let commitment = zkinfer::proof::input_commitment(&compiled, &input.values)
+            let commitment = zkinfer::proof::input_commitment(&compiled, &input.values, input.opening.as_ref())
                 .map_err(|e| zkinfer::ZkError::Input { path: path.display().to_string(), reason: e.to_string() })?;
             ("input_commitment", commitment)
         }

@@ -55,10 +55,11 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let profiling = a.profile || a.report.is_some();
     let (proved, prove_time) = step("proving", json, || {
         if a.for_aggregation {
-            let bundle = zkinfer::proof::prove_with(&compiled, &key, &input.values, Transcript::Poseidon)?;
+            let opening = input.opening.as_ref();
+            let bundle = zkinfer::proof::prove_opened(&compiled, &key, &input.values, opening, Transcript::Poseidon)?;
             Ok((bundle, None))
         } else {
-            prove_once(&compiled, &key, &input.values, profiling)
+            prove_once(&compiled, &key, &input, profiling)
         }
     });
     let (bundle, profile) = proved?;
@@ -76,7 +77,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         let warnings: Vec<String> = mismatches.iter().map(Mismatch::warning).collect();
         let expected_output = input.expected.as_ref().map(|e| serde_json::json!({ "values": e, "tolerances": expected::tolerances(&compiled), "mismatches": mismatches }));
         print_json(&serde_json::json!({
-            "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
+            "proof": a.output, "outputs": bundle.outputs, "input_commitment": bundle.input_commitment, "input_owner": bundle.input_owner, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
             "float_reference": reference.outputs, "reference_source": reference.describe(), "expected_output": expected_output, "warnings": warnings,
             "proof_bytes": bundle.proof.len() / 2, "prove_seconds": prove_time.as_secs_f64(), "key_load_seconds": load_time.as_secs_f64(),
             "profile": profile, "report": report_files,
@@ -106,14 +107,15 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
 fn prove_once(
     compiled: &CompiledModel,
     key: &ProvingKeyFile,
-    input: &[f64],
+    input: &Input,
     profiling: bool,
 ) -> zkinfer::Result<(ProofBundle, Option<ProveProfile>)> {
+    let opening = input.opening.as_ref();
     if profiling {
-        let (profile, bundle) = zkinfer::profile::profile(compiled, key, input)?;
+        let (profile, bundle) = zkinfer::profile::profile(compiled, key, &input.values, opening)?;
         Ok((bundle, Some(profile)))
     } else {
-        Ok((zkinfer::prove(compiled, key, input)?, None))
+        Ok((zkinfer::proof::prove_opened(compiled, key, &input.values, opening, Transcript::Evm)?, None))
     }
 }
 
@@ -143,6 +145,9 @@ fn check_input(compiled: &CompiledModel, input: &Input, path: &Path) -> anyhow::
         expected::check_shape(compiled, e, path)?;
     }
     let model = &compiled.model;
+    // a salted input's owner and salt are refused here, before the key loads, when missing or unused
+    zkinfer::proof::input_commitment(compiled, &input.values, input.opening.as_ref())
+        .map_err(|e| zkinfer::ZkError::Input { path: path.display().to_string(), reason: e.to_string() })?;
     let witness = model.quantize_input(&input.values).and_then(|q| model.evaluate(&q));
     let witness =
         witness.map_err(|e| zkinfer::ZkError::Input { path: path.display().to_string(), reason: e.to_string() })?;
@@ -157,6 +162,9 @@ fn print_outputs(
 ) {
     if bundle.outputs.is_empty() {
         println!("the outputs are {}: the proof file does not contain them", compiled.params.visibility.output);
+    }
+    if let Some(owner) = &bundle.input_owner {
+        println!("owner of the salted input (a public instance): {owner}");
     }
     for (what, c) in bundle.commitments() {
         if let Some(c) = c {

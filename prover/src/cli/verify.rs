@@ -21,7 +21,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     if json {
         print_json(&serde_json::json!({
             "verified": true, "model": key.info.model_name, "outputs": bundle.outputs, "verify_seconds": time.as_secs_f64(),
-            "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
+            "input_commitment": bundle.input_commitment, "input_owner": bundle.input_owner, "output_commitment": bundle.output_commitment, "params_commitment": bundle.params_commitment,
             "params_pin": key.info.params_pin, "caveats": key.info.caveats(),
             // public input instances are q / 2^scale, per element where features have their own
             "input_scale": key.info.input.scale, "input_element_scales": key.info.input.element_scales,
@@ -31,6 +31,9 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
         for o in &bundle.outputs {
             let values: Vec<String> = o.values.iter().map(|&v| o.format(v, 6)).collect();
             println!("  {} ({}) = [{}]", o.name, o.dtype, values.join(", "));
+        }
+        if let Some(owner) = &bundle.input_owner {
+            println!("  owner of the salted input: {owner}");
         }
         for (what, c) in bundle.commitments() {
             if let Some(c) = c {

@@ -253,7 +253,7 @@ fn a_commitment_to_another_input_hashed_in_full_fails_only_the_message_copies() 
     let mut other = s.circuit.input.as_deref().unwrap().clone();
     other[0] += 1;
     let forged = ModelCircuit::new(s.circuit.model.clone(), s.circuit.params, Some(other.clone()));
-    let forged_instances = ModelCircuit::instances(&s.circuit.params, &s.circuit.model, &other, &[]);
+    let forged_instances = ModelCircuit::instances(&s.circuit.params, &s.circuit.model, &other, &[], None);
     let rec = Recording::run(s.circuit.params.k, &forged, vec![forged_instances.clone()]).unwrap();
     let cfg = config(&s);
     let first = layer_start(&s, "input commitment");
@@ -288,7 +288,11 @@ fn a_threshold_inside_the_operand_range_is_kept_exact() {
         assert_eq!(proved, vec![expected], "x = {x}");
         let circuit = ModelCircuit::new(s.circuit.model.clone(), s.circuit.params, Some(q.clone()));
         assert_eq!(
-            mock(&circuit, s.circuit.params, &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![expected]])),
+            mock(
+                &circuit,
+                s.circuit.params,
+                &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![expected]], None)
+            ),
             Ok(()),
             "x = {x}"
         );
@@ -296,7 +300,7 @@ fn a_threshold_inside_the_operand_range_is_kept_exact() {
             mock(
                 &circuit,
                 s.circuit.params,
-                &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![1 - expected]])
+                &ModelCircuit::instances(&s.circuit.params, model, &q, &[vec![1 - expected]], None)
             )
             .is_err(),
             "x = {x}"

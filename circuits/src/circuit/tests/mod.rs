@@ -6,6 +6,7 @@ mod adversarial;
 mod freivalds;
 mod lanes;
 mod lint;
+mod salted;
 mod verifier_layouts;
 
 use super::config::ModelConfig;
@@ -99,13 +100,23 @@ fn setup_graph(
     sample: &[f64],
     choose: impl FnOnce(&crate::quantize::QuantizedModel) -> CircuitParams,
 ) -> Setup {
+    setup_opened(graph, sample, choose, None)
+}
+
+/// [`setup_graph`] with a salted input's owner and salt.
+fn setup_opened(
+    graph: Graph,
+    sample: &[f64],
+    choose: impl FnOnce(&crate::quantize::QuantizedModel) -> CircuitParams,
+    opening: Option<visibility::Opening>,
+) -> Setup {
     let model = quantize(&graph, &[sample.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
     let params = choose(&model);
     let input = model.quantize_input(sample).unwrap();
     let witness = model.evaluate(&input).unwrap();
     let outputs: Vec<Vec<i128>> = model.outputs.iter().map(|&o| witness.out[o].clone()).collect();
-    let instances = ModelCircuit::instances(&params, &model, &input, &outputs);
-    Setup { circuit: ModelCircuit::new(Arc::new(model), params, Some(input)), instances }
+    let instances = ModelCircuit::instances(&params, &model, &input, &outputs, opening.as_ref());
+    Setup { circuit: ModelCircuit::new(Arc::new(model), params, Some(input)).with_opening(opening), instances }
 }
 
 /// Which advice column a tampering writes to.
@@ -674,7 +685,7 @@ fn hashed_parameters_pin_every_weight() {
     assert!(mock(&swapped, s.circuit.params, &s.instances).is_err());
     // against the commitment to its own weights it verifies: the commitment is what binds
     let input = s.circuit.input.as_deref().unwrap();
-    let own = ModelCircuit::instances(&s.circuit.params, &other, input, &[]);
+    let own = ModelCircuit::instances(&s.circuit.params, &other, input, &[], None);
     assert_ne!(own, s.instances);
     assert_eq!(mock(&swapped, s.circuit.params, &own), Ok(()));
 }
@@ -779,7 +790,7 @@ fn the_usable_rows_are_the_constraint_systems_own() {
     }
     let small = CircuitParams { k: tight.k - 1, ..tight };
     let circuit = ModelCircuit { params: small, ..s.circuit.clone() };
-    let instances = ModelCircuit::instances(&small, &s.circuit.model, s.circuit.input.as_deref().unwrap(), &[]);
+    let instances = ModelCircuit::instances(&small, &s.circuit.model, s.circuit.input.as_deref().unwrap(), &[], None);
     assert!(matches!(
         crate::lint::Recording::run(small.k, &circuit, vec![instances]),
         Err(Error::NotEnoughRowsAvailable { .. })
