@@ -6,9 +6,10 @@
 // lender needs.
 //
 //   node lending-batch.js batch-settings.json
-// batch-settings.json: { verifier_sol, model_digest, slot_instances, commitment_index,
-//   risk_index, max_risk, scale, calldata, borrowers: [{name, commitment}] }, calldata being
-//   `zkinfer calldata --json` of the aggregate.
+// batch-settings.json: { verifier_sol, model_digest, slot_instances, owner_index,
+//   commitment_index, risk_index, max_risk, scale, calldata, borrowers: [{name, address,
+//   commitment}] }, calldata being `zkinfer calldata --json` of the aggregate; each borrower's
+//   address is the owner their salted commitment names.
 const fs = require('fs');
 const path = require('path');
 const { compile, startChain, word, signedWord, selector, wrapperArgs, FIELD_MODULUS, transact, errorName, revertData } = require('../../verifier-contract/scripts/chain');
@@ -52,8 +53,8 @@ async function main() {
     const plan = JSON.parse(read(settings.calldata));
     const instances = plan.instances.map(BigInt);
     const n = settings.borrowers.length;
-    // one address per borrower, in the aggregate's order
-    const addresses = settings.borrowers.map((_, i) => '0x' + (0xb0000n + BigInt(i)).toString(16).padStart(40, '0'));
+    // one address per borrower, in the aggregate's order: the owner each slot names
+    const addresses = settings.borrowers.map((b) => b.address.toLowerCase());
     const deploy = async (bytecode, args = '') => {
       const r = await send(oracle, { data: '0x' + bytecode + args });
       if (r.status !== '0x1') throw new Error('deployment failed');
@@ -62,7 +63,7 @@ async function main() {
     const halo2 = await deploy(contracts.Halo2Verifier.bytecode);
     const verifier = await deploy(contracts.ZkinferVerifier.bytecode, word(halo2) + wrapperArgs(instances.length));
     const scores = await deploy(contracts.BatchRiskScores.bytecode,
-      word(verifier) + settings.model_digest.replace(/^0x/, '').slice(0, 64) + word(settings.slot_instances) + word(settings.commitment_index) +
+      word(verifier) + settings.model_digest.replace(/^0x/, '').slice(0, 64) + word(settings.slot_instances) + word(settings.owner_index) + word(settings.commitment_index) +
       word(settings.risk_index) + signedWord(settings.max_risk) + word(STALENESS_WINDOW) + word(BASE_LIMIT) + word(RAISED_LIMIT));
     const view = async (signature, who) => rpc('eth_call', [{ to: scores, data: '0x' + selector(signature) + word(who) }, 'latest']);
     const limit = async (who) => BigInt(await view('creditLimit(address)', who));
@@ -74,7 +75,7 @@ async function main() {
     let registered = true;
     for (let i = 0; i < n; i++) registered = registered && (await register(addresses[i], settings.borrowers[i].commitment)).status === '0x1';
     checks.registered = registered;
-    // the borrowers named in another order: each slot's commitment is someone else's
+    // the borrowers named in another order: each slot names another owner
     const reordered = n > 1 ? await submit(instances, [...addresses.slice(1), addresses[0]]) : null;
     // a risk lowered in the instances: the aggregate's proof no longer holds
     const lowered = [...instances];
@@ -105,7 +106,7 @@ async function main() {
 
     checks.batch_accepted = accepted.ok;
     checks.limits_follow_risk = outcome.every((o) => BigInt(o.limit) === (o.low_risk ? RAISED_LIMIT : BASE_LIMIT));
-    checks.reordered_refused = n === 1 || (!reordered.ok && reordered.reason === 'CommitmentMismatch');
+    checks.reordered_refused = n === 1 || (!reordered.ok && reordered.reason === 'OwnerMismatch');
     checks.tampered_instance_refused = !tampered.ok && tampered.reason === 'InvalidProof';
     checks.noncanonical_instance_refused = !noncanonical.ok && noncanonical.reason === 'InvalidProof';
     checks.replay_refused = !replayed.ok && replayed.reason === 'ProofReplayed';

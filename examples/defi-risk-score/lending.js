@@ -5,7 +5,7 @@
 // exits non-zero if anything behaves otherwise than a lender needs.
 //
 //   node lending.js settings.json
-// settings.json: { verifier_sol, model_digest, risk_index, max_risk, alice: {commitment, calldata},
+// settings.json: { verifier_sol, model_digest, owner_index, commitment_index, risk_index, max_risk, alice: {commitment, calldata},
 //                  bob: {commitment, calldata}, other_model: {calldata} }, calldata files being
 // `zkinfer calldata --json` outputs.
 const fs = require('fs');
@@ -45,7 +45,8 @@ async function main() {
     const halo2 = await deploy(contracts.Halo2Verifier.bytecode);
     const verifier = await deploy(contracts.ZkinferVerifier.bytecode, word(halo2) + wrapperArgs(alicePlan.instances.length));
     const pool = await deploy(contracts.LendingPool.bytecode,
-      word(verifier) + settings.model_digest.replace(/^0x/, '').slice(0, 64) + word(settings.risk_index) + signedWord(settings.max_risk) + word(BASE_LIMIT) + word(RAISED_LIMIT));
+      word(verifier) + settings.model_digest.replace(/^0x/, '').slice(0, 64) + word(settings.owner_index) + word(settings.commitment_index) +
+      word(settings.risk_index) + signedWord(settings.max_risk) + word(BASE_LIMIT) + word(RAISED_LIMIT));
     const limit = async (who) => BigInt(await rpc('eth_call', [{ to: pool, data: '0x' + selector('creditLimit(address)') + word(who) }, 'latest']));
     const register = (who, commitment) => send(oracle, { to: pool, data: '0x' + selector('registerBorrower(address,uint256)') + word(who) + word(commitment) });
     const request = async (who, calldataFile, edit = (data) => data) => {
@@ -55,8 +56,12 @@ async function main() {
 
     checks.registered = (await register(alice, settings.alice.commitment)).status === '0x1' && (await register(bob, settings.bob.commitment)).status === '0x1';
     const before = await limit(alice);
-    // Bob presents Alice's proof as his own: his registered commitment differs
+    // Bob presents Alice's proof as his own: it names Alice as its owner
     const stolen = await request(bob, settings.alice.calldata);
+    // the oracle registers Bob with Alice's commitment by mistake: the proof still names Alice
+    await register(bob, settings.alice.commitment);
+    const misregistered = await request(bob, settings.alice.calldata);
+    await register(bob, settings.bob.commitment);
     // Alice, with her own proof
     const accepted = await request(alice, settings.alice.calldata);
     const after = await limit(alice);
@@ -72,7 +77,8 @@ async function main() {
     const otherModel = await request(alice, settings.other_model.calldata);
 
     checks.limit_raised = accepted.ok && before === BASE_LIMIT && after === RAISED_LIMIT;
-    checks.other_borrower_refused = !stolen.ok && stolen.reason === 'CommitmentMismatch';
+    checks.other_borrower_refused = !stolen.ok && stolen.reason === 'OwnerMismatch';
+    checks.other_owner_refused_even_with_the_commitment = !misregistered.ok && misregistered.reason === 'OwnerMismatch';
     checks.replay_refused = !replayed.ok && replayed.reason === 'ProofReplayed';
     checks.noncanonical_instance_refused = !noncanonical.ok && noncanonical.reason === 'InvalidProof';
     checks.high_risk_refused = !risky.ok && risky.reason === 'RiskTooHigh';
@@ -81,7 +87,7 @@ async function main() {
       chain: 'anvil (Osaka)' + (oversized ? ', EIP-170 lifted: the verifier is ' + runtimeBytes + ' bytes' : ''),
       lending_pool: pool, verifier, halo2_verifier: halo2, verifier_runtime_bytes: runtimeBytes,
       alice_limit_before: Number(before), alice_limit_after: Number(after), lending_transaction_gas: accepted.gas,
-      refusals: { bob_with_alices_proof: stolen.reason, replay: replayed.reason, noncanonical_instance: noncanonical.reason, bob_high_risk: risky.reason, other_model: otherModel.reason },
+      refusals: { bob_with_alices_proof: stolen.reason, bob_registered_with_alices_commitment: misregistered.reason, replay: replayed.reason, noncanonical_instance: noncanonical.reason, bob_high_risk: risky.reason, other_model: otherModel.reason },
       checks,
     }, null, 2));
     if (!Object.values(checks).every(Boolean)) process.exitCode = 1;

@@ -31,8 +31,8 @@ mkdir -p "$out"
 credit=$root/models/credit_gbt
 calibration=(--input "$credit/input.json" --input "$credit/input2.json" --input "$here/alice.json" --input "$here/bob.json")
 
-echo "== compile the credit model with a hashed input" >&2
-zk compile "$credit/model.onnx" "${calibration[@]}" --input-visibility hashed --optimize verifier -o "$out/credit.zkc" --json > "$out/compile.json"
+echo "== compile the credit model with a salted input (owner, salt and features committed)" >&2
+zk compile "$credit/model.onnx" "${calibration[@]}" --input-visibility salted --optimize verifier -o "$out/credit.zkc" --json > "$out/compile.json"
 k=$(json "$out/compile.json" "d.k")
 zk srs gen --k "$k" -o "$out/srs.bin" --json > /dev/null
 zk setup "$out/credit.zkc" --srs "$out/srs.bin" --pk "$out/pk.bin" --vk "$out/vk.bin" --json > /dev/null
@@ -49,15 +49,15 @@ done
 # compiled with the same options, so it quantizes Alice's features the same way: same commitment
 echo "== another model, proved on Alice's features" >&2
 other=$root/models/credit_logistic
-zk compile "$other/model.onnx" --input "$other/input.json" --input "$here/alice.json" --input-visibility hashed --optimize verifier -o "$out/other.zkc" --json > /dev/null
+zk compile "$other/model.onnx" --input "$other/input.json" --input "$here/alice.json" --input-visibility salted --optimize verifier -o "$out/other.zkc" --json > /dev/null
 zk inspect "$out/other.zkc" --json > "$out/other.inspect.json"
 zk srs gen --k "$(json "$out/other.inspect.json" "d.circuit.params.k")" -o "$out/other-srs.bin" --json > /dev/null
 zk setup "$out/other.zkc" --srs "$out/other-srs.bin" --pk "$out/other-pk.bin" --vk "$out/other-vk.bin" --json > /dev/null
 zk prove "$out/other.zkc" --pk "$out/other-pk.bin" --input "$here/alice.json" -o "$out/other.proof.json" --json > /dev/null
 zk calldata --proof "$out/other.proof.json" --json > "$out/other.calldata.json"
 
-# The risk is the probability of default, output 1 ([P(repaid), P(default)]): its public
-# instance follows the commitment (1) and the label (1); the pool accepts a risk up to 0.30.
+# The instances: the owner (0), the commitment (1), the label (2), then the probabilities
+# [P(repaid), P(default)]: the risk is P(default) (4); the pool accepts a risk up to 0.30.
 scale=$(json "$out/alice.proof.json" "d.outputs[1].scale")
 node - "$out" "$scale" <<'JS' > "$out/settings.json"
 const fs = require('fs');
@@ -65,7 +65,7 @@ const [out, scale] = process.argv.slice(2);
 const read = (f) => fs.readFileSync(`${out}/${f}`, 'utf8').trim();
 console.log(JSON.stringify({
   verifier_sol: `${out}/Verifier.sol`, model_digest: JSON.parse(read('alice.proof.json')).model_digest,
-  risk_index: 3, max_risk: Math.floor(0.30 * 2 ** Number(scale)),
+  owner_index: 0, commitment_index: 1, risk_index: 4, max_risk: Math.floor(0.30 * 2 ** Number(scale)),
   alice: { commitment: read('alice.commitment'), calldata: `${out}/alice.calldata.json` },
   bob: { commitment: read('bob.commitment'), calldata: `${out}/bob.calldata.json` },
   other_model: { calldata: `${out}/other.calldata.json` },

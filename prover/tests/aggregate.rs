@@ -1,5 +1,6 @@
 //! Aggregation end to end, kept small for CI: two proofs of the linear regression, compiled with
-//! a hashed input (each proof shows the Poseidon commitment to its features, then its output),
+//! a salted input (each proof shows its owner, the Poseidon commitment to (owner, salt,
+//! features), then its output),
 //! aggregated once at k = 20 and shared by the tests below. The aggregate verifies in Rust and on
 //! revm; changed inner instances, swapped proofs, an inner proof made for the EVM or under
 //! another ceremony are refused; BatchRiskScores accepts the batch once, for the borrowers whose
@@ -22,6 +23,16 @@ use zkinfer_verifier_contract::Address;
 /// advice columns.
 const AGGREGATION_K: u32 = 20;
 const LIMBS: usize = 12;
+/// A slot's instances: the owner, the commitment, the output.
+const SLOT: usize = 3;
+/// The last byte of each borrower's address, in slot order.
+const BORROWERS: [u8; 2] = [0xb1, 0xb2];
+
+/// A borrower's salted-input opening: the address as the owner, a salt of their own.
+fn opening_of(who: Address) -> zkinfer::input::Opening {
+    let owner = zkinfer::input::field_element(&format!("{who:#x}"), "owner").unwrap();
+    zkinfer::input::Opening { owner, salt: owner.square() + Fr::from(0x5a17u64) }
+}
 
 fn model_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/linear_regression")
@@ -45,17 +56,21 @@ fn aggregated() -> &'static Aggregated {
         let dir = model_dir();
         let samples: Vec<_> =
             ["input.json", "input2.json"].iter().map(|f| zkinfer::input::read_input(&dir.join(f)).unwrap()).collect();
-        let visibility = ModelVisibility { input: Visibility::Hashed, ..ModelVisibility::default() };
+        let visibility = ModelVisibility { input: Visibility::Salted, ..ModelVisibility::default() };
         let options = zkinfer::CompileOptions { visibility, ..Default::default() };
         let compiled = zkinfer::compile(&dir.join("model.onnx"), &samples, &options).unwrap();
         let (pk, vk) = zkinfer::setup(&compiled, srs.clone(), Path::new("aggregation-srs")).unwrap();
         let bundles: Vec<ProofBundle> = samples
             .iter()
-            .map(|x| zkinfer::proof::prove_with(&compiled, &pk, x, Transcript::Poseidon).unwrap())
+            .zip(BORROWERS)
+            .map(|(x, who)| {
+                let opening = opening_of(Address::with_last_byte(who));
+                zkinfer::proof::prove_opened(&compiled, &pk, x, Some(&opening), Transcript::Poseidon).unwrap()
+            })
             .collect();
         for b in &bundles {
             zkinfer::verify(&vk, b).expect("a Poseidon-transcript proof verifies on its own");
-            assert_eq!(b.instances.len(), 2, "a slot is the commitment, then the output");
+            assert_eq!(b.instances.len(), SLOT, "a slot is the owner, the commitment, then the output");
         }
         let (aggregate, key) =
             zkinfer::aggregate(&[(&bundles[0], &vk), (&bundles[1], &vk)], srs.clone(), None).unwrap();
@@ -204,7 +219,7 @@ fn batch_risk_scores_accepts_one_aggregate_for_its_registered_borrowers() {
     let contract = compile_contract(&sources, "BatchRiskScores", Optimizer::Full { runs: 200 }).unwrap();
     // the model's output is the "risk": the first borrower's is at most the limit, the second's above
     let risks: Vec<i128> =
-        bundles.iter().map(|b| fr_to_bounded(&fr_from_hex(&b.instances[1]).unwrap(), None).unwrap()).collect();
+        bundles.iter().map(|b| fr_to_bounded(&fr_from_hex(&b.instances[2]).unwrap(), None).unwrap()).collect();
     assert_ne!(risks[0], risks[1], "the two inputs give different outputs");
     let (low, high) = if risks[0] < risks[1] { (0, 1) } else { (1, 0) };
     let window = 3600u64;
@@ -212,9 +227,10 @@ fn batch_risk_scores_accepts_one_aggregate_for_its_registered_borrowers() {
     creation.extend(abi::encode(&[
         Token::address(verifier),
         Token::Word([7u8; 32]),
-        Token::uint(2),
+        Token::uint(SLOT as u64),
         Token::uint(0),
         Token::uint(1),
+        Token::uint(2),
         signed_word(risks[low]),
         Token::uint(window),
         Token::uint(1000),
@@ -223,7 +239,7 @@ fn batch_risk_scores_accepts_one_aggregate_for_its_registered_borrowers() {
     evm.set_timestamp(1_000_000);
     let scores = evm.deploy(creation).unwrap();
 
-    let borrowers = [Address::with_last_byte(0xb1), Address::with_last_byte(0xb2)];
+    let borrowers = BORROWERS.map(Address::with_last_byte);
     let proof = aggregate.proof_bytes().unwrap();
     let words = aggregate.instance_words().unwrap();
     let submit = |words: &[[u8; 32]], who: &[Address]| {
@@ -241,21 +257,25 @@ fn batch_risk_scores_accepts_one_aggregate_for_its_registered_borrowers() {
         u64::from_be_bytes(r.output[24..32].try_into().unwrap())
     };
 
+    let commitment_of = |i: usize| words[LIMBS + SLOT * i + 1];
     reverted_with(&evm.call(scores, submit(&words, &borrowers)).unwrap(), "UnknownBorrower(address)");
+    // the oracle registers borrower 0 with borrower 1's commitment: the owner matches, the
+    // commitment does not
+    assert!(evm.call(scores, register(borrowers[0], commitment_of(1))).unwrap().success);
+    assert!(evm.call(scores, register(borrowers[1], commitment_of(1))).unwrap().success);
+    reverted_with(&evm.call(scores, submit(&words, &borrowers)).unwrap(), "CommitmentMismatch(address)");
     for (i, &who) in borrowers.iter().enumerate() {
-        assert!(evm.call(scores, register(who, words[LIMBS + 2 * i])).unwrap().success);
+        assert!(evm.call(scores, register(who, commitment_of(i))).unwrap().success);
     }
-    // another borrower's commitment, a wrong count, a lowered risk, a non-canonical instance
-    reverted_with(
-        &evm.call(scores, submit(&words, &[borrowers[1], borrowers[0]])).unwrap(),
-        "CommitmentMismatch(address)",
-    );
+    // each slot names its owner: the borrowers listed in another order, a wrong count, a lowered
+    // risk, a non-canonical instance
+    reverted_with(&evm.call(scores, submit(&words, &[borrowers[1], borrowers[0]])).unwrap(), "OwnerMismatch(address)");
     reverted_with(&evm.call(scores, submit(&words, &borrowers[..1])).unwrap(), "BadInstances()");
     let mut lowered = words.clone();
-    lowered[LIMBS + 2 * high + 1] = words[LIMBS + 2 * low + 1];
+    lowered[LIMBS + SLOT * high + 2] = words[LIMBS + SLOT * low + 2];
     reverted_with(&evm.call(scores, submit(&lowered, &borrowers)).unwrap(), "InvalidProof()");
     let mut noncanonical = words.clone();
-    noncanonical[LIMBS + 1] = plus_modulus(&words[LIMBS + 1]);
+    noncanonical[LIMBS + 2] = plus_modulus(&words[LIMBS + 2]);
     reverted_with(&evm.call(scores, submit(&noncanonical, &borrowers)).unwrap(), "InvalidProof()");
 
     let accepted = evm.call(scores, submit(&words, &borrowers)).unwrap();
@@ -273,7 +293,7 @@ fn batch_risk_scores_accepts_one_aggregate_for_its_registered_borrowers() {
     // registered again, the same features are scored once more: the replay key is the
     // registration, not the proof
     for (i, &who) in borrowers.iter().enumerate() {
-        assert!(evm.call(scores, register(who, words[LIMBS + 2 * i])).unwrap().success);
+        assert!(evm.call(scores, register(who, commitment_of(i))).unwrap().success);
     }
     assert!(evm.call(scores, submit(&words, &borrowers)).unwrap().success);
     assert!(evm.call(scores, current).unwrap().success, "a fresh score reads");

@@ -1,6 +1,7 @@
-//! The DeFi example (`examples/defi-risk-score/run.sh`) end to end: hashed-input proofs of the
-//! credit model, a LendingPool on a real anvil chain that raises Alice's limit on her proof and
-//! refuses Bob presenting it, a replay, Bob's high-risk proof and another model's proof.
+//! The DeFi example (`examples/defi-risk-score/run.sh`) end to end: salted-input proofs of the
+//! credit model (each names its borrower and commits to their salted features), a LendingPool on
+//! a real anvil chain that raises Alice's limit on her proof and refuses Bob presenting it (even
+//! registered with Alice's commitment), a replay, Bob's high-risk proof and another model's proof.
 
 mod common;
 
@@ -27,7 +28,8 @@ fn defi_risk_score_example_raises_a_limit_and_refuses_the_rest() {
     assert_eq!(result["alice_limit_before"], 1000);
     assert_eq!(result["alice_limit_after"], 25000);
     for (refusal, reason) in [
-        ("bob_with_alices_proof", "CommitmentMismatch"),
+        ("bob_with_alices_proof", "OwnerMismatch"),
+        ("bob_registered_with_alices_commitment", "OwnerMismatch"),
         ("replay", "ProofReplayed"),
         ("noncanonical_instance", "InvalidProof"),
         ("bob_high_risk", "RiskTooHigh"),
@@ -37,9 +39,11 @@ fn defi_risk_score_example_raises_a_limit_and_refuses_the_rest() {
     }
     assert!(result["checks"].as_object().unwrap().values().all(|v| v == true), "{result}");
     assert!(result["lending_transaction_gas"].as_u64().unwrap() > 100_000);
-    // the features never leave the prover: the proof carries only their commitment
+    // the features never leave the prover: the proof carries their owner and salted commitment
     let proof: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("alice.proof.json")).unwrap()).unwrap();
     assert_eq!(proof["input"], serde_json::json!([]));
-    assert_eq!(proof["instances"][0], proof["input_commitment"]);
+    assert_eq!(proof["instances"][0], proof["input_owner"]);
+    assert!(proof["input_owner"].as_str().unwrap().ends_with("70997970c51812dc3a010c7d01b50e0d17dc79c8"));
+    assert_eq!(proof["instances"][1], proof["input_commitment"]);
 }

@@ -15,7 +15,11 @@ import "./ZkinferInstances.sol";
 ///   in the circuit) and `riskIndex` the quantized probability of default.
 /// - Borrower binding: an oracle registers, per borrower address, the commitment to the features
 ///   it vouches for. A slot counts for the borrower named beside it only if its commitment is
-///   that borrower's registered one: another borrower's proof does not fit.
+///   that borrower's registered one: another borrower's proof does not fit. With a salted input
+///   (`--input-visibility salted`) the commitment is to (owner, salt, features) and the slot's
+///   owner instance, at `ownerIndex`, must be the borrower's address: the proof itself names the
+///   borrower, and equal or guessable features neither share nor reveal a commitment.
+///   `ownerIndex` = `NO_OWNER` for a model with a hashed input (no owner instance).
 /// - Expiry: a registration is good for `stalenessWindow` seconds. A batch that scores stale
 ///   features is refused, and an accepted score reads as expired once it is older than that.
 /// - Replay: each registration is scored at most once, keyed on the oracle's registration
@@ -27,10 +31,12 @@ import "./ZkinferInstances.sol";
 ///   scored.
 contract BatchRiskScores {
     uint256 public constant ACCUMULATOR_LIMBS = 12;
+    uint256 public constant NO_OWNER = type(uint256).max;
 
     IZkinferVerifier public immutable verifier;
     bytes32 public immutable modelDigest;
     uint256 public immutable slotInstances;
+    uint256 public immutable ownerIndex;
     uint256 public immutable commitmentIndex;
     uint256 public immutable riskIndex;
     int256 public immutable maxRisk;
@@ -66,6 +72,7 @@ contract BatchRiskScores {
     error BadInstances();
     error UnknownBorrower(address borrower);
     error CommitmentMismatch(address borrower);
+    error OwnerMismatch(address borrower);
     error FeaturesExpired(address borrower);
     error ProofReplayed(address borrower);
     error InvalidProof();
@@ -75,6 +82,7 @@ contract BatchRiskScores {
         IZkinferVerifier verifier_,
         bytes32 modelDigest_,
         uint256 slotInstances_,
+        uint256 ownerIndex_,
         uint256 commitmentIndex_,
         uint256 riskIndex_,
         int256 maxRisk_,
@@ -86,9 +94,13 @@ contract BatchRiskScores {
         if (commitmentIndex_ >= slotInstances_ || riskIndex_ >= slotInstances_ || riskIndex_ == commitmentIndex_) {
             revert BadLayout();
         }
+        if (ownerIndex_ != NO_OWNER && (ownerIndex_ >= slotInstances_ || ownerIndex_ == riskIndex_ || ownerIndex_ == commitmentIndex_)) {
+            revert BadLayout();
+        }
         verifier = verifier_;
         modelDigest = modelDigest_;
         slotInstances = slotInstances_;
+        ownerIndex = ownerIndex_;
         commitmentIndex = commitmentIndex_;
         riskIndex = riskIndex_;
         maxRisk = maxRisk_;
@@ -119,6 +131,9 @@ contract BatchRiskScores {
             revert BadInstances();
         }
         for (uint256 i = 0; i < borrowers.length; i++) {
+            if (ownerIndex != NO_OWNER && instances[slotStart(i) + ownerIndex] != uint256(uint160(borrowers[i]))) {
+                revert OwnerMismatch(borrowers[i]);
+            }
             checkSlot(borrowers[i], instances[slotStart(i) + commitmentIndex]);
         }
         if (!verifier.verifyProof(proof, instances)) revert InvalidProof();
