@@ -312,15 +312,9 @@ fn the_reusable_verifier_from_the_cli() {
     assert_eq!(report["source_bytes"].as_u64(), Some(std::fs::metadata(&sol).unwrap().len()));
     assert!(key_file["runtime_bytes"].as_u64().unwrap() <= 24_576 - 4_096);
 
-    let verified = succeeds(&zkinfer(&[
-        "evm-verify",
-        "--vk",
-        s(&w("vk.bin")),
-        "--proof",
-        s(&w("proof.json")),
-        "--reusable",
-        "--json",
-    ]));
+    let (vk, proof) = (w("vk.bin"), w("proof.json"));
+    let evm_verify = |extra: &str| zkinfer(&["evm-verify", "--vk", s(&vk), "--proof", s(&proof), "--reusable", extra]);
+    let verified = succeeds(&evm_verify("--json"));
     assert_eq!(verified["accepted"], true);
     assert_eq!(verified["key_runtime_bytes"], key_file["runtime_bytes"]);
     assert!(verified["verifier_runtime_bytes"].as_u64().unwrap() <= 24_576 - 4_096);
@@ -362,7 +356,7 @@ fn the_reusable_verifier_from_the_cli() {
     assert!(stderr(&run).contains("is not a key file"), "{}", stderr(&run));
 
     // refusals, with nothing written
-    let (fresh, vk) = (p("fresh.sol"), w("vk.bin"));
+    let fresh = p("fresh.sol");
     let refused = |extra: &[&str], message: &str, assert_refused: fn(&std::process::Output, &str)| {
         let mut a: Vec<&str> = vec!["gen-verifier", "--vk", s(&vk), "--reusable", "-o", s(&fresh)];
         a.extend(extra);
@@ -372,18 +366,7 @@ fn the_reusable_verifier_from_the_cli() {
     refused(&["--key-out", s(&fresh)], "is the same file as -o/--output", fails_with);
     refused(&["--key-out", s(&vk)], "the same file as --vk", fails_with);
     refused(&["--aggregated"], "cannot be used with", usage_error);
-    usage_error(
-        &zkinfer(&[
-            "evm-verify",
-            "--vk",
-            s(&w("vk.bin")),
-            "--proof",
-            s(&w("proof.json")),
-            "--reusable",
-            "--no-size-limit",
-        ]),
-        "cannot be used with",
-    );
+    usage_error(&evm_verify("--no-size-limit"), "cannot be used with");
 }
 
 /// A salted input from the CLI: the input file carries "owner" and "salt"; `commit` gives the

@@ -116,7 +116,7 @@ impl Verifier {
             let info = &self.key.info;
             Ok(to_json(serde_json::json!({
                 "verified": true, "model": info.model_name, "outputs": bundle.outputs, "verify_seconds": start.elapsed().as_secs_f64(),
-                "input_commitment": bundle.input_commitment, "output_commitment": bundle.output_commitment,
+                "input_commitment": bundle.input_commitment, "input_owner": bundle.input_owner, "output_commitment": bundle.output_commitment,
                 "params_commitment": bundle.params_commitment, "params_pin": info.params_pin, "caveats": info.caveats(),
             })))
         })

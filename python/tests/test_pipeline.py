@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import zkinfer
+from conftest import MODELS
 
 
 def test_compile_reports_the_circuit_and_its_accuracy(linear):
@@ -164,3 +165,27 @@ def test_compile_takes_a_calibration_target_and_a_reference_file(tmp_path):
     recorded.write_bytes((credit / "model.reference.json").read_bytes())
     c = zkinfer.compile(credit / "model.onnx", [credit / "input.json"], tmp_path / "c.zkc", reference=recorded)
     assert "recorded" in c["accuracy"]["reference"]
+
+
+def test_a_salted_input_takes_its_owner_and_salt(tmp_path):
+    """A salted input: the proof shows the owner and Poseidon(owner, salt, features); commit with
+    the same owner and salt gives it, another salt another commitment; a missing opening is an
+    error."""
+    name = "linear_regression"
+    inputs = [MODELS / name / "input.json", MODELS / name / "input2.json"]
+    zkc, srs, pk, vk = tmp_path / "m.zkc", tmp_path / "srs.bin", tmp_path / "pk.bin", tmp_path / "vk.bin"
+    zkinfer.compile(MODELS / name / "model.onnx", inputs, zkc, input_visibility="salted")
+    zkinfer.gen_srs(model=zkc, output=srs)
+    zkinfer.setup(zkc, srs, pk, vk)
+    owner, salt = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 2**200 + 12345
+    proved = zkinfer.prove(zkc, pk, inputs[0], None, owner=owner, salt=salt)
+    assert proved["input_owner"].endswith(owner[2:].lower())
+    assert zkinfer.commit(zkc, inputs[0], owner=owner, salt=salt) == proved["input_commitment"]
+    assert zkinfer.commit(zkc, inputs[0], owner=owner, salt=salt + 1) != proved["input_commitment"]
+    assert zkinfer.verify(vk, proved)["input_commitment"] == proved["input_commitment"]
+    with pytest.raises(zkinfer.ZkinferError, match="salted"):
+        zkinfer.prove(zkc, pk, inputs[0], None)
+    with pytest.raises(zkinfer.ZkinferError, match="go together"):
+        zkinfer.commit(zkc, inputs[0], owner=owner)
+    with pytest.raises(zkinfer.ZkinferError, match="non-negative int"):
+        zkinfer.prove(zkc, pk, inputs[0], None, owner=-1, salt=1)

@@ -35,15 +35,19 @@ pub fn address_word(a: Address) -> [u8; 32] {
 /// 256 bits): the same field element, a non-canonical encoding, which verifiers must refuse.
 pub fn plus_modulus(word: &[u8; 32]) -> [u8; 32] {
     let r = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").expect("hex");
+    add_words(word, &r.try_into().expect("32 bytes")).expect("the word was not canonical")
+}
+
+/// `a + b` over 256-bit big-endian words; `None` when the sum overflows 256 bits.
+pub fn add_words(a: &[u8; 32], b: &[u8; 32]) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     let mut carry = 0u16;
     for i in (0..32).rev() {
-        let sum = word[i] as u16 + r[i] as u16 + carry;
+        let sum = a[i] as u16 + b[i] as u16 + carry;
         out[i] = sum as u8;
         carry = sum >> 8;
     }
-    assert_eq!(carry, 0, "the word was not canonical");
-    out
+    (carry == 0).then_some(out)
 }
 
 /// The 4-byte selector of a signature such as `verifyProof(bytes,uint256[])`.

@@ -14,7 +14,7 @@ use zkinfer_circuits::halo2_proofs::halo2curves::{
     group::{prime::PrimeCurveAffine, Curve},
     CurveAffine,
 };
-use zkinfer_verifier_contract::abi::{self, plus_modulus};
+use zkinfer_verifier_contract::abi::{self, add_words, plus_modulus};
 use zkinfer_verifier_contract::deploy::VerifierArtifacts;
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::reusable::{self, ReusableKey, HEADER_WORDS};
@@ -123,18 +123,6 @@ fn word_fq(v: &Fq) -> [u8; 32] {
     let mut w = v.to_repr();
     w.reverse();
     w
-}
-
-/// `a + b` over 256-bit big-endian words; None on overflow.
-fn add_words(a: &[u8; 32], b: &[u8; 32]) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    let mut carry = 0u16;
-    for i in (0..32).rev() {
-        let s = a[i] as u16 + b[i] as u16 + carry;
-        out[i] = s as u8;
-        carry = s >> 8;
-    }
-    (carry == 0).then_some(out)
 }
 
 fn q_word() -> [u8; 32] {
