@@ -220,8 +220,8 @@ impl CompiledModel {
     /// Loads a `.zkc`; an ONNX file or another zkinfer file is named as such (an ONNX model with
     /// the `zkinfer compile` command to run first).
     pub fn load(path: &Path) -> Result<Self> {
-        files::read_versioned_json(path, "compiled model", COMPILED_FORMAT, COMPILED_VERSION).map_err(|e| {
-            match files::identify_file(path).filter(|kind| kind != "a zkinfer compiled model") {
+        let compiled: Self = files::read_versioned_json(path, "compiled model", COMPILED_FORMAT, COMPILED_VERSION)
+            .map_err(|e| match files::identify_file(path).filter(|kind| kind != "a zkinfer compiled model") {
                 Some(kind) if kind == "an ONNX model" => ZkError::bad_file(
                     path,
                     "compiled model",
@@ -229,8 +229,11 @@ impl CompiledModel {
                 ),
                 Some(kind) => ZkError::bad_file(path, "compiled model", format!("it is {kind}")),
                 None => e,
-            }
-        })
+            })?;
+        // what compile refuses, a hand-edited file does not bring back (a salted output would
+        // have no opening to encode)
+        compiled.params.visibility.validate().map_err(|e| ZkError::bad_file(path, "compiled model", e))?;
+        Ok(compiled)
     }
 
     /// The float reference from the source ONNX file when it is still there unchanged, otherwise

@@ -8,7 +8,10 @@ pub mod public;
 mod tests;
 pub mod visibility;
 
-use crate::gadgets::{poseidon::Word, PackGadget};
+use crate::gadgets::{
+    poseidon::{Domain, Word},
+    PackGadget,
+};
 use crate::layers;
 use crate::layout::region::{fr_from_i128, RegionCtx, Wire};
 use crate::quantize::QuantizedModel;
@@ -165,7 +168,7 @@ fn exposed(
             let known = |f: fn(&Opening) -> Fr| opening.as_ref().map_or(Value::unknown(), |o| Value::known(f(o)));
             let mut words = vec![Word::Here(known(|o| o.owner)), Word::Here(known(|o| o.salt))];
             words.extend(wires.iter().map(|w| Word::Copy(w.cell, w.value.map(fr_from_i128))));
-            let (commitment, _, here) = gadget.assign_words(ctx, &words)?;
+            let (commitment, _, here) = gadget.assign_words(ctx, &words, Domain::Salted)?;
             vec![here[0], commitment]
         }
         PublicPart::Nothing => vec![],

@@ -77,11 +77,12 @@ pub struct Opening {
     pub salt: Fr,
 }
 
-/// The commitment of a salted input: Poseidon over `(owner, salt, values...)`.
+/// The commitment of a salted input: Poseidon over `(owner, salt, values...)`, in the salted
+/// domain (never a plain commitment of the same words).
 pub fn salted_commitment(opening: &Opening, values: &[i128]) -> Fr {
     let mut elements = vec![opening.owner, opening.salt];
     elements.extend(values.iter().map(|&v| fr_from_i128(v)));
-    poseidon::hash(&elements)
+    poseidon::hash_in(poseidon::Domain::Salted, &elements)
 }
 
 /// The visibility of the model input, its outputs and its parameters.

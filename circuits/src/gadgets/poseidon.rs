@@ -93,13 +93,31 @@ pub fn permute(state: &mut [Fr; WIDTH]) {
     }
 }
 
-fn initial_state(len: usize) -> [Fr; WIDTH] {
-    [Fr::ZERO, Fr::ZERO, Fr::from_u128((len as u128) << 64)]
+/// What a hash commits to, in its capacity word: a salted input's commitment is never a plain
+/// commitment of the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// A tensor's values (a hashed input, output or parameter set).
+    Plain,
+    /// A salted input: the owner, the salt, then the values.
+    Salted,
+}
+
+/// The initial state: the paper's constant-length capacity word `L·2^64`, plus the domain in
+/// bits 128 and up (0 for [`Domain::Plain`], so plain commitments are the paper's sponge).
+fn initial_state(len: usize, domain: Domain) -> [Fr; WIDTH] {
+    let tag = Fr::from_u128(domain as u128) * Fr::from_u128(1 << 64).square();
+    [Fr::ZERO, Fr::ZERO, Fr::from_u128((len as u128) << 64) + tag]
 }
 
 /// The commitment to `values` (at least one).
 pub fn hash(values: &[Fr]) -> Fr {
-    let mut state = initial_state(values.len());
+    hash_in(Domain::Plain, values)
+}
+
+/// The commitment to `values` in `domain`.
+pub fn hash_in(domain: Domain, values: &[Fr]) -> Fr {
+    let mut state = initial_state(values.len(), domain);
     for pair in values.chunks(RATE) {
         state[0] += pair[0];
         state[1] += pair.get(1).copied().unwrap_or(Fr::ZERO);
@@ -181,22 +199,28 @@ impl PoseidonGadget {
     /// Hashes the values on `wires`; returns the cell holding the hash and its value.
     pub fn assign(&self, ctx: &mut RegionCtx, wires: &[Wire]) -> Result<(Cell, Value<Fr>), Error> {
         let words: Vec<Word> = wires.iter().map(|w| Word::Copy(w.cell, w.value.map(fr_from_i128))).collect();
-        let (hash, value, _) = self.assign_words(ctx, &words)?;
+        let (hash, value, _) = self.assign_words(ctx, &words, Domain::Plain)?;
         Ok((hash, value))
     }
 
-    /// Hashes `words`; returns the cell holding the hash, its value, and the cells of the
-    /// [`Word::Here`] words (in order), which the caller pins or keeps private.
-    pub fn assign_words(&self, ctx: &mut RegionCtx, words: &[Word]) -> Result<(Cell, Value<Fr>, Vec<Cell>), Error> {
+    /// Hashes `words` in `domain`; returns the cell holding the hash, its value, and the cells of
+    /// the [`Word::Here`] words (in order), which the caller pins or keeps private.
+    pub fn assign_words(
+        &self,
+        ctx: &mut RegionCtx,
+        words: &[Word],
+        domain: Domain,
+    ) -> Result<(Cell, Value<Fr>, Vec<Cell>), Error> {
         let first = ctx.take_rows(rows(words.len()));
-        let mut state: Value<[Fr; WIDTH]> = Value::known(initial_state(words.len()));
+        let initial = initial_state(words.len(), domain);
+        let mut state: Value<[Fr; WIDTH]> = Value::known(initial);
         let mut cells: Vec<Cell> = Vec::new();
         let mut here = Vec::new();
         // the initial state, pinned to its constants
         for j in 0..WIDTH {
             let value = state.map(|s| s[j]);
             let cell = ctx.assign_field(self.state[j], first, value).cell;
-            ctx.constrain_cell_constant(cell, initial_state(words.len())[j])?;
+            ctx.constrain_cell_constant(cell, initial[j])?;
             cells.push(cell);
         }
         let mut row = first;

@@ -7,6 +7,7 @@ mod freivalds;
 mod lanes;
 mod lint;
 mod salted;
+mod salted_audit;
 mod verifier_layouts;
 
 use super::config::ModelConfig;
