@@ -367,3 +367,55 @@ impl AggregateKeyFile {
         Ok(Self { info, srs, vk })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkinfer_aggregation::AggregationConfigParams;
+
+    fn layout(layer: Layer, degree: u32, num_instances: usize) -> AggregationLayout {
+        let config = AggregationConfigParams {
+            degree,
+            num_advice: 2,
+            num_lookup_advice: 1,
+            num_fixed: 1,
+            lookup_bits: degree as usize - 1,
+        };
+        AggregationLayout { config, break_points: vec![], num_instances, layer }
+    }
+
+    /// A key file's layers must chain: a first layer of model proofs, then compression layers at
+    /// a k no larger than the key's, all with the key's instance count, at most three of them.
+    #[test]
+    fn key_files_whose_layers_do_not_chain_are_refused() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/linear_regression");
+        let sample = crate::input::read_input(&dir.join("input.json")).unwrap();
+        let compiled = crate::compile(&dir.join("model.onnx"), &[sample], &Default::default()).unwrap();
+        let inner = KeyInfo::of(&compiled);
+        let n = ACCUMULATOR_LIMBS + inner.num_instances();
+        let srs = srs::generate_insecure(8, 1).unwrap();
+        let key = [0u8, 8, 0, 0, 0];
+        let check = |layout: AggregationLayout, earlier: Vec<AggregationLayout>| {
+            let info = AggregateInfo { inner: vec![inner.clone()], layout, earlier_layers: earlier };
+            check_layout(&info, &srs, &key)
+        };
+        let first = || layout(Layer::Models, 7, n);
+        let compression = || layout(Layer::Compression, 8, n);
+        assert_eq!(check(layout(Layer::Models, 8, n), vec![]), Ok(()));
+        assert_eq!(check(compression(), vec![first()]), Ok(()));
+        assert_eq!(check(compression(), vec![first(), compression(), compression()]), Ok(()));
+        let refused = [
+            (compression(), vec![]),                                // a compression layer alone
+            (layout(Layer::Models, 8, n), vec![first()]),           // layers under a first layer
+            (compression(), vec![compression()]),                   // no first layer at the bottom
+            (compression(), vec![first(), first()]),                // two first layers
+            (compression(), vec![layout(Layer::Models, 9, n)]),     // a layer above the key's k
+            (compression(), vec![layout(Layer::Models, 7, n + 1)]), // another instance count
+            (compression(), vec![first(), compression(), compression(), compression()]), // four
+        ];
+        for (layout, earlier) in refused {
+            let err = check(layout, earlier.clone()).unwrap_err();
+            assert!(err.contains("do not fit together"), "{earlier:?}: {err}");
+        }
+    }
+}

@@ -89,9 +89,9 @@ fn with_instance(bundle: &AggregateBundle, at: usize) -> AggregateBundle {
 #[test]
 fn proofs_that_cannot_aggregate_are_refused_before_proving() {
     let a = aggregated();
-    let evm_proof =
-        zkinfer::prove(&a.compiled, &a.pk, &zkinfer::input::read_input(&model_dir().join("input.json")).unwrap())
-            .unwrap();
+    let x = zkinfer::input::read_input(&model_dir().join("input.json")).unwrap();
+    let opening = opening_of(Address::with_last_byte(BORROWERS[0]));
+    let evm_proof = zkinfer::proof::prove_opened(&a.compiled, &a.pk, &x, Some(&opening), Transcript::Evm).unwrap();
     let err =
         zkinfer::aggregate(&[(&a.bundles[0], &a.vk), (&evm_proof, &a.vk)], a.srs.clone(), None).err().expect("refused");
     assert!(err.to_string().contains("--for-aggregation"), "{err}");

@@ -254,6 +254,15 @@ fn aggregation_inputs_are_refused_with_a_clear_error() {
     succeeds(&zkinfer(&["verify", "--vk", s(&vk), "--proof", s(&poseidon)]));
     // the model's own small SRS cannot hold the aggregation circuit
     fails_with(&aggregate(&[&poseidon], &[&vk]), "k ≥ 18");
+    // compressed: the first layer goes below the SRS's k; --first-k only with --compress
+    let compressed = |extra: &[&str]| {
+        let args =
+            ["aggregate", s(&poseidon), "--vk", s(&vk), "--srs", s(&srs), "-o", s(&out_json), "--out-vk", s(&out_vk)];
+        zkinfer(&[&args[..], extra].concat())
+    };
+    fails_with(&compressed(&["--compress", "--first-k", "7"]), "must be below the aggregation SRS's (7)");
+    usage_error(&compressed(&["--first-k", "5"]), "--compress");
+    assert!(!out_json.exists() && !out_vk.exists());
     let own = p("own.vk");
     let setup_key = |extra: &[&str]| {
         zkinfer(&[&["aggregate-setup", "--vk", s(&vk), "--srs", s(&srs), "--out-vk", s(&own)], extra].concat())
