@@ -51,16 +51,18 @@ contract BatchRiskScores {
         uint64 number;
     }
 
+    /// A borrower's last accepted score in one storage slot, so that a batch writes one new slot
+    /// per borrower: the risk, when it was accepted, and the registration number it scored (0:
+    /// never scored).
     struct Score {
-        int256 risk;
+        int128 risk;
         uint64 scoredAt;
+        uint64 registration;
     }
 
     mapping(address => Registration) public registration;
     mapping(address => Score) public score;
     mapping(address => uint256) public creditLimit;
-    /// @notice the registration number each borrower was last scored on (0: never)
-    mapping(address => uint64) public scoredRegistration;
     uint64 public registrations;
 
     event BorrowerRegistered(address indexed borrower, uint256 featureCommitment, uint64 number);
@@ -77,6 +79,7 @@ contract BatchRiskScores {
     error ProofReplayed(address borrower);
     error InvalidProof();
     error ScoreExpired(address borrower);
+    error RiskOutOfRange(address borrower);
 
     constructor(
         IZkinferVerifier verifier_,
@@ -146,7 +149,7 @@ contract BatchRiskScores {
     function currentRisk(address borrower) external view returns (int256) {
         Score memory s = score[borrower];
         if (s.scoredAt == 0 || block.timestamp > s.scoredAt + stalenessWindow) revert ScoreExpired(borrower);
-        return s.risk;
+        return int256(s.risk);
     }
 
     function slotStart(uint256 i) internal view returns (uint256) {
@@ -161,13 +164,16 @@ contract BatchRiskScores {
         if (r.number == 0) revert UnknownBorrower(borrower);
         if (commitment != r.commitment) revert CommitmentMismatch(borrower);
         if (block.timestamp > r.registeredAt + stalenessWindow) revert FeaturesExpired(borrower);
-        if (scoredRegistration[borrower] == r.number) revert ProofReplayed(borrower);
-        scoredRegistration[borrower] = r.number;
+        if (score[borrower].registration == r.number) revert ProofReplayed(borrower);
+        score[borrower].registration = r.number;
     }
 
     /// Records the score; the limit follows it (a high risk puts the borrower back at the base).
+    /// A risk outside 128 bits is no model's quantized output: the batch is refused.
     function accept(address borrower, int256 risk) internal returns (bool) {
-        score[borrower] = Score(risk, uint64(block.timestamp));
+        if (risk > type(int128).max || risk < type(int128).min) revert RiskOutOfRange(borrower);
+        Score storage s = score[borrower];
+        (s.risk, s.scoredAt) = (int128(risk), uint64(block.timestamp));
         if (risk > maxRisk) {
             creditLimit[borrower] = baseLimit;
             emit ScoreTooRisky(borrower, risk);
