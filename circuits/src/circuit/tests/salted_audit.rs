@@ -13,7 +13,7 @@ use halo2_proofs::SerdeFormat;
 
 fn open() -> Opening {
     // an address-sized owner and a full-width salt
-    Opening { owner: Fr::from_u128(0xA11CE_0000_0000_0000_BEEFu128), salt: -Fr::from(12345u64) }
+    Opening { owner: Fr::from_u128(0x000A_11CE_0000_0000_0000_BEEF_u128), salt: -Fr::from(12345u64) }
 }
 
 fn salted(output: Visibility, params: Visibility) -> ModelVisibility {
