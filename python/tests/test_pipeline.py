@@ -2,6 +2,7 @@
 Solidity verifier on an in-process EVM."""
 
 import json
+import pathlib
 import threading
 import time
 
@@ -9,7 +10,10 @@ import numpy as np
 import pytest
 
 import zkinfer
-from conftest import MODELS
+
+# the repository's models/ (conftest's fixtures use the same folder; conftest itself is not
+# importable under pytest's importlib import mode)
+MODELS = pathlib.Path(__file__).resolve().parents[2] / "models"
 
 
 def test_compile_reports_the_circuit_and_its_accuracy(linear):
@@ -149,7 +153,7 @@ def test_long_steps_release_the_gil(tmp_path):
 
 
 def test_compile_takes_a_calibration_target_and_a_reference_file(tmp_path):
-    models = __import__("pathlib").Path(__file__).resolve().parents[2] / "models"
+    models = MODELS
     onnx, inputs = models / "mnist_mlp" / "model.onnx", [models / "mnist_mlp" / "input.json", models / "mnist_mlp" / "input2.json"]
     resources = zkinfer.compile(onnx, inputs, tmp_path / "r.zkc", calibration_target="resources")
     accuracy = zkinfer.compile(onnx, inputs, tmp_path / "a.zkc", calibration_target="accuracy")
