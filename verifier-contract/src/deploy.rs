@@ -44,6 +44,17 @@ pub struct VerifierArtifacts {
     pub pinned: Option<PinnedParams>,
 }
 
+/// Compiles a generated `Halo2Verifier` (a model's or an aggregate's) with
+/// [`VERIFIER_OPTIMIZER`]: tuned for gas, or for size when that runtime is over EIP-170.
+pub fn compile_verifier(halo2_source: &str) -> Result<Compiled, SolcError> {
+    let sources = [("Halo2Verifier.sol", halo2_source)];
+    let for_gas = compile_contract(&sources, "Halo2Verifier", VERIFIER_OPTIMIZER[0])?;
+    if for_gas.runtime_size() <= EIP170_LIMIT {
+        return Ok(for_gas);
+    }
+    compile_contract(&sources, "Halo2Verifier", VERIFIER_OPTIMIZER[1])
+}
+
 impl VerifierArtifacts {
     pub fn build(
         srs: &ParamsKZG<Bn256>,
@@ -52,13 +63,7 @@ impl VerifierArtifacts {
         pinned: Option<PinnedParams>,
     ) -> Result<Self, SolcError> {
         let halo2_source = raw_verifier_source(srs, vk, num_instances);
-        let for_gas =
-            compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[0])?;
-        let halo2 = if for_gas.runtime_size() <= EIP170_LIMIT {
-            for_gas
-        } else {
-            compile_contract(&[("Halo2Verifier.sol", &halo2_source)], "Halo2Verifier", VERIFIER_OPTIMIZER[1])?
-        };
+        let halo2 = compile_verifier(&halo2_source)?;
         let wrapper = compile_contract(
             &[("ZkinferVerifier.sol", WRAPPER_SOURCE)],
             "ZkinferVerifier",

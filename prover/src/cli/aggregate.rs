@@ -7,10 +7,9 @@ use zkinfer::files::{check_outputs, AGGREGATE_VK};
 use zkinfer::{AggregateBundle, AggregateKeyFile, ProofBundle, VerifyingKeyFile};
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
 use zkinfer_verifier_contract::abi::{raw_verifier_call, verify_proof_call, word_to_decimal};
-use zkinfer_verifier_contract::deploy::{EIP170_LIMIT, VERIFIER_OPTIMIZER};
+use zkinfer_verifier_contract::deploy::{self, EIP170_LIMIT};
 use zkinfer_verifier_contract::evm::Evm;
 use zkinfer_verifier_contract::generate::aggregate_verifier_source;
-use zkinfer_verifier_contract::solc::{compile_contract, Compiled};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -167,23 +166,13 @@ pub fn verifier_source(vk: &Path) -> anyhow::Result<(String, usize)> {
     Ok((aggregate_verifier_source(&key.srs, &key.vk, n, ACCUMULATOR_LIMBS), n))
 }
 
-/// As a model's verifier: solc-js's opcode optimizer (the Yul optimizer runs out of memory on
-/// it) tuned for gas, or for size when that runtime is over EIP-170 (a one-layer aggregate's).
-pub fn compile_verifier(source: &str) -> anyhow::Result<Compiled> {
-    let sources = [("Halo2Verifier.sol", source)];
-    let for_gas = compile_contract(&sources, "Halo2Verifier", VERIFIER_OPTIMIZER[0])?;
-    if for_gas.runtime_size() <= EIP170_LIMIT {
-        return Ok(for_gas);
-    }
-    Ok(compile_contract(&sources, "Halo2Verifier", VERIFIER_OPTIMIZER[1])?)
-}
-
 /// `evm-verify` of an aggregate: deploys its verifier on revm and sends the proof once.
 pub fn evm_verify(vk: &Path, proof: &Path, no_size_limit: bool, json: bool) -> anyhow::Result<()> {
     let bundle = AggregateBundle::load(proof)?;
     let (proof, words) = (bundle.proof_bytes()?, bundle.instance_words()?);
-    let (built, _) =
-        step("generating and compiling the aggregate's verifier", json, || compile_verifier(&verifier_source(vk)?.0));
+    let (built, _) = step("generating and compiling the aggregate's verifier", json, || {
+        anyhow::Ok(deploy::compile_verifier(&verifier_source(vk)?.0)?)
+    });
     let built = built?;
     let size = built.runtime_size();
     anyhow::ensure!(

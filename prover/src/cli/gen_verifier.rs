@@ -93,7 +93,8 @@ fn aggregated(a: Args, json: bool) -> anyhow::Result<()> {
     let (source, n) = generated?;
     zkinfer::files::write_atomic(&a.output, |w| w.write_all(source.as_bytes()))?;
     let runtime = if a.compile {
-        let (built, _) = step("compiling with solc-js", json, || super::aggregate::compile_verifier(&source));
+        let (built, _) =
+            step("compiling with solc-js", json, || zkinfer_verifier_contract::deploy::compile_verifier(&source));
         Some(built?.runtime_size())
     } else {
         None
