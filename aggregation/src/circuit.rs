@@ -6,11 +6,12 @@
 //! that order. halo2-base lays out its cells itself, so proving replays the key generation's
 //! break points (where each column's cells wrap), kept in [`AggregationLayout`].
 //!
-//! Two [`Layer`]s: the first verifies model proofs; a compression layer verifies one first-layer
-//! aggregate (proved with the Poseidon transcript for it) at a larger k, in a few columns, so
-//! that its verifier on-chain costs the same whatever the number of model proofs. It folds the
-//! first layer's accumulator into its own and exposes the same instances: its accumulator, then
-//! every model proof's instances (the first layer's accumulator limbs are not repeated).
+//! Two [`Layer`]s: the first verifies model proofs; a compression layer verifies the aggregates
+//! of the layer below (proved with the Poseidon transcript for it; one, or several first-layer
+//! aggregates of groups of proofs) at a larger k, in a few columns, so that its verifier
+//! on-chain costs the same whatever the number of model proofs. It folds their accumulators into
+//! its own and exposes the same instances: its accumulator, then every model proof's instances in
+//! order (the accumulator limbs of the aggregates below are not repeated).
 
 use crate::shplonk;
 use crate::{catching, AggregationError, Result, Srs};
@@ -34,7 +35,7 @@ pub enum Layer {
     /// Model proofs.
     #[default]
     Models,
-    /// One aggregate of the first layer, whose accumulator it folds into its own.
+    /// Aggregates of the layer below, whose accumulators it folds into its own.
     Compression,
 }
 
@@ -80,12 +81,6 @@ pub fn keygen(
 ) -> Result<(VerifyingKey<G1Affine>, Option<ProvingKey<G1Affine>>, AggregationLayout)> {
     if snarks.is_empty() {
         return Err(AggregationError::NoProofs);
-    }
-    if layer == Layer::Compression && snarks.len() != 1 {
-        return Err(AggregationError::Layout {
-            k: srs.k(),
-            reason: "a compression layer verifies one aggregate".into(),
-        });
     }
     let k = srs.k();
     if k < MIN_K {

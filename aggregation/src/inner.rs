@@ -33,14 +33,20 @@ pub fn aggregate_placeholder(srs: &Srs, vk: &VerifyingKey<G1Affine>, num_instanc
     gen_dummy_snark_from_vk::<SHPLONK>(srs, vk, vec![num_instances], accumulator_indices())
 }
 
-/// A first-layer aggregate (proved with the Poseidon transcript) as the one `Snark` a compression
-/// layer verifies, after checking its proof and its accumulator's pairing: the compression layer
-/// defers that pairing again, so a failing one would only show as a final proof no verifier
-/// accepts.
-pub fn aggregate_snark(srs: &Srs, vk: &VerifyingKey<G1Affine>, instances: Vec<Fr>, proof: Vec<u8>) -> Result<Snark> {
+/// Aggregate `index` of a layer (proved with the Poseidon transcript) as a `Snark` the
+/// compression layer above verifies, after checking its proof and its accumulator's pairing: the
+/// compression layer defers that pairing again, so a failing one would only show as a final
+/// proof no verifier accepts.
+pub fn aggregate_snark(
+    index: usize,
+    srs: &Srs,
+    vk: &VerifyingKey<G1Affine>,
+    instances: Vec<Fr>,
+    proof: Vec<u8>,
+) -> Result<Snark> {
     let refuse = |reason: &str| AggregationError::InvalidInner {
-        index: 0,
-        label: "the first layer's aggregate".into(),
+        index,
+        label: "an aggregate of the layer below".into(),
         reason: reason.into(),
     };
     if !shplonk::verifies::<_, Poseidon<&[u8]>>(srs, vk, &instances, &proof) {

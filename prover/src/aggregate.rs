@@ -6,16 +6,16 @@
 //! JSON [`AggregateInfo`], the aggregation SRS, the halo2 key). The key pins the inner models:
 //! the aggregation circuit holds their verifying keys as constants.
 //!
-//! Compressed (`first_k`): the proofs are aggregated at `first_k` (proved with the Poseidon
-//! transcript), and that aggregate is verified again by a compression circuit at the SRS's k,
-//! in fewer columns, repeated until the last circuit has at most two advice columns (at most
-//! three times): the last proof is the one verified on-chain, and its verifier costs about the
-//! same for 2 proofs or 16. The key file then holds the last circuit's key; it pins the key of
-//! the layer below, and so down to the models.
+//! Compressed ([`Compression`]): the proofs are aggregated at `first_k` (proved with the Poseidon
+//! transcript), and that aggregate is verified again by a compression circuit at the SRS's k, in
+//! fewer columns, repeated until the last circuit has at most two advice columns: the last proof
+//! is the one verified on-chain, and its verifier costs about the same for 2 proofs or 16. More
+//! proofs than a group make a tree ([`tree`]). The key file then holds the last circuit's key; it
+//! pins the keys of the layer below, and so down to the models.
 
 use crate::error::{Result, ZkError};
 use crate::files::{self, AGGREGATE_VK};
-use crate::keys::{KeyInfo, ParamsPin, VerifyingKeyFile};
+use crate::keys::{KeyInfo, VerifyingKeyFile};
 use crate::proof::{fr_to_hex, ProofBundle, Transcript};
 use crate::srs::{self, Srs};
 use crate::verify::check_public;
@@ -27,11 +27,14 @@ use halo2_proofs::{
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::Path;
-use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout, Layer};
-use zkinfer_aggregation::inner::{aggregate_placeholder, aggregate_snark, fits, placeholder, InnerProof};
-use zkinfer_aggregation::shplonk::{Keccak, Poseidon};
+use zkinfer_aggregation::circuit::{AggregationLayout, Layer};
+use zkinfer_aggregation::inner::InnerProof;
 use zkinfer_aggregation::verify::Rejection;
 use zkinfer_aggregation::Snark;
+
+mod tree;
+use tree::MAX_COMPRESSIONS;
+pub use tree::{Compression, DEFAULT_GROUP};
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
 
 pub const AGGREGATE_FORMAT: &str = "zkinfer-aggregate";
@@ -58,8 +61,9 @@ pub struct AggregateInfo {
     pub inner: Vec<KeyInfo>,
     /// The layout of the circuit whose key this is (the compression layer's, when compressed).
     pub layout: AggregationLayout,
-    /// When compressed: the layers before this key's, first to last (the first verifies the
-    /// model proofs at its own k, each next one the aggregate before it).
+    /// When compressed: the layers before this key's, first to last: the first layer's groups
+    /// (each verifies its proofs at the first layer's k, in slot order), then compression layers
+    /// (the first verifies every group's aggregate, each next one the aggregate before it).
     #[serde(default)]
     pub earlier_layers: Vec<AggregationLayout>,
 }
@@ -71,24 +75,28 @@ pub struct AggregateKeyFile {
 }
 
 /// The aggregation keys for proofs of `models`, in this order (one entry per slot), with `srs`
-/// the aggregation SRS (and with `first_k`, the first layer at that k, compressed at the SRS's).
-/// They depend on the models' verifying keys and the SRS alone, never on a proof: a verifier makes
-/// the same aggregate.vk from the model keys it trusts (`zkinfer aggregate-setup`) and need not
-/// take the aggregator's.
-pub fn aggregation_keys(models: &[&VerifyingKeyFile], srs: Srs, first_k: Option<u32>) -> Result<AggregateKeyFile> {
-    Ok(build(models, srs, first_k, None)?.0)
+/// the aggregation SRS (and with `compression`, the first layer's groups at its k, compressed at
+/// the SRS's). They depend on the models' verifying keys and the SRS alone, never on a proof: a
+/// verifier makes the same aggregate.vk from the model keys it trusts (`zkinfer aggregate-setup`)
+/// and need not take the aggregator's.
+pub fn aggregation_keys(
+    models: &[&VerifyingKeyFile],
+    srs: Srs,
+    compression: Option<Compression>,
+) -> Result<AggregateKeyFile> {
+    Ok(build(models, srs, compression, None)?.0)
 }
 
 /// Aggregates `proofs` (each with its model's verifying key) with `srs`, the aggregation SRS
-/// (compressed when `first_k` is given): generates the aggregation keys, then proves. Every inner
-/// proof is checked first.
+/// (compressed when `compression` is given): generates the aggregation keys, then proves. Every
+/// inner proof is checked first.
 pub fn aggregate(
     proofs: &[(&ProofBundle, &VerifyingKeyFile)],
     srs: Srs,
-    first_k: Option<u32>,
+    compression: Option<Compression>,
 ) -> Result<(AggregateBundle, AggregateKeyFile)> {
     let models: Vec<&VerifyingKeyFile> = proofs.iter().map(|(_, k)| *k).collect();
-    let (key, proved) = build(&models, srs, first_k, Some(proofs))?;
+    let (key, proved) = build(&models, srs, compression, Some(proofs))?;
     let (instances, proof) = proved.expect("proofs given");
     let bundle = AggregateBundle {
         format: AGGREGATE_FORMAT.into(),
@@ -102,112 +110,23 @@ pub fn aggregate(
 
 type Proved = Option<(Vec<Fr>, Vec<u8>)>;
 
-/// The keys of every layer and, given proofs, the final proof. Each layer's proving key is
-/// dropped before the next is made (a first layer of eight proofs holds about 10 GB).
+/// The keys of every layer and, given proofs, the final proof.
 fn build(
     models: &[&VerifyingKeyFile],
     srs: Srs,
-    first_k: Option<u32>,
+    compression: Option<Compression>,
     proofs: Option<&[(&ProofBundle, &VerifyingKeyFile)]>,
 ) -> Result<(AggregateKeyFile, Proved)> {
-    use halo2_proofs::poly::commitment::Params;
-    let first_srs = match first_k {
-        Some(k) if k >= srs.k() => {
-            return Err(ZkError::Rejected(format!(
-            "the first layer's k ({k}) must be below the aggregation SRS's ({}), where the compression layer is proved",
-            srs.k()
-        )))
-        }
-        Some(k) => Some(srs::downsize(&srs, k)),
-        None => None,
-    };
-    let first = first_srs.as_ref().unwrap_or(&srs);
-    let placeholders = model_placeholders(models, first)?;
-    let snarks = proofs
-        .map(|ps| ps.iter().enumerate().map(|(i, (b, k))| inner_snark(i, b, k, first)).collect::<Result<Vec<_>>>())
-        .transpose()?;
-    let inner = models.iter().map(|k| k.info.clone()).collect();
-    if first_srs.is_none() {
-        let (vk, layout, proved) = layer::<_, Keccak<Vec<u8>>>(&srs, &placeholders, Layer::Models, snarks.as_deref())?;
-        let info = AggregateInfo { inner, layout, earlier_layers: vec![] };
-        return Ok((AggregateKeyFile { info, srs, vk }, proved));
-    }
-    let (mut vk, mut layout, mut proved) =
-        layer::<_, Poseidon<Vec<u8>>>(first, &placeholders, Layer::Models, snarks.as_deref())?;
-    let mut earlier = Vec::new();
-    let mut below = first;
-    for compression in 1..=MAX_COMPRESSIONS {
-        let aggregate = proved
-            .map(|(instances, proof)| aggregate_snark(below, &vk, instances, proof).map(|s| vec![s]))
+    let snarks = |srs: &Srs| {
+        proofs
+            .map(|ps| ps.iter().enumerate().map(|(i, (b, k))| inner_snark(i, b, k, srs)).collect::<Result<Vec<_>>>())
             .transpose()
-            .map_err(|e| ZkError::Prove(e.to_string()))?;
-        let compressing = [aggregate_placeholder(below, &vk, layout.num_instances)];
-        earlier.push(layout);
-        let (next_vk, pk, next_layout) = keygen(&srs, &compressing, aggregate.is_some(), Layer::Compression)
-            .map_err(|e| ZkError::Prove(e.to_string()))?;
-        // the last layer is the one verified on-chain (Keccak); the others are compressed again
-        let last = next_layout.config.num_advice <= FINAL_ADVICE || compression == MAX_COMPRESSIONS;
-        proved = match (aggregate, pk) {
-            (Some(snarks), Some(pk)) => Some(
-                if last {
-                    prove::<_, Keccak<Vec<u8>>>(&srs, &pk, &next_layout, &snarks)
-                } else {
-                    prove::<_, Poseidon<Vec<u8>>>(&srs, &pk, &next_layout, &snarks)
-                }
-                .map_err(|e| ZkError::Prove(e.to_string()))?,
-            ),
-            _ => None,
-        };
-        (vk, layout, below) = (next_vk, next_layout, &srs);
-        if last {
-            break;
-        }
-    }
-    let info = AggregateInfo { inner, layout, earlier_layers: earlier };
-    Ok((AggregateKeyFile { info, srs, vk }, proved))
-}
-
-/// Compression repeats until its circuit has at most this many advice columns (then its
-/// verifier costs about the same for 2 proofs or 16), at most [`MAX_COMPRESSIONS`] times.
-const FINAL_ADVICE: usize = 2;
-const MAX_COMPRESSIONS: usize = 3;
-
-/// Placeholders of the model slots (key generation reads only their keys), after checking that
-/// each model can be aggregated with `srs`.
-fn model_placeholders(models: &[&VerifyingKeyFile], srs: &Srs) -> Result<Vec<Snark>> {
-    let mut placeholders = Vec::with_capacity(models.len());
-    for (index, key) in models.iter().enumerate() {
-        let label = format!("model '{}'", key.info.model_name);
-        if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
-            return Err(ZkError::Rejected(format!("proof #{index} ({label}): its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it")));
-        }
-        fits(index, &label, &key.srs, srs).map_err(|e| ZkError::Rejected(e.to_string()))?;
-        placeholders.push(placeholder(&key.srs, &key.vk, key.info.num_instances()));
-    }
-    Ok(placeholders)
-}
-
-/// One aggregation circuit's keys, and with `snarks` its proof over transcript `T` (the proving
-/// key is made only then, and dropped on return).
-fn layer<E, T>(
-    srs: &Srs,
-    placeholders: &[Snark],
-    layer: Layer,
-    snarks: Option<&[Snark]>,
-) -> Result<(VerifyingKey<G1Affine>, AggregationLayout, Proved)>
-where
-    E: halo2_proofs::transcript::EncodedChallenge<G1Affine>,
-    T: halo2_proofs::transcript::TranscriptWriterBuffer<Vec<u8>, G1Affine, E>,
-{
-    let (vk, pk, layout) =
-        keygen(srs, placeholders, snarks.is_some(), layer).map_err(|e| ZkError::Prove(e.to_string()))?;
-    let proved = match (snarks, pk) {
-        (Some(snarks), Some(pk)) => {
-            Some(prove::<E, T>(srs, &pk, &layout, snarks).map_err(|e| ZkError::Prove(e.to_string()))?)
-        }
-        _ => None,
     };
-    Ok((vk, layout, proved))
+    let tree::Built { mut layers, proved } = tree::build(models, &srs, compression, snarks)?;
+    let (vk, layout) = layers.pop().and_then(|mut last| last.pop()).expect("a last circuit");
+    let earlier_layers = layers.into_iter().flatten().map(|(_, layout)| layout).collect();
+    let info = AggregateInfo { inner: models.iter().map(|k| k.info.clone()).collect(), layout, earlier_layers };
+    Ok((AggregateKeyFile { info, srs, vk }, proved))
 }
 
 fn inner_snark(index: usize, bundle: &ProofBundle, key: &VerifyingKeyFile, srs: &Srs) -> Result<Snark> {
@@ -306,15 +225,10 @@ fn check_layout(info: &AggregateInfo, srs: &Srs, key: &[u8]) -> std::result::Res
     if c.num_advice + c.num_lookup_advice + c.num_fixed > MAX_COLUMNS || c.lookup_bits >= c.degree as usize {
         return Err(format!("its layout is not one zkinfer makes ({c:?})"));
     }
-    let compression = info.layout.layer == Layer::Compression;
-    let layers_fit = info.earlier_layers.len() <= MAX_COMPRESSIONS
-        && info.earlier_layers.iter().enumerate().all(|(i, l)| {
-            (l.layer == Layer::Compression) == (i > 0)
-                && l.config.degree <= c.degree
-                && l.num_instances == info.layout.num_instances
-        });
-    if compression == info.earlier_layers.is_empty() || !layers_fit {
-        return Err("its layers do not fit together (a compression layer over a first layer, at a k no larger)".into());
+    if !layers_chain(info) {
+        return Err(
+            "its layers do not fit together (compression layers over first-layer groups, at a k no larger)".into()
+        );
     }
     let expected = ACCUMULATOR_LIMBS + info.inner.iter().map(KeyInfo::num_instances).sum::<usize>();
     if info.layout.num_instances != expected || info.inner.is_empty() {
@@ -325,6 +239,41 @@ fn check_layout(info: &AggregateInfo, srs: &Srs, key: &[u8]) -> std::result::Res
         ));
     }
     Ok(())
+}
+
+/// Whether the layers a key states chain: with one layer, none below it; compressed, one or
+/// more first-layer groups whose model instances add up to the key's; with several groups, up to
+/// [`MAX_COMPRESSIONS`] layers compressing each group alone (one circuit per group, with its
+/// instances); then the chain to the key's circuit (with the key's instances), at most
+/// [`MAX_COMPRESSIONS`] long with the key's own; none at a larger k than the key's.
+fn layers_chain(info: &AggregateInfo) -> bool {
+    let (key, earlier) = (&info.layout, &info.earlier_layers);
+    if key.layer == Layer::Models {
+        return earlier.is_empty();
+    }
+    let groups = earlier.iter().take_while(|l| l.layer == Layer::Models).count();
+    let (first, mut rest) = earlier.split_at(groups);
+    let grouped: usize = first.iter().map(|l| l.num_instances.saturating_sub(ACCUMULATOR_LIMBS)).sum();
+    let per_group =
+        |level: &[AggregationLayout]| level.iter().zip(first).all(|(l, g)| l.num_instances == g.num_instances);
+    let mut levels = 0;
+    while groups > 1 && levels < MAX_COMPRESSIONS && rest.len() >= groups && per_group(&rest[..groups]) {
+        (rest, levels) = (&rest[groups..], levels + 1);
+    }
+    (1..=info.inner.len()).contains(&groups)
+        && first.iter().all(|l| l.num_instances > ACCUMULATOR_LIMBS)
+        && ACCUMULATOR_LIMBS + grouped == key.num_instances
+        && earlier[groups..].iter().all(|l| l.layer == Layer::Compression)
+        && rest.len() < MAX_COMPRESSIONS
+        && rest.iter().all(|l| l.num_instances == key.num_instances)
+        && earlier.iter().all(|l| l.config.degree <= key.config.degree)
+}
+
+impl AggregateInfo {
+    /// How many circuits the first layer has: one, or a group's each when aggregated in a tree.
+    pub fn first_layer_groups(&self) -> usize {
+        self.earlier_layers.iter().take_while(|l| l.layer == Layer::Models).count().max(1)
+    }
 }
 
 impl AggregateKeyFile {
@@ -384,38 +333,80 @@ mod tests {
         AggregationLayout { config, break_points: vec![], num_instances, layer }
     }
 
-    /// A key file's layers must chain: a first layer of model proofs, then compression layers at
-    /// a k no larger than the key's, all with the key's instance count, at most three of them.
+    /// A key file's layers must chain: first-layer groups of model proofs whose instances add up
+    /// to the key's, then compression layers at a k no larger than the key's, all with the key's
+    /// instance count, at most three compressions.
     #[test]
     fn key_files_whose_layers_do_not_chain_are_refused() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/linear_regression");
         let sample = crate::input::read_input(&dir.join("input.json")).unwrap();
         let compiled = crate::compile(&dir.join("model.onnx"), &[sample], &Default::default()).unwrap();
         let inner = KeyInfo::of(&compiled);
-        let n = ACCUMULATOR_LIMBS + inner.num_instances();
+        let m = inner.num_instances();
+        let (n, n2) = (ACCUMULATOR_LIMBS + m, ACCUMULATOR_LIMBS + 2 * m);
         let srs = srs::generate_insecure(8, 1).unwrap();
         let key = [0u8, 8, 0, 0, 0];
-        let check = |layout: AggregationLayout, earlier: Vec<AggregationLayout>| {
-            let info = AggregateInfo { inner: vec![inner.clone()], layout, earlier_layers: earlier };
+        let check = |models: usize, layout: AggregationLayout, earlier: Vec<AggregationLayout>| {
+            let info = AggregateInfo { inner: vec![inner.clone(); models], layout, earlier_layers: earlier };
             check_layout(&info, &srs, &key)
         };
-        let first = || layout(Layer::Models, 7, n);
-        let compression = || layout(Layer::Compression, 8, n);
-        assert_eq!(check(layout(Layer::Models, 8, n), vec![]), Ok(()));
-        assert_eq!(check(compression(), vec![first()]), Ok(()));
-        assert_eq!(check(compression(), vec![first(), compression(), compression()]), Ok(()));
+        let group = |instances| layout(Layer::Models, 7, instances);
+        let first = || group(n);
+        let compression = |instances| layout(Layer::Compression, 8, instances);
+        assert_eq!(check(1, layout(Layer::Models, 8, n), vec![]), Ok(()));
+        assert_eq!(check(1, compression(n), vec![first()]), Ok(()));
+        assert_eq!(check(1, compression(n), vec![first(), compression(n), compression(n)]), Ok(()));
+        // a tree: two groups of one proof each, merged at once or after compressing each alone
+        let tree = |levels: usize, merged: usize| {
+            let mut below = vec![first(), first()];
+            below.extend((0..2 * levels).map(|_| compression(n)));
+            below.extend((0..merged).map(|_| compression(n2)));
+            below
+        };
+        for (levels, merged) in [(0, 0), (1, 0), (2, 1), (3, 2)] {
+            assert_eq!(check(2, compression(n2), tree(levels, merged)), Ok(()), "{levels} {merged}");
+        }
+        assert_eq!(check(2, compression(n2), vec![group(n2)]), Ok(()));
         let refused = [
-            (compression(), vec![]),                                // a compression layer alone
-            (layout(Layer::Models, 8, n), vec![first()]),           // layers under a first layer
-            (compression(), vec![compression()]),                   // no first layer at the bottom
-            (compression(), vec![first(), first()]),                // two first layers
-            (compression(), vec![layout(Layer::Models, 9, n)]),     // a layer above the key's k
-            (compression(), vec![layout(Layer::Models, 7, n + 1)]), // another instance count
-            (compression(), vec![first(), compression(), compression(), compression()]), // four
+            (1, compression(n), vec![]),                                   // a compression layer alone
+            (1, layout(Layer::Models, 8, n), vec![first()]),               // layers under a first layer
+            (1, compression(n), vec![compression(n)]),                     // no first layer at the bottom
+            (1, compression(n), vec![first(), first()]),                   // more groups' instances than the key's
+            (2, compression(n2), vec![first()]),                           // fewer
+            (1, compression(n), vec![first(), first(), compression(n)]),   // the same, below a compression
+            (2, compression(n2), vec![first(), first(), first()]),         // more groups than models
+            (2, compression(n2), vec![first(), compression(n2), first()]), // a group above a compression
+            (2, compression(n2), tree(4, 0)),                              // four compressions of each group
+            (2, compression(n2), tree(1, 3)),                              // four after the merge
+            (2, compression(n2), vec![first(), first(), compression(n)]),  // one group compressed alone
+            (1, compression(n), vec![layout(Layer::Models, 9, n)]),        // a layer above the key's k
+            (1, compression(n), vec![group(n + 1)]),                       // another instance count
+            (1, compression(n), vec![first(), compression(n + 1)]),        // the same, in a compression
+            (1, compression(n), vec![first(), compression(n), compression(n), compression(n)]), // four
         ];
-        for (layout, earlier) in refused {
-            let err = check(layout, earlier.clone()).unwrap_err();
+        for (models, layout, earlier) in refused {
+            let err = check(models, layout, earlier.clone()).unwrap_err();
             assert!(err.contains("do not fit together"), "{earlier:?}: {err}");
+        }
+    }
+
+    /// Groups are as even as can be, never over the size asked, and cover every slot once.
+    #[test]
+    fn proofs_are_grouped_evenly() {
+        use tree::groups;
+        assert_eq!(groups(16, 8), vec![0..8, 8..16]);
+        assert_eq!(groups(12, 8), vec![0..6, 6..12]);
+        assert_eq!(groups(9, 8), vec![0..5, 5..9]);
+        assert_eq!(groups(8, 8), vec![0..8]);
+        assert_eq!(groups(3, 1), vec![0..1, 1..2, 2..3]);
+        for n in 1..40 {
+            for size in 1..10 {
+                let g = groups(n, size);
+                assert_eq!(g.len(), n.div_ceil(size));
+                assert!(g.iter().all(|r| !r.is_empty() && r.len() <= size), "{n} in {size}s: {g:?}");
+                assert!(g.windows(2).all(|w| w[0].end == w[1].start && w[0].len() >= w[1].len()));
+                assert_eq!((g[0].start, g[g.len() - 1].end), (0, n));
+            }
         }
     }
 }

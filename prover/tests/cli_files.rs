@@ -262,6 +262,9 @@ fn aggregation_inputs_are_refused_with_a_clear_error() {
     };
     fails_with(&compressed(&["--compress", "--first-k", "7"]), "must be below the aggregation SRS's (7)");
     usage_error(&compressed(&["--first-k", "5"]), "--compress");
+    // a tree's groups hold at least one proof, and only a compressed aggregate has groups
+    usage_error(&compressed(&["--compress", "--group", "0"]), "--group");
+    usage_error(&compressed(&["--group", "2"]), "--compress");
     assert!(!out_json.exists() && !out_vk.exists());
     let own = p("own.vk");
     let setup_key = |extra: &[&str]| {

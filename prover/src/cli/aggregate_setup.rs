@@ -41,9 +41,9 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let srs = zkinfer::srs::load(&a.srs)?;
     let k = zkinfer::srs::file_k(&a.srs)?;
     let (result, time) = step(
-        &format!("generating the aggregation verifying key for {slots} proofs {}", a.layers.describe(k)),
+        &format!("generating the aggregation verifying key for {slots} proofs {}", a.layers.describe(slots, k)),
         json,
-        || zkinfer::aggregate::aggregation_keys(&models, srs, a.layers.first_k()),
+        || zkinfer::aggregate::aggregation_keys(&models, srs, a.layers.compression()),
     );
     let key = result?;
     key.save(&a.out_vk)?;

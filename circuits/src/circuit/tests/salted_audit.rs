@@ -2,9 +2,9 @@
 //! salted input, the verifying key made without the opening against one made with it, and the
 //! salted sponge against the plain one (the audit found no domain separation; it has one now).
 
+use super::lint::{assert_lint_clean, layouts};
 use super::*;
 use crate::circuit::visibility::{commitment, salted_commitment, Opening};
-use crate::lint::lint_model;
 use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::plonk::keygen_vk;
@@ -28,42 +28,13 @@ fn setup_width_six(vis: ModelVisibility, opening: Opening) -> Setup {
 
 #[test]
 fn salted_layouts_are_lint_clean() {
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for vis in [
+    let visibilities = [
         salted(Visibility::Private, Visibility::Fixed),
         salted(Visibility::Public, Visibility::Fixed),
         salted(Visibility::Hashed, Visibility::Hashed),
-    ] {
-        let model =
-            quantize(&test_graph(), &[SAMPLE.to_vec()], &QuantizeOptions { bits: 8, fixed_scale: None }).unwrap();
-        let min = super::super::cost::min_width(&model, vis);
-        for width in min..=9 {
-            for limbs in [1, 2] {
-                for range_columns in super::super::cost::RANGE_COLUMN_CHOICES {
-                    for fold in [false, true] {
-                        let layout = Layout { width, limbs, range_columns, pack: false, fold, freivalds: false };
-                        let Ok(_) = params_for(&model, layout, vis) else { continue };
-                        let s =
-                            setup_opened(test_graph(), &SAMPLE, |m| params_for(m, layout, vis).unwrap(), Some(open()));
-                        assert_eq!(mock(&s.circuit, s.circuit.params, &s.instances), Ok(()), "{vis:?} {layout:?}");
-                        let report = lint_model(&s.circuit, &s.instances).unwrap();
-                        checked += 1;
-                        if !report.is_clean() {
-                            failures.push(format!("{vis:?} {layout:?}: {report}"));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    assert!(checked > 20, "{checked}");
-    assert!(
-        failures.is_empty(),
-        "{} findings; first:\n{}",
-        failures.len(),
-        failures.iter().take(2).cloned().collect::<Vec<_>>().join("\n")
-    );
+    ];
+    let unpacked_up_to_nine = |min| layouts(min).into_iter().filter(|l| l.width <= 9 && !l.pack).collect::<Vec<_>>();
+    assert_lint_clean(&visibilities, unpacked_up_to_nine, Some(open()), true, 20);
 }
 
 #[test]

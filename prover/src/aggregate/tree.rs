@@ -1,0 +1,237 @@
+//! The aggregation circuits, layer by layer: which circuits verify which proofs, their keys, and
+//! given proofs, each layer's proofs up to the one verified on-chain.
+//!
+//! One layer: one circuit over every model proof at the SRS's k, proved for the EVM.
+//!
+//! Compressed: the model proofs in groups of at most `group` (as even as can be), one first-layer
+//! circuit per group at `first_k`; then compression circuits at the SRS's k, each verifying
+//! aggregates of the layer below in fewer columns. While there are several groups, each group's
+//! aggregate is compressed alone until it has at most [`FINAL_ADVICE`] advice columns (a
+//! compression over a wide first-layer aggregate of each group together would not fit 24 GiB:
+//! two groups of eight at k = 22 ran out); then one circuit merges them, and that one is
+//! compressed alone until it too has at most [`FINAL_ADVICE`]. That last proof is the one
+//! verified on-chain (Keccak transcript); every other is proved with the Poseidon transcript
+//! the circuit above replays. Circuits of one layer over the same inputs share their keys, made
+//! once; a proving key is dropped before the next is made, as a first layer of eight proofs
+//! holds about 10 GB.
+
+use super::Proved;
+use crate::error::{Result, ZkError};
+use crate::keys::{ParamsPin, VerifyingKeyFile};
+use crate::srs::{self, Srs};
+use halo2_proofs::halo2curves::bn256::{Fr, G1Affine};
+use halo2_proofs::plonk::VerifyingKey;
+use std::ops::Range;
+use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout, Layer};
+use zkinfer_aggregation::inner::{aggregate_placeholder, aggregate_snark, fits, placeholder};
+use zkinfer_aggregation::shplonk::{Keccak, Poseidon};
+use zkinfer_aggregation::{AggregationError, Snark};
+
+/// How the proofs are aggregated when not in one circuit: in groups of at most `group` proofs,
+/// each group aggregated at `first_k`, then compressed at the aggregation SRS's k.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Compression {
+    pub first_k: u32,
+    pub group: usize,
+}
+
+/// The largest group of credit-score proofs a first layer at k = 20 aggregates within 24 GiB
+/// (eight take 21 GB at peak): more proofs make a tree.
+pub const DEFAULT_GROUP: usize = 8;
+
+/// Compression goes on until its circuit has at most this many advice columns (then its
+/// verifier costs about the same for 2 proofs or 16)...
+const FINAL_ADVICE: usize = 2;
+/// ...at most this many times on one chain (each group's, then the merged one's).
+pub const MAX_COMPRESSIONS: usize = 3;
+
+/// Every layer's verifying keys and layouts, first to last, and given proofs the last proof.
+pub struct Built {
+    pub layers: Vec<LayerKeys>,
+    pub proved: Proved,
+}
+
+/// One layer's circuits: each one's verifying key and layout.
+pub type LayerKeys = Vec<(VerifyingKey<G1Affine>, AggregationLayout)>;
+
+/// The aggregation circuits for `models` with `srs` (compressed as `compression` says) and,
+/// given the inner proofs as `snarks` (one per model, checked), every layer's proofs.
+pub fn build(
+    models: &[&VerifyingKeyFile],
+    srs: &Srs,
+    compression: Option<Compression>,
+    snarks: impl Fn(&Srs) -> Result<Option<Vec<Snark>>>,
+) -> Result<Built> {
+    let Some(compression) = compression else {
+        let inputs = model_inputs(models, srs, snarks(srs)?)?;
+        let every_proof = 0..models.len();
+        let last = layer(srs, &inputs, std::slice::from_ref(&every_proof), Layer::Models, |_| true)?;
+        return Ok(last.finish(vec![]));
+    };
+    let first = first_layer_srs(srs, compression)?;
+    let inputs = model_inputs(models, &first, snarks(&first)?)?;
+    let mut below = layer(&first, &inputs, &groups(models.len(), compression.group), Layer::Models, |_| false)?;
+    let mut layers = Vec::new();
+    let (mut below_srs, mut chain) = (&first, 0);
+    loop {
+        let inputs = aggregates_of(below_srs, &below)?;
+        layers.push(below.keys);
+        let merging = inputs.ids.len() > 1;
+        let all_narrow = layers.last().expect("a layer").iter().all(|(_, l)| l.config.num_advice <= FINAL_ADVICE);
+        // several groups: each compressed alone, until narrow (or at the chain's end), then merged
+        let parts: Vec<Range<usize>> = if !merging || all_narrow || chain == MAX_COMPRESSIONS {
+            chain = if merging { 0 } else { chain };
+            let every_aggregate = 0..inputs.ids.len();
+            vec![every_aggregate]
+        } else {
+            (0..inputs.ids.len()).map(|i| i..i + 1).collect()
+        };
+        chain += 1;
+        let single = parts.len() == 1;
+        let at_end = chain == MAX_COMPRESSIONS;
+        below = layer(srs, &inputs, &parts, Layer::Compression, |l| {
+            single && (l.config.num_advice <= FINAL_ADVICE || at_end)
+        })?;
+        below_srs = srs;
+        if below.on_chain {
+            return Ok(below.finish(layers));
+        }
+    }
+}
+
+/// What a layer's circuits take: a placeholder of each input (what key generation reads), what
+/// identifies it (its key's hash and instance count: equal lists make equal circuits), and when
+/// proving, the inputs themselves.
+struct Inputs {
+    placeholders: Vec<Snark>,
+    ids: Vec<(Fr, usize)>,
+    snarks: Option<Vec<Snark>>,
+}
+
+/// A layer's circuits and, when proving, their proofs; `on_chain` when its one proof is the last
+/// (Keccak transcript).
+struct Circuits {
+    keys: LayerKeys,
+    proofs: Option<Vec<(Vec<Fr>, Vec<u8>)>>,
+    on_chain: bool,
+}
+
+impl Circuits {
+    /// The last layer (one circuit) on top of the `earlier` ones.
+    fn finish(self, mut earlier: Vec<LayerKeys>) -> Built {
+        earlier.push(self.keys);
+        Built { layers: earlier, proved: self.proofs.and_then(|mut p| p.pop()) }
+    }
+}
+
+/// One layer: a circuit for each part (consecutive inputs), its keys (reused from the part before
+/// when that one's inputs are the same), and with the inputs' proofs, its proof: over Keccak when
+/// `on_chain` says so of its layout, else over Poseidon.
+fn layer(
+    srs: &Srs,
+    inputs: &Inputs,
+    parts: &[Range<usize>],
+    kind: Layer,
+    on_chain: impl Fn(&AggregationLayout) -> bool,
+) -> Result<Circuits> {
+    let mut circuits =
+        Circuits { keys: Vec::new(), proofs: inputs.snarks.as_ref().map(|_| Vec::new()), on_chain: false };
+    let mut pk = None;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 && inputs.ids[parts[i - 1].clone()] == inputs.ids[part.clone()] {
+            circuits.keys.push(circuits.keys[i - 1].clone());
+        } else {
+            drop(pk.take()); // freed before the next one is made
+            let (vk, next_pk, layout) =
+                keygen(srs, &inputs.placeholders[part.clone()], inputs.snarks.is_some(), kind).map_err(prove_error)?;
+            circuits.keys.push((vk, layout));
+            pk = next_pk;
+        }
+        let layout = &circuits.keys[i].1;
+        circuits.on_chain = on_chain(layout);
+        if let (Some(snarks), Some(pk), Some(proofs)) = (&inputs.snarks, &pk, circuits.proofs.as_mut()) {
+            let snarks = &snarks[part.clone()];
+            let proof = if circuits.on_chain {
+                prove::<_, Keccak<Vec<u8>>>(srs, pk, layout, snarks)
+            } else {
+                prove::<_, Poseidon<Vec<u8>>>(srs, pk, layout, snarks)
+            };
+            proofs.push(proof.map_err(prove_error)?);
+        }
+    }
+    Ok(circuits)
+}
+
+/// The model proofs as a first layer's inputs, after checking that each model can be aggregated
+/// with `srs`.
+fn model_inputs(models: &[&VerifyingKeyFile], srs: &Srs, snarks: Option<Vec<Snark>>) -> Result<Inputs> {
+    let mut placeholders = Vec::with_capacity(models.len());
+    for (index, key) in models.iter().enumerate() {
+        let label = format!("model '{}'", key.info.model_name);
+        if matches!(key.info.params_pin, ParamsPin::Instances { .. }) {
+            return Err(ZkError::Rejected(format!("proof #{index} ({label}): its model's parameters are witness values pinned by their instances, which the aggregate verifier does not check yet; compile it with fixed parameters to aggregate it")));
+        }
+        fits(index, &label, &key.srs, srs).map_err(|e| ZkError::Rejected(e.to_string()))?;
+        placeholders.push(placeholder(&key.srs, &key.vk, key.info.num_instances()));
+    }
+    let ids = models.iter().map(|k| (k.vk.transcript_repr(), k.info.num_instances())).collect();
+    Ok(Inputs { placeholders, ids, snarks })
+}
+
+/// A layer's aggregates as the inputs of the compression layer above (each proof checked,
+/// with its accumulator's pairing).
+fn aggregates_of(srs: &Srs, circuits: &Circuits) -> Result<Inputs> {
+    let keys = &circuits.keys;
+    let placeholders = keys.iter().map(|(vk, l)| aggregate_placeholder(srs, vk, l.num_instances)).collect();
+    let ids = keys.iter().map(|(vk, l)| (vk.transcript_repr(), l.num_instances)).collect();
+    let snarks = circuits
+        .proofs
+        .as_ref()
+        .map(|proofs| {
+            proofs
+                .iter()
+                .zip(keys)
+                .enumerate()
+                .map(|(i, ((instances, proof), (vk, _)))| aggregate_snark(i, srs, vk, instances.clone(), proof.clone()))
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(prove_error)?;
+    Ok(Inputs { placeholders, ids, snarks })
+}
+
+fn prove_error(e: AggregationError) -> ZkError {
+    ZkError::Prove(e.to_string())
+}
+
+/// The aggregation SRS cut to the first layer's k, which must be below the SRS's.
+fn first_layer_srs(srs: &Srs, compression: Compression) -> Result<Srs> {
+    use halo2_proofs::poly::commitment::Params;
+    let k = compression.first_k;
+    if k >= srs.k() {
+        return Err(ZkError::Rejected(format!(
+            "the first layer's k ({k}) must be below the aggregation SRS's ({}), where the compression layer is proved",
+            srs.k()
+        )));
+    }
+    if compression.group == 0 {
+        return Err(ZkError::Rejected("a first-layer group holds at least one proof".into()));
+    }
+    Ok(srs::downsize(srs, k))
+}
+
+/// `n` slots in the fewest groups of at most `group`, as even as can be (12 in 8s: 6 and 6, so
+/// both groups share their keys).
+pub fn groups(n: usize, group: usize) -> Vec<Range<usize>> {
+    let count = n.div_ceil(group.max(1)).max(1);
+    let (size, larger) = (n / count, n % count);
+    let mut start = 0;
+    (0..count)
+        .map(|g| {
+            let end = start + size + usize::from(g < larger);
+            let range = start..end;
+            start = end;
+            range
+        })
+        .collect()
+}
