@@ -6,14 +6,14 @@
 //! Compressed: the model proofs in groups of at most `group` (as even as can be), one first-layer
 //! circuit per group at `first_k`; then compression circuits at the SRS's k, each verifying
 //! aggregates of the layer below in fewer columns. While there are several groups, each group's
-//! aggregate is compressed alone until it has at most [`FINAL_ADVICE`] advice columns (a
-//! compression over a wide first-layer aggregate of each group together would not fit 24 GiB:
-//! two groups of eight at k = 22 ran out); then one circuit merges them, and that one is
-//! compressed alone until it too has at most [`FINAL_ADVICE`]. That last proof is the one
-//! verified on-chain (Keccak transcript); every other is proved with the Poseidon transcript
-//! the circuit above replays. Circuits of one layer over the same inputs share their keys, made
-//! once; a proving key is dropped before the next is made, as a first layer of eight proofs
-//! holds about 10 GB.
+//! aggregate is compressed alone until it has at most [`FINAL_ADVICE`] advice columns (one
+//! compression over two wide first-layer aggregates of eight at k = 22 ran out of 24 GiB; the
+//! whole tree of sixteen still peaks above it, see docs/gas.md); then one circuit merges them,
+//! and that one is compressed alone until it too has at most [`FINAL_ADVICE`]. That last proof is
+//! the one verified on-chain (Keccak transcript); every other is proved with the Poseidon
+//! transcript the circuit above replays. Circuits of one layer over the same inputs share their
+//! keys, made once; a proving key is dropped before the next is made, as a first layer of eight
+//! proofs holds about 10 GB.
 
 use super::Proved;
 use crate::error::{Result, ZkError};
