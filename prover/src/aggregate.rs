@@ -62,8 +62,9 @@ pub struct AggregateInfo {
     /// The layout of the circuit whose key this is (the compression layer's, when compressed).
     pub layout: AggregationLayout,
     /// When compressed: the layers before this key's, first to last: the first layer's groups
-    /// (each verifies its proofs at the first layer's k, in slot order), then compression layers
-    /// (the first verifies every group's aggregate, each next one the aggregate before it).
+    /// (each verifies its proofs at the first layer's k, in slot order); in a tree, each level
+    /// of per-group compressions (one circuit per group); then the chain of compressions that
+    /// ends in this key's circuit (the first merges every group's aggregate).
     #[serde(default)]
     pub earlier_layers: Vec<AggregationLayout>,
 }
@@ -251,7 +252,7 @@ fn layers_chain(info: &AggregateInfo) -> bool {
     if key.layer == Layer::Models {
         return earlier.is_empty();
     }
-    let groups = earlier.iter().take_while(|l| l.layer == Layer::Models).count();
+    let groups = first_layer_circuits(earlier);
     let (first, mut rest) = earlier.split_at(groups);
     let grouped: usize = first.iter().map(|l| l.num_instances.saturating_sub(ACCUMULATOR_LIMBS)).sum();
     let per_group =
@@ -272,8 +273,13 @@ fn layers_chain(info: &AggregateInfo) -> bool {
 impl AggregateInfo {
     /// How many circuits the first layer has: one, or a group's each when aggregated in a tree.
     pub fn first_layer_groups(&self) -> usize {
-        self.earlier_layers.iter().take_while(|l| l.layer == Layer::Models).count().max(1)
+        first_layer_circuits(&self.earlier_layers).max(1)
     }
+}
+
+/// How many of the `earlier` layers, from the first, are first-layer (model) circuits.
+fn first_layer_circuits(earlier: &[AggregationLayout]) -> usize {
+    earlier.iter().take_while(|l| l.layer == Layer::Models).count()
 }
 
 impl AggregateKeyFile {
