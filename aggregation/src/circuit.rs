@@ -73,12 +73,7 @@ pub const MIN_K: u32 = 18;
 /// The aggregation keys for `snarks` (placeholders from [`crate::inner::placeholder`] do: key
 /// generation reads only their verifying keys and instance counts), sized at the SRS's k. With
 /// `with_pk` false only the verifying key is made (a verifier's `aggregate-setup`).
-pub fn keygen(
-    srs: &Srs,
-    snarks: &[Snark],
-    with_pk: bool,
-    layer: Layer,
-) -> Result<(VerifyingKey<G1Affine>, Option<ProvingKey<G1Affine>>, AggregationLayout)> {
+pub fn keygen(srs: &Srs, snarks: &[Snark], with_pk: bool, layer: Layer) -> Result<(Keys, AggregationLayout)> {
     if snarks.is_empty() {
         return Err(AggregationError::NoProofs);
     }
@@ -99,14 +94,46 @@ pub fn keygen(
     })
     .map_err(layout)?;
     let vk = keygen_vk(srs, &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?;
-    let pk = if with_pk {
-        Some(keygen_pk(srs, vk.clone(), &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?)
+    let keys = if with_pk {
+        Keys::Proving(Box::new(keygen_pk(srs, vk, &keygen_circuit).map_err(|e| layout(format!("{e:?}")))?))
     } else {
-        None
+        Keys::Verifying(Box::new(vk))
     };
     let num_instances = keygen_circuit.num_instance()[0];
     let break_points = keygen_circuit.break_points().into_iter().collect();
-    Ok((vk, pk, AggregationLayout { config, break_points, num_instances, layer }))
+    Ok((keys, AggregationLayout { config, break_points, num_instances, layer }))
+}
+
+/// An aggregation circuit's keys: its verifying key alone, or its proving key, which holds the
+/// verifying key. Never both apart: halo2's verifying key carries its domain's FFT tables (about
+/// 1.8 GB at k = 22), and a second copy beside the proving key would add that to the prover's peak.
+pub enum Keys {
+    Verifying(Box<VerifyingKey<G1Affine>>),
+    Proving(Box<ProvingKey<G1Affine>>),
+}
+
+impl Keys {
+    pub fn vk(&self) -> &VerifyingKey<G1Affine> {
+        match self {
+            Keys::Verifying(vk) => vk,
+            Keys::Proving(pk) => pk.get_vk(),
+        }
+    }
+
+    pub fn pk(&self) -> Option<&ProvingKey<G1Affine>> {
+        match self {
+            Keys::Verifying(_) => None,
+            Keys::Proving(pk) => Some(pk),
+        }
+    }
+
+    /// The verifying key, the proving key (if any) dropped.
+    pub fn into_vk(self) -> VerifyingKey<G1Affine> {
+        match self {
+            Keys::Verifying(vk) => *vk,
+            Keys::Proving(pk) => pk.get_vk().clone(),
+        }
+    }
 }
 
 /// Proves the aggregate of `snarks` over transcript `T` (Keccak for the EVM, Poseidon for an

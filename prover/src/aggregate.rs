@@ -32,9 +32,10 @@ use zkinfer_aggregation::inner::InnerProof;
 use zkinfer_aggregation::verify::Rejection;
 use zkinfer_aggregation::Snark;
 
+mod heap;
 mod tree;
 use tree::MAX_COMPRESSIONS;
-pub use tree::{Compression, DEFAULT_GROUP};
+pub use tree::{AggregationSrs, Compression, DEFAULT_GROUP};
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
 
 pub const AGGREGATE_FORMAT: &str = "zkinfer-aggregate";
@@ -82,7 +83,7 @@ pub struct AggregateKeyFile {
 /// and need not take the aggregator's.
 pub fn aggregation_keys(
     models: &[&VerifyingKeyFile],
-    srs: Srs,
+    srs: impl Into<AggregationSrs>,
     compression: Option<Compression>,
 ) -> Result<AggregateKeyFile> {
     Ok(build(models, srs, compression, None)?.0)
@@ -93,7 +94,7 @@ pub fn aggregation_keys(
 /// inner proof is checked first.
 pub fn aggregate(
     proofs: &[(&ProofBundle, &VerifyingKeyFile)],
-    srs: Srs,
+    srs: impl Into<AggregationSrs>,
     compression: Option<Compression>,
 ) -> Result<(AggregateBundle, AggregateKeyFile)> {
     let models: Vec<&VerifyingKeyFile> = proofs.iter().map(|(_, k)| *k).collect();
@@ -114,7 +115,7 @@ type Proved = Option<(Vec<Fr>, Vec<u8>)>;
 /// The keys of every layer and, given proofs, the final proof.
 fn build(
     models: &[&VerifyingKeyFile],
-    srs: Srs,
+    srs: impl Into<AggregationSrs>,
     compression: Option<Compression>,
     proofs: Option<&[(&ProofBundle, &VerifyingKeyFile)]>,
 ) -> Result<(AggregateKeyFile, Proved)> {
@@ -123,9 +124,9 @@ fn build(
             .map(|ps| ps.iter().enumerate().map(|(i, (b, k))| inner_snark(i, b, k, srs)).collect::<Result<Vec<_>>>())
             .transpose()
     };
-    let tree::Built { mut layers, proved } = tree::build(models, &srs, compression, snarks)?;
-    let (vk, layout) = layers.pop().and_then(|mut last| last.pop()).expect("a last circuit");
-    let earlier_layers = layers.into_iter().flatten().map(|(_, layout)| layout).collect();
+    let AggregationSrs { srs, first_layer } = srs.into();
+    let tree::Built { earlier: earlier_layers, last: (vk, layout), proved } =
+        tree::build(models, &srs, first_layer, compression, snarks)?;
     let info = AggregateInfo { inner: models.iter().map(|k| k.info.clone()).collect(), layout, earlier_layers };
     Ok((AggregateKeyFile { info, srs, vk }, proved))
 }

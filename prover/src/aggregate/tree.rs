@@ -15,14 +15,15 @@
 //! keys, made once; a proving key is dropped before the next is made, as a first layer of eight
 //! proofs holds about 10 GB.
 
-use super::Proved;
+use super::{heap, Proved};
 use crate::error::{Result, ZkError};
 use crate::keys::{ParamsPin, VerifyingKeyFile};
 use crate::srs::{self, Srs};
 use halo2_proofs::halo2curves::bn256::{Fr, G1Affine};
 use halo2_proofs::plonk::VerifyingKey;
 use std::ops::Range;
-use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout, Layer};
+use std::rc::Rc;
+use zkinfer_aggregation::circuit::{keygen, prove, AggregationLayout, Keys, Layer};
 use zkinfer_aggregation::inner::{aggregate_placeholder, aggregate_snark, fits, placeholder};
 use zkinfer_aggregation::shplonk::{Keccak, Poseidon};
 use zkinfer_aggregation::{AggregationError, Snark};
@@ -45,20 +46,40 @@ const FINAL_ADVICE: usize = 2;
 /// ...at most this many times on one chain (each group's, then the merged one's).
 pub const MAX_COMPRESSIONS: usize = 3;
 
-/// Every layer's verifying keys and layouts, first to last, and given proofs the last proof.
+/// The aggregation SRS and, when the caller has it, the same SRS cut to the first layer's k:
+/// cutting it is a group FFT of minutes at k = 20 (about 5 of a 16-proof tree's 75 minutes on
+/// two cores), so the CLI reads it from the SRS file's downsizing cache instead.
+pub struct AggregationSrs {
+    pub srs: Srs,
+    pub first_layer: Option<Srs>,
+}
+
+impl From<Srs> for AggregationSrs {
+    fn from(srs: Srs) -> Self {
+        AggregationSrs { srs, first_layer: None }
+    }
+}
+
+/// The layouts of the circuits below the last (first to last, a layer's in slot order), the last
+/// circuit's verifying key and layout, and given proofs the last proof.
 pub struct Built {
-    pub layers: Vec<LayerKeys>,
+    pub earlier: Vec<AggregationLayout>,
+    pub last: (VerifyingKey<G1Affine>, AggregationLayout),
     pub proved: Proved,
 }
 
-/// One layer's circuits: each one's verifying key and layout.
-pub type LayerKeys = Vec<(VerifyingKey<G1Affine>, AggregationLayout)>;
+/// One layer's circuits: each one's verifying key (shared by the circuits of equal inputs) and
+/// layout. A key is held no longer than the layer above needs it: halo2's verifying key carries
+/// its domain's FFT tables, about 1.8 GB at k = 22, and a tree of sixteen kept 7 GB of them.
+type LayerKeys = Vec<(Rc<VerifyingKey<G1Affine>>, AggregationLayout)>;
 
-/// The aggregation circuits for `models` with `srs` (compressed as `compression` says) and,
+/// The aggregation circuits for `models` with `srs` (compressed as `compression` says, the first
+/// layer with `first_layer` when given, the SRS cut to its k) and,
 /// given the inner proofs as `snarks` (one per model, checked), every layer's proofs.
 pub fn build(
     models: &[&VerifyingKeyFile],
     srs: &Srs,
+    first_layer: Option<Srs>,
     compression: Option<Compression>,
     snarks: impl Fn(&Srs) -> Result<Option<Vec<Snark>>>,
 ) -> Result<Built> {
@@ -66,18 +87,18 @@ pub fn build(
         let inputs = model_inputs(models, srs, snarks(srs)?)?;
         let every_proof = 0..models.len();
         let last = layer(srs, &inputs, std::slice::from_ref(&every_proof), Layer::Models, |_| true)?;
-        return Ok(last.finish(vec![]));
+        return Ok(last.finish(Vec::new()));
     };
-    let first = first_layer_srs(srs, compression)?;
+    let first = first_layer_srs(srs, first_layer, compression)?;
     let inputs = model_inputs(models, &first, snarks(&first)?)?;
     let mut below = layer(&first, &inputs, &groups(models.len(), compression.group), Layer::Models, |_| false)?;
-    let mut layers = Vec::new();
+    let mut earlier = Vec::new();
     let (mut below_srs, mut chain) = (&first, 0);
     loop {
         let inputs = aggregates_of(below_srs, &below)?;
-        layers.push(below.keys);
+        let all_narrow = below.keys.iter().all(|(_, l)| l.config.num_advice <= FINAL_ADVICE);
+        earlier.extend(below.keys.drain(..).map(|(_, layout)| layout)); // the keys dropped
         let merging = inputs.ids.len() > 1;
-        let all_narrow = layers.last().expect("a layer").iter().all(|(_, l)| l.config.num_advice <= FINAL_ADVICE);
         // several groups: each compressed alone, until narrow (or at the chain's end), then merged
         let parts: Vec<Range<usize>> = if !merging || all_narrow || chain == MAX_COMPRESSIONS {
             chain = if merging { 0 } else { chain };
@@ -94,7 +115,7 @@ pub fn build(
         })?;
         below_srs = srs;
         if below.on_chain {
-            return Ok(below.finish(layers));
+            return Ok(below.finish(earlier));
         }
     }
 }
@@ -117,16 +138,18 @@ struct Circuits {
 }
 
 impl Circuits {
-    /// The last layer (one circuit) on top of the `earlier` ones.
-    fn finish(self, mut earlier: Vec<LayerKeys>) -> Built {
-        earlier.push(self.keys);
-        Built { layers: earlier, proved: self.proofs.and_then(|mut p| p.pop()) }
+    /// The last layer (one circuit) on top of the `earlier` circuits.
+    fn finish(mut self, earlier: Vec<AggregationLayout>) -> Built {
+        let (vk, layout) = self.keys.pop().expect("the last layer's circuit");
+        let vk = Rc::try_unwrap(vk).unwrap_or_else(|shared| (*shared).clone());
+        Built { earlier, last: (vk, layout), proved: self.proofs.and_then(|mut p| p.pop()) }
     }
 }
 
 /// One layer: a circuit for each part (consecutive inputs), its keys (reused from the part before
 /// when that one's inputs are the same), and with the inputs' proofs, its proof: over Keccak when
-/// `on_chain` says so of its layout, else over Poseidon.
+/// `on_chain` says so of its layout, else over Poseidon. One proving key at a time: each is
+/// dropped before the next is made.
 fn layer(
     srs: &Srs,
     inputs: &Inputs,
@@ -134,32 +157,43 @@ fn layer(
     kind: Layer,
     on_chain: impl Fn(&AggregationLayout) -> bool,
 ) -> Result<Circuits> {
-    let mut circuits =
-        Circuits { keys: Vec::new(), proofs: inputs.snarks.as_ref().map(|_| Vec::new()), on_chain: false };
-    let mut pk = None;
+    let mut proofs = inputs.snarks.as_ref().map(|_| Vec::new());
+    let mut on_chain_proof = false;
+    heap::release(&format!("{} {kind:?} circuit(s) to make", parts.len())); // the layer below's keys freed
+    let mut distinct: Vec<(Keys, AggregationLayout)> = Vec::new();
+    let mut key_of_part = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {
-        if i > 0 && inputs.ids[parts[i - 1].clone()] == inputs.ids[part.clone()] {
-            circuits.keys.push(circuits.keys[i - 1].clone());
-        } else {
-            drop(pk.take()); // freed before the next one is made
-            let (vk, next_pk, layout) =
-                keygen(srs, &inputs.placeholders[part.clone()], inputs.snarks.is_some(), kind).map_err(prove_error)?;
-            circuits.keys.push((vk, layout));
-            pk = next_pk;
+        if i == 0 || inputs.ids[parts[i - 1].clone()] != inputs.ids[part.clone()] {
+            if let Some((keys, layout)) = distinct.pop() {
+                distinct.push((Keys::Verifying(Box::new(keys.into_vk())), layout));
+                heap::release("the previous proving key dropped");
+            }
+            let with_pk = inputs.snarks.is_some();
+            let (keys, layout) = keygen(srs, &inputs.placeholders[part.clone()], with_pk, kind).map_err(prove_error)?;
+            let c = &layout.config;
+            heap::release(&format!(
+                "{kind:?} key made: {}/{}/{} at k {}",
+                c.num_advice, c.num_lookup_advice, c.num_fixed, c.degree
+            ));
+            distinct.push((keys, layout));
         }
-        let layout = &circuits.keys[i].1;
-        circuits.on_chain = on_chain(layout);
-        if let (Some(snarks), Some(pk), Some(proofs)) = (&inputs.snarks, &pk, circuits.proofs.as_mut()) {
+        key_of_part.push(distinct.len() - 1);
+        let (keys, layout) = distinct.last().expect("a key");
+        on_chain_proof = on_chain(layout);
+        if let (Some(snarks), Some(pk), Some(proofs)) = (&inputs.snarks, keys.pk(), proofs.as_mut()) {
             let snarks = &snarks[part.clone()];
-            let proof = if circuits.on_chain {
+            let proof = if on_chain_proof {
                 prove::<_, Keccak<Vec<u8>>>(srs, pk, layout, snarks)
             } else {
                 prove::<_, Poseidon<Vec<u8>>>(srs, pk, layout, snarks)
             };
             proofs.push(proof.map_err(prove_error)?);
+            heap::release(&format!("{kind:?} circuit {i} proved"));
         }
     }
-    Ok(circuits)
+    let distinct: Vec<_> = distinct.into_iter().map(|(keys, layout)| (Rc::new(keys.into_vk()), layout)).collect();
+    let keys = key_of_part.into_iter().map(|j| distinct[j].clone()).collect();
+    Ok(Circuits { keys, proofs, on_chain: on_chain_proof })
 }
 
 /// The model proofs as a first layer's inputs, after checking that each model can be aggregated
@@ -204,8 +238,9 @@ fn prove_error(e: AggregationError) -> ZkError {
     ZkError::Prove(e.to_string())
 }
 
-/// The aggregation SRS cut to the first layer's k, which must be below the SRS's.
-fn first_layer_srs(srs: &Srs, compression: Compression) -> Result<Srs> {
+/// The aggregation SRS cut to the first layer's k, which must be below the SRS's: `given` when it
+/// is that cut (its powers the SRS's first ones, the same G2 points), else cut here.
+fn first_layer_srs(srs: &Srs, given: Option<Srs>, compression: Compression) -> Result<Srs> {
     use halo2_proofs::poly::commitment::Params;
     let k = compression.first_k;
     if k >= srs.k() {
@@ -217,7 +252,21 @@ fn first_layer_srs(srs: &Srs, compression: Compression) -> Result<Srs> {
     if compression.group == 0 {
         return Err(ZkError::Rejected("a first-layer group holds at least one proof".into()));
     }
-    Ok(srs::downsize(srs, k))
+    match given {
+        Some(first) if first.k() == k && is_cut_of(&first, srs) => Ok(first),
+        Some(first) => Err(ZkError::Rejected(format!(
+            "the first layer's SRS (k = {}) is not the aggregation SRS cut to k = {k}",
+            first.k()
+        ))),
+        None => Ok(srs::downsize(srs, k)),
+    }
+}
+
+/// Whether `small` holds the first powers of `srs` and its G2 points (a cut of the same ceremony).
+fn is_cut_of(small: &Srs, srs: &Srs) -> bool {
+    use halo2_proofs::poly::commitment::ParamsProver;
+    let g = small.get_g();
+    g == &srs.get_g()[..g.len()] && small.g2() == srs.g2() && small.s_g2() == srs.s_g2()
 }
 
 /// `n` slots in the fewest groups of at most `group`, as even as can be (12 in 8s: 6 and 6, so
@@ -234,4 +283,27 @@ pub fn groups(n: usize, group: usize) -> Vec<Range<usize>> {
             range
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_given_first_layer_srs_is_used_only_if_it_is_the_aggregation_srs_cut() {
+        let srs = srs::generate_insecure(6, 1).unwrap();
+        let compression = Compression { first_k: 4, group: 8 };
+        let cut = srs::downsize(&srs, 4);
+        let taken = first_layer_srs(&srs, Some(cut.clone()), compression).unwrap();
+        assert!(srs::to_bytes(&taken) == srs::to_bytes(&cut));
+        let computed = first_layer_srs(&srs, None, compression).unwrap();
+        assert!(srs::to_bytes(&computed) == srs::to_bytes(&cut));
+
+        let other_ceremony = srs::downsize(&srs::generate_insecure(6, 2).unwrap(), 4);
+        let wrong_k = srs::downsize(&srs, 3);
+        for wrong in [other_ceremony, wrong_k] {
+            let err = first_layer_srs(&srs, Some(wrong), compression).expect_err("refused");
+            assert!(err.to_string().contains("is not the aggregation SRS cut to k = 4"), "{err}");
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use super::{print_json, progress::step};
 use clap::builder::TypedValueParser;
 use std::path::{Path, PathBuf};
-use zkinfer::aggregate::Compression;
+use zkinfer::aggregate::{AggregationSrs, Compression};
 use zkinfer::files::{check_outputs, AGGREGATE_VK};
 use zkinfer::{AggregateBundle, AggregateKeyFile, ProofBundle, VerifyingKeyFile};
 use zkinfer_aggregation::ACCUMULATOR_LIMBS;
@@ -58,6 +58,17 @@ impl Layers {
         self.compress.then_some(Compression { first_k: self.first_k, group: self.group })
     }
 
+    /// The aggregation SRS at `path` and, compressed below its k, its cut to the first layer's k
+    /// from the file's downsizing cache (made on the first run: minutes at k = 20).
+    pub fn load_srs(&self, path: &Path) -> anyhow::Result<AggregationSrs> {
+        let srs = zkinfer::srs::load(path)?;
+        let first_layer = match self.compression() {
+            Some(c) if c.first_k < zkinfer::srs::file_k(path)? => Some(zkinfer::srs::load_fitted(path, c.first_k)?.0),
+            _ => None,
+        };
+        Ok(AggregationSrs { srs, first_layer })
+    }
+
     /// How the layers are sized, for messages about `n` proofs.
     pub fn describe(&self, n: usize, k: u32) -> String {
         match self.compression() {
@@ -88,7 +99,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     let bundles = a.proofs.iter().map(|p| ProofBundle::load(p)).collect::<zkinfer::Result<Vec<_>>>()?;
     let keys = a.vk.iter().map(|v| VerifyingKeyFile::load(v)).collect::<zkinfer::Result<Vec<_>>>()?;
     let pairs: Vec<_> = bundles.iter().enumerate().map(|(i, b)| (b, &keys[i.min(keys.len() - 1)])).collect();
-    let srs = zkinfer::srs::load(&a.srs)?;
+    let srs = a.layers.load_srs(&a.srs)?;
     let k = zkinfer::srs::file_k(&a.srs)?;
     let (result, time) = step(
         &format!(

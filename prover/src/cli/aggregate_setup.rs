@@ -38,7 +38,7 @@ pub fn run(a: Args, json: bool) -> anyhow::Result<()> {
     check_outputs(&[("--out-vk", &a.out_vk)], &inputs)?;
     let keys = a.vk.iter().map(|v| VerifyingKeyFile::load(v)).collect::<zkinfer::Result<Vec<_>>>()?;
     let models: Vec<&VerifyingKeyFile> = (0..slots).map(|i| &keys[i.min(keys.len() - 1)]).collect();
-    let srs = zkinfer::srs::load(&a.srs)?;
+    let srs = a.layers.load_srs(&a.srs)?;
     let k = zkinfer::srs::file_k(&a.srs)?;
     let (result, time) = step(
         &format!("generating the aggregation verifying key for {slots} proofs {}", a.layers.describe(slots, k)),
