@@ -8,7 +8,7 @@
 //! aggregates of the layer below in fewer columns. While there are several groups, each group's
 //! aggregate is compressed alone until it has at most [`FINAL_ADVICE`] advice columns (one
 //! compression over two wide first-layer aggregates of eight at k = 22 ran out of 24 GiB; the
-//! whole tree of sixteen still peaks above it, see docs/gas.md); then one circuit merges them,
+//! whole tree of sixteen peaks at 20.9 GB, see docs/gas.md); then one circuit merges them,
 //! and that one is compressed alone until it too has at most [`FINAL_ADVICE`]. That last proof is
 //! the one verified on-chain (Keccak transcript); every other is proved with the Poseidon
 //! transcript the circuit above replays. Circuits of one layer over the same inputs share their
