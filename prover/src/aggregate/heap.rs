@@ -1,6 +1,6 @@
 //! Giving the memory of one aggregation circuit back to the system before the next.
 //!
-//! A tree of sixteen proofs makes seven keys and seven proofs in one process, each needing 10 to
+//! A tree of sixteen proofs makes four keys and seven proofs in one process, each needing 10 to
 //! 20 GB at its peak. glibc keeps what the prover frees in its arenas (its mmap threshold grows
 //! to 32 MiB after the first large free, so later buffers of that size come from the heap), and
 //! without a trim those freed pages stay resident under the next circuit's: the tree was killed at
