@@ -113,13 +113,6 @@ pub enum Keys {
 }
 
 impl Keys {
-    pub fn vk(&self) -> &VerifyingKey<G1Affine> {
-        match self {
-            Keys::Verifying(vk) => vk,
-            Keys::Proving(pk) => pk.get_vk(),
-        }
-    }
-
     pub fn pk(&self) -> Option<&ProvingKey<G1Affine>> {
         match self {
             Keys::Verifying(_) => None,
