@@ -61,12 +61,12 @@ impl Layers {
     /// The aggregation SRS at `path` and, compressed below its k, its cut to the first layer's k
     /// from the file's downsizing cache (made on the first run: minutes at k = 20).
     pub fn load_srs(&self, path: &Path) -> anyhow::Result<AggregationSrs> {
-        let srs = zkinfer::srs::load(path)?;
+        let file = zkinfer::srs::SrsFile::read(path)?;
         let first_layer = match self.compression() {
-            Some(c) if c.first_k < zkinfer::srs::file_k(path)? => Some(zkinfer::srs::load_fitted(path, c.first_k)?.0),
+            Some(c) if c.first_k < file.k() => Some(file.fitted(c.first_k)?.0),
             _ => None,
         };
-        Ok(AggregationSrs { srs, first_layer })
+        Ok(AggregationSrs { srs: file.srs()?, first_layer })
     }
 
     /// How the layers are sized, for messages about `n` proofs.

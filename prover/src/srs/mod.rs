@@ -143,29 +143,59 @@ pub enum Downsizing {
     Uncached(String),
 }
 
-/// The SRS file at `path` fitted to a circuit of 2^k rows, and how: a larger SRS is downsized
-/// once and the result cached beside it (`<file>.k<k>.cache`, keyed by the file's SHA-256 and
-/// checked on every load), so that later runs at that k skip the FFT.
+/// The SRS file at `path` fitted to a circuit of 2^k rows, and how: see [`SrsFile::fitted`].
 pub fn load_fitted(path: &Path, k: u32) -> Result<(Srs, u32, Downsizing)> {
-    let bytes = files::read_bytes(path)?;
-    let file_k = declared_k(&bytes, bytes.len() as u64, path)?;
-    if file_k < k {
-        return Err(ZkError::SrsTooSmall { path: path.display().to_string(), needed: k, available: file_k });
+    SrsFile::read(path)?.fitted(k)
+}
+
+/// An SRS file's bytes, read once: a caller that needs the SRS itself and a cut of it (the
+/// aggregation's layers) parses and hashes 2^k points once rather than reading the file twice.
+pub struct SrsFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    k: u32,
+}
+
+impl SrsFile {
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = files::read_bytes(path)?;
+        let k = declared_k(&bytes, bytes.len() as u64, path)?;
+        Ok(SrsFile { path: path.to_path_buf(), bytes, k })
     }
-    if file_k == k {
-        return Ok((from_bytes(&bytes, path)?, file_k, Downsizing::None));
+
+    /// The k the file declares.
+    pub fn k(&self) -> u32 {
+        self.k
     }
-    let digest: [u8; 32] = Sha256::digest(&bytes).into();
-    let cache = cache_path(path, k);
-    if let Some(srs) = cache::load(&cache, &digest, k, &bytes) {
-        return Ok((srs, file_k, Downsizing::Cached(cache)));
+
+    /// The whole SRS, every point checked.
+    pub fn srs(&self) -> Result<Srs> {
+        from_bytes(&self.bytes, &self.path)
     }
-    let small = downsize(&from_bytes(&bytes, path)?, k);
-    let how = match cache::save(&cache, &digest, &small) {
-        Ok(()) => Downsizing::Computed(cache),
-        Err(e) => Downsizing::Uncached(e.to_string()),
-    };
-    Ok((small, file_k, how))
+
+    /// The SRS fitted to a circuit of 2^k rows, the file's k, and how: a larger SRS is downsized
+    /// once and the result cached beside the file (`<file>.k<k>.cache`, keyed by the file's
+    /// SHA-256 and checked on every load), so that later runs at that k skip the FFT.
+    pub fn fitted(&self, k: u32) -> Result<(Srs, u32, Downsizing)> {
+        let (bytes, path, file_k) = (&self.bytes, self.path.as_path(), self.k);
+        if file_k < k {
+            return Err(ZkError::SrsTooSmall { path: path.display().to_string(), needed: k, available: file_k });
+        }
+        if file_k == k {
+            return Ok((self.srs()?, file_k, Downsizing::None));
+        }
+        let digest: [u8; 32] = Sha256::digest(bytes).into();
+        let cache = cache_path(path, k);
+        if let Some(srs) = cache::load(&cache, &digest, k, bytes) {
+            return Ok((srs, file_k, Downsizing::Cached(cache)));
+        }
+        let small = downsize(&self.srs()?, k);
+        let how = match cache::save(&cache, &digest, &small) {
+            Ok(()) => Downsizing::Computed(cache),
+            Err(e) => Downsizing::Uncached(e.to_string()),
+        };
+        Ok((small, file_k, how))
+    }
 }
 
 /// The k an SRS file declares (its first four bytes, after checking its size), without
