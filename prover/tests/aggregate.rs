@@ -16,7 +16,7 @@ use zkinfer_verifier_contract::abi::{self, address_word, encode_call, plus_modul
 use zkinfer_verifier_contract::deploy::{BATCH_SCORES_SOURCE, INSTANCES_SOURCE, WRAPPER_SOURCE};
 use zkinfer_verifier_contract::evm::{CallResult, Evm};
 use zkinfer_verifier_contract::generate::aggregate_verifier_source;
-use zkinfer_verifier_contract::solc::{compile_contract, Optimizer};
+use zkinfer_verifier_contract::solc::{compile_contract, Compiled, Optimizer};
 use zkinfer_verifier_contract::Address;
 
 /// The aggregation SRS's k: the aggregation circuit of two small proofs fits 2^20 rows in a few
@@ -145,17 +145,27 @@ fn two_proofs_aggregate_and_verify_and_tampering_is_refused() {
     assert!(zkinfer::verify_aggregate(&key, &swapped).is_err());
 }
 
+/// The aggregate's generated Halo2Verifier, compiled once for the tests that deploy it (solc-js
+/// over its unrolled code is not quick).
+fn aggregate_verifier() -> &'static Compiled {
+    static SHARED: OnceLock<Compiled> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let Aggregated { key, .. } = aggregated();
+        let source = aggregate_verifier_source(&key.srs, &key.vk, key.info.layout.num_instances, LIMBS);
+        let verifier =
+            compile_contract(&[("Halo2Verifier.sol", &source)], "Halo2Verifier", Optimizer::OpcodeOnly { runs: 1 })
+                .expect("solc-js compiles the aggregate verifier");
+        eprintln!("aggregate verifier of 2 proofs: {} bytes of runtime", verifier.runtime_size());
+        verifier
+    })
+}
+
 /// The aggregate's Halo2Verifier and its ZkinferVerifier wrapper, deployed without EIP-170 (the
 /// aggregate verifier is larger than mainnet allows: docs/gas.md).
 fn deployed_verifier(evm: &mut Evm) -> (Address, Address) {
     let Aggregated { key, .. } = aggregated();
     let n = key.info.layout.num_instances;
-    let source = aggregate_verifier_source(&key.srs, &key.vk, n, LIMBS);
-    let verifier =
-        compile_contract(&[("Halo2Verifier.sol", &source)], "Halo2Verifier", Optimizer::OpcodeOnly { runs: 1 })
-            .expect("solc-js compiles the aggregate verifier");
-    eprintln!("aggregate verifier of 2 proofs: {} bytes of runtime", verifier.runtime_size());
-    let halo2 = evm.deploy(verifier.creation_bytes()).unwrap();
+    let halo2 = evm.deploy(aggregate_verifier().creation_bytes()).unwrap();
     let wrapper =
         compile_contract(&[("ZkinferVerifier.sol", WRAPPER_SOURCE)], "ZkinferVerifier", Optimizer::Full { runs: 200 })
             .unwrap();
