@@ -13,7 +13,8 @@
 # 3. commits to N borrowers' salted features (the oracle's side) and proves each score for
 #    aggregation (`prove --for-aggregation`), then aggregates them into one proof (`zkinfer
 #    aggregate --compress`: the proofs at k = 20, that aggregate compressed at AGG_K until its
-#    circuit has two advice columns; about 20 minutes for 2 proofs, 47 for 8, 21 GB);
+#    circuit has one advice column; measured when it stopped at two, about 20 minutes for 2
+#    proofs and 47 for 8 (21 GB), and the last compression adds about 7);
 #    the protocol makes its own aggregation key from the model key (`aggregate-setup`), verifies
 #    the aggregate with it in Rust and writes its Solidity verifier (`gen-verifier --aggregated`);
 # 4. on a fresh anvil chain: deploys the aggregate's verifier and BatchRiskScores, registers the

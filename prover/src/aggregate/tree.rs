@@ -6,10 +6,11 @@
 //! Compressed: the model proofs in groups of at most `group` (as even as can be), one first-layer
 //! circuit per group at `first_k`; then compression circuits at the SRS's k, each verifying
 //! aggregates of the layer below in fewer columns. While there are several groups, each group's
-//! aggregate is compressed alone until it has at most [`FINAL_ADVICE`] advice columns (one
+//! aggregate is compressed alone until it has at most [`GROUP_ADVICE`] advice columns (one
 //! compression over two wide first-layer aggregates of eight at k = 22 ran out of 24 GiB; the
 //! whole tree of sixteen peaks at 20.9 GB, see docs/gas.md); then one circuit merges them,
-//! and that one is compressed alone until it too has at most [`FINAL_ADVICE`]. That last proof is
+//! and that one is compressed alone until it has [`FINAL_ADVICE`] (or compressing no longer
+//! narrows it). That last proof is
 //! the one verified on-chain (Keccak transcript); every other is proved with the Poseidon
 //! transcript the circuit above replays. Circuits of one layer over the same inputs share their
 //! keys, made once; a proving key is dropped before the next is made, as a first layer of eight
@@ -40,9 +41,14 @@ pub struct Compression {
 /// (eight take 21 GB at peak): more proofs make a tree.
 pub const DEFAULT_GROUP: usize = 8;
 
-/// Compression goes on until its circuit has at most this many advice columns (then its
-/// verifier costs about the same for 2 proofs or 16)...
-const FINAL_ADVICE: usize = 2;
+/// A group's aggregate is compressed until it has at most this many advice columns before the
+/// groups are merged (two such aggregates merge in a few columns at k = 22)...
+const GROUP_ADVICE: usize = 2;
+/// ...and the last circuit until it has this many: its verifier's cost is then about the same for
+/// 1 proof or 16, and one column is the cheapest on-chain (a proof with one advice commitment and
+/// its evaluations fewer: 344,521 gas for four credit scores in one column, against 384,037 for one
+/// in two, docs/gas.md), for one compression more (minutes at k = 22).
+const FINAL_ADVICE: usize = 1;
 /// ...at most this many times on one chain (each group's, then the merged one's).
 pub const MAX_COMPRESSIONS: usize = 3;
 
@@ -96,7 +102,8 @@ pub fn build(
     let (mut below_srs, mut chain) = (&first, 0);
     loop {
         let inputs = aggregates_of(below_srs, &below)?;
-        let all_narrow = below.keys.iter().all(|(_, l)| l.config.num_advice <= FINAL_ADVICE);
+        let all_narrow = below.keys.iter().all(|(_, l)| l.config.num_advice <= GROUP_ADVICE);
+        let below_advice = below.keys.iter().map(|(_, l)| l.config.num_advice).max().unwrap_or(0);
         earlier.extend(below.keys.drain(..).map(|(_, layout)| layout)); // the keys dropped
         let merging = inputs.ids.len() > 1;
         // several groups: each compressed alone, until narrow (or at the chain's end), then merged
@@ -110,14 +117,23 @@ pub fn build(
         chain += 1;
         let single = parts.len() == 1;
         let at_end = chain == MAX_COMPRESSIONS;
+        let input_advice = (!merging).then_some(below_advice);
         below = layer(srs, &inputs, &parts, Layer::Compression, |l| {
-            single && (l.config.num_advice <= FINAL_ADVICE || at_end)
+            is_last(l.config.num_advice, single, at_end, input_advice)
         })?;
         below_srs = srs;
         if below.on_chain {
             return Ok(below.finish(earlier));
         }
     }
+}
+
+/// Whether a compression circuit with `advice` columns is the last one (proved for the EVM): the
+/// only circuit of its layer (`single`), with [`FINAL_ADVICE`] columns, or at the chain's end, or
+/// compressing one aggregate of `input_advice` columns (not a merge) without narrowing it, when
+/// another compression would not narrow it either.
+fn is_last(advice: usize, single: bool, at_end: bool, input_advice: Option<usize>) -> bool {
+    single && (advice <= FINAL_ADVICE || at_end || input_advice.is_some_and(|below| advice >= below))
 }
 
 /// What a layer's circuits take: a placeholder of each input (what key generation reads), what
@@ -288,6 +304,16 @@ pub fn groups(n: usize, group: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chain_ends_at_one_column_at_its_end_or_when_compressing_stops_narrowing() {
+        assert!(is_last(1, true, false, Some(2)), "one column");
+        assert!(!is_last(2, true, false, Some(5)), "narrower than its input: compressed again");
+        assert!(is_last(2, true, false, Some(2)), "no narrower than its input");
+        assert!(!is_last(2, true, false, None), "a merge of two columns: compressed alone after");
+        assert!(is_last(3, true, true, Some(5)), "at the chain's end");
+        assert!(!is_last(1, false, true, None), "one of several circuits of a layer");
+    }
 
     #[test]
     fn a_given_first_layer_srs_is_used_only_if_it_is_the_aggregation_srs_cut() {
