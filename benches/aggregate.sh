@@ -77,7 +77,7 @@ except (OSError, ValueError):
     kept = []
 rows = sorted(kept + rows, key=lambda r: r["proofs"])
 json.dump(rows, open("docs/aggregate.json", "w"), indent=1)
-how = ("the proofs aggregated at k = 20, in groups of at most 8 (a tree above 8: each group's aggregate compressed alone at k = %d to two advice columns, then merged), compressed until the last circuit has at most two advice columns" % agg_k
+how = ("the proofs aggregated at k = 20, in groups of at most 8 (a tree above 8: each group's aggregate compressed alone at k = %d to two advice columns, then merged), compressed until the last circuit has one advice column (or a compression stops narrowing it)" % agg_k
        if compressed else "one aggregation circuit at k = %d" % agg_k)
 lines = [
     "## Aggregated verification",
