@@ -10,7 +10,7 @@
 //! transcript), and that aggregate is verified again by a compression circuit at the SRS's k, in
 //! fewer columns, repeated until the last circuit has one advice column (or a compression no
 //! longer narrows it): the last proof is the one verified on-chain, and its verifier costs about
-//! the same for 1 proof or 16, but for each public instance. More
+//! the same for 1 proof or 16, apart from what each public instance adds. More
 //! proofs than a group make a tree ([`tree`]). The key file then holds the last circuit's key; it
 //! pins the keys of the layer below, and so down to the models.
 

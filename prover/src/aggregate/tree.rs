@@ -8,7 +8,7 @@
 //! aggregates of the layer below in fewer columns. While there are several groups, each group's
 //! aggregate is compressed alone until it has at most [`GROUP_ADVICE`] advice columns (one
 //! compression over two wide first-layer aggregates of eight at k = 22 ran out of 24 GiB; the
-//! whole tree of sixteen peaks at 20.9 GB, see docs/gas.md); then one circuit merges them,
+//! whole tree of sixteen peaks at 20.3 GB, see docs/gas.md); then one circuit merges them,
 //! and that one is compressed alone until it has [`FINAL_ADVICE`] (or compressing no longer
 //! narrows it). That last proof is
 //! the one verified on-chain (Keccak transcript); every other is proved with the Poseidon
@@ -45,9 +45,9 @@ pub const DEFAULT_GROUP: usize = 8;
 /// groups are merged (two such aggregates merge in a few columns at k = 22)...
 const GROUP_ADVICE: usize = 2;
 /// ...and the last circuit until it has this many: its verifier's cost is then about the same for
-/// 1 proof or 16, and one column is the cheapest on-chain (a proof with one advice commitment and
-/// its evaluations fewer: 344,521 gas for four credit scores in one column, against 384,037 for one
-/// in two, docs/gas.md), for one compression more (minutes at k = 22).
+/// 1 proof or 16, and one column is the cheapest on-chain (fewer commitments and evaluations in
+/// its proof: 344,521 gas for four credit scores in one column, against 384,037 for one in two,
+/// docs/gas.md), for one compression more (minutes at k = 22).
 const FINAL_ADVICE: usize = 1;
 /// ...at most this many times on one chain (each group's, then the merged one's).
 pub const MAX_COMPRESSIONS: usize = 3;

@@ -149,7 +149,8 @@ pub fn load_fitted(path: &Path, k: u32) -> Result<(Srs, u32, Downsizing)> {
 }
 
 /// An SRS file's bytes, read once: a caller that needs the SRS itself and a cut of it (the
-/// aggregation's layers) parses and hashes 2^k points once rather than reading the file twice.
+/// aggregation's layers) reads and hashes the file once. (Without a cached cut, making it parses
+/// the points a second time, once per SRS file and k.)
 pub struct SrsFile {
     path: PathBuf,
     bytes: Vec<u8>,
